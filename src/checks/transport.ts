@@ -1,0 +1,44 @@
+import type { HandshakeFacts } from "../net/probe.js";
+import type { Finding } from "../report/types.js";
+
+const REF_ENCRYPTED = "MySQL 8.4 Reference Manual, 8.3.1 Configuring MySQL to Use Encrypted Connections";
+const REF_MARIADB = "MariaDB docs: Securing Connections for Client and Server";
+
+/** Findings from the greeting alone: no TLS at all, an obsolete protocol, or a refusal instead of a greeting. */
+export function checkTransport(f: HandshakeFacts): Finding[] {
+  const out: Finding[] = [];
+  if (f.serverError) {
+    out.push({
+      id: "server.greeting-error",
+      severity: "error",
+      title: `The server refused the connection before the handshake (error ${f.serverError.errno})`,
+      evidence: `ERR ${f.serverError.errno}${f.serverError.sqlState ? ` (${f.serverError.sqlState})` : ""}: ${f.serverError.message}`,
+      fix: f.serverError.advice,
+    });
+    return out;
+  }
+  if (f.greeting === "handshake-v9") {
+    out.push({
+      id: "server.protocol-9",
+      severity: "critical",
+      title: "The server speaks protocol 9 (MySQL before 3.21): too old to encrypt connections",
+      evidence: `protocol version 9, server version "${f.server?.version}"`,
+      fix: "Upgrade the server to a supported MySQL or MariaDB release.",
+    });
+    return out;
+  }
+  if (!f.tls.offered) {
+    const mariadb = f.server?.flavor === "mariadb";
+    out.push({
+      id: "tls.not-offered",
+      severity: "critical",
+      title: "The server cannot encrypt connections at all (CLIENT_SSL is not offered)",
+      evidence: `the greeting's capability flags lack CLIENT_SSL: ${f.server?.capabilities.join(" ") ?? "(none)"}`,
+      fix: mariadb
+        ? "In my.cnf [mariadbd]: ssl_cert=/path/server-cert.pem, ssl_key=/path/server-key.pem, ssl_ca=/path/ca.pem (remove skip-ssl), then restart"
+        : "In my.cnf [mysqld]: ssl_cert=/path/server-cert.pem, ssl_key=/path/server-key.pem, ssl_ca=/path/ca.pem (remove skip_ssl / ssl=0), then restart or ALTER INSTANCE RELOAD TLS",
+      references: [mariadb ? REF_MARIADB : REF_ENCRYPTED, "CIS Oracle MySQL Benchmark: ensure 'have_ssl' is set to 'YES'"],
+    });
+  }
+  return out;
+}

@@ -1,0 +1,42 @@
+import { Command, CommanderError } from "commander";
+import { AuditError, toAuditError } from "../errors.js";
+import { TOOL } from "../version.js";
+import { registerProbe } from "./probe.js";
+
+/** The exit code an action sets; commander's own parse errors map to 2. */
+export interface RunState {
+  exitCode: number;
+}
+
+/** Builds the commander program; each subcommand registers itself from its own file. */
+export function buildProgram(state: RunState): Command {
+  const program = new Command();
+  program
+    .name(TOOL.name)
+    .description("Audit the TLS posture of MySQL, MariaDB and Percona servers.")
+    .version(TOOL.version, "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`${TOOL.name}: ${str.replace(/^error: /, "").trimEnd()}\n`) });
+  registerProbe(program, state);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code and never throws for user errors. */
+export async function main(argv: string[]): Promise<number> {
+  const state: RunState = { exitCode: 0 };
+  const program = buildProgram(state);
+  try {
+    await program.parseAsync(argv);
+    return state.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+      return 2;
+    }
+    const e = err instanceof AuditError ? err : toAuditError(err);
+    process.stderr.write(`${TOOL.name}: ${e.oneLine()}\n`);
+    return e.exitCode;
+  }
+}

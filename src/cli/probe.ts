@@ -1,0 +1,111 @@
+import { Command } from "commander";
+import { withContext } from "../errors.js";
+import { parseTarget, formatTarget } from "../net/target.js";
+import { probe, type HandshakeFacts } from "../net/probe.js";
+import { checkTransport } from "../checks/transport.js";
+import { renderFindings } from "../report/findings-text.js";
+import { renderKeyValues } from "../report/table.js";
+import { paintVerdict } from "../report/colour.js";
+import type { Finding } from "../report/types.js";
+import { addCommonOptions, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
+import { envelope, makeOutput, printJson, type Output } from "./output.js";
+import type { RunState } from "./main.js";
+
+interface ProbeCliOptions extends CommonOptions {
+  sslCa?: string;
+  hostName?: string;
+}
+
+/** `probe [target]`: the greeting, the flavour and one real TLS handshake, without credentials. */
+export function registerProbe(program: Command, state: RunState): void {
+  const cmd = program
+    .command("probe")
+    .description("read the server's greeting (version, flavour, capabilities, auth plugin) and try one TLS upgrade; no credentials needed")
+    .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user@]host[:port] (default localhost:3306)");
+  addVerifyOptions(addCommonOptions(cmd)).action(async (rawTarget: string | undefined, o: ProbeCliOptions) => {
+    const target = parseTarget(rawTarget);
+    const ca = readCaFile(o.sslCa);
+    const io = makeOutput(o);
+    let facts: HandshakeFacts;
+    try {
+      facts = await probe(target, { ...timeoutsFrom(o), ...(ca ? { ca, caLabel: o.sslCa! } : {}), ...(o.hostName ? { hostName: o.hostName } : {}) });
+    } catch (err) {
+      throw withContext(err, formatTarget(target));
+    }
+    const findings = checkTransport(facts);
+    if (io.json) printJson({ ...envelope("probe", target), ...probeJson(facts), findings });
+    else io.out(renderProbe(facts, findings, io));
+    if (facts.serverError) {
+      if (!io.json) io.err(`${formatTarget(target)}: greeting: the server answered with error ${facts.serverError.errno}: ${facts.serverError.message}`);
+      state.exitCode = 3;
+    }
+  });
+}
+
+/** The probe's JSON body, following the contract in shared/DESIGN.md. */
+export function probeJson(f: HandshakeFacts): Record<string, unknown> {
+  return {
+    connectMs: f.connectMs,
+    greeting: f.greeting,
+    ...(f.server
+      ? {
+          server: {
+            protocolVersion: f.server.protocolVersion,
+            version: f.server.version,
+            versionNumber: f.server.versionNumber,
+            flavor: f.server.flavor,
+            flavorEvidence: f.server.flavorEvidence,
+            connectionId: f.server.connectionId,
+            capabilities: f.server.capabilities,
+            capabilityFlags: f.server.capabilityFlags,
+            ...(f.server.mariadbCapabilities ? { mariadbCapabilities: f.server.mariadbCapabilities } : {}),
+            ...(f.server.collation ? { characterSet: f.server.characterSet, collation: f.server.collation } : {}),
+            ...(f.server.statusFlags ? { statusFlags: f.server.statusFlags } : {}),
+            authPlugin: f.server.authPlugin ?? null,
+          },
+        }
+      : {}),
+    ...(f.serverError ? { serverError: f.serverError } : {}),
+    tls: f.tls,
+  };
+}
+
+function renderProbe(f: HandshakeFacts, findings: Finding[], io: Output): string {
+  const { c } = io;
+  const rows: [string, string][] = [["Target", formatTarget(f.target)]];
+  if (f.serverError) {
+    rows.push(["Greeting", c.red(`ERR ${f.serverError.errno}${f.serverError.sqlState ? ` (${f.serverError.sqlState})` : ""}`)]);
+    rows.push(["Server said", f.serverError.message]);
+    rows.push(["What to do", f.serverError.advice]);
+  }
+  const s = f.server;
+  if (s) {
+    rows.push(["Server version", s.version]);
+    rows.push(["Flavour", `${s.flavor} ${s.versionNumber}${s.flavorEvidence.length ? c.gray(` (${s.flavorEvidence.join("; ")})`) : ""}`]);
+    rows.push(["Protocol", String(s.protocolVersion)]);
+    rows.push(["Connection id", String(s.connectionId)]);
+    if (s.authPlugin) rows.push(["Auth plugin", s.authPlugin]);
+    if (s.collation) rows.push(["Character set", `${s.collation} (${s.characterSet})`]);
+    if (s.statusFlags) rows.push(["Status flags", s.statusFlags.join(" ") || "(none)"]);
+    rows.push(["Capabilities", s.capabilities.join(" ")]);
+    if (s.mariadbCapabilities) rows.push(["MariaDB capabilities", s.mariadbCapabilities.join(" ") || "(none)"]);
+  }
+  const t = f.tls;
+  if (!f.serverError) {
+    rows.push(["TLS offered", paintVerdict(c, t.offered, t.offered ? "yes (CLIENT_SSL)" : "NO: the server cannot encrypt connections at all")]);
+  }
+  if (t.protocol) {
+    rows.push(["TLS protocol", t.protocol]);
+    rows.push(["Cipher", `${t.cipher}${t.cipherIana && t.cipherIana !== t.cipher ? c.gray(` (${t.cipherIana})`) : ""}`]);
+    if (t.keyExchange) rows.push(["Key exchange", t.keyExchange]);
+    rows.push(["Handshake time", `${t.handshakeMs} ms`]);
+    if (t.certificate) {
+      rows.push(["Certificate subject", t.certificate.subject]);
+      rows.push(["Certificate issuer", t.certificate.issuer]);
+      rows.push(["Certificate expires", paintVerdict(c, t.certificate.daysLeft >= 0 ? undefined : false, `${t.certificate.notAfter} (${t.certificate.daysLeft} days left)`)]);
+    }
+    rows.push(["Chain verified", paintVerdict(c, t.verified, t.verified ? `yes, against ${t.verifiedAgainst}` : `no (${t.verifyError ?? "unknown reason"}), against ${t.verifiedAgainst}`)]);
+    rows.push(["Name matches", paintVerdict(c, t.hostnameMatch, `${t.hostnameMatch ? "yes" : "no"}: ${t.hostnameChecked}${t.hostnameError ? ` (${t.hostnameError})` : ""}`)]);
+  }
+  return [renderKeyValues(rows, io), "", renderFindings(findings, c)].join("\n");
+}

@@ -1,0 +1,181 @@
+import crypto from "node:crypto";
+import type { ErrPacket } from "../protocol/err-packet.js";
+import type { HandshakeV10 } from "../protocol/handshake.js";
+import { withContext } from "../errors.js";
+import { formatTarget, type Target } from "./target.js";
+import { flavorOf, openMysql } from "./mysql-session.js";
+import { finishWithFailedLogin, type FailedLoginResult } from "./failed-login.js";
+import { DEFAULT_READ_TIMEOUT_MS, type TimeoutOptions } from "./connect.js";
+import { upgradeWithNodeTls } from "../tls/node-handshake.js";
+import type { Flavor } from "../protocol/flavor.js";
+import tls from "node:tls";
+
+/** What the greeting told us about the server. */
+export interface ServerFacts {
+  protocolVersion: number;
+  /** The version string exactly as sent. */
+  version: string;
+  /** The plain version number (MariaDB's 5.5.5- prefix and suffixes removed). */
+  versionNumber: string;
+  flavor: Flavor;
+  flavorEvidence: string[];
+  connectionId: number;
+  capabilities: string[];
+  capabilityFlags: number;
+  mariadbCapabilities?: string[];
+  characterSet?: number;
+  collation?: string;
+  statusFlags?: string[];
+  authPlugin?: string;
+}
+
+/** The TLS upgrade as seen by node:tls. */
+export interface TlsFacts {
+  offered: boolean;
+  protocol?: string;
+  cipher?: string;
+  cipherIana?: string;
+  /** Key-exchange group (e.g. X25519) or "DH 2048" where Node exposes it. */
+  keyExchange?: string;
+  handshakeMs?: number;
+  verified?: boolean;
+  verifyError?: string;
+  /** Which CA set verification used. */
+  verifiedAgainst?: string;
+  hostnameChecked?: string;
+  hostnameMatch?: boolean;
+  hostnameError?: string;
+  certificate?: { subject: string; issuer: string; notBefore: string; notAfter: string; daysLeft: number };
+  /** How our probe connection ended after TLS (a refused login keeps max_connect_errors untouched). */
+  closedWith?: FailedLoginResult["outcome"];
+}
+
+/** Everything `probe` gathers: facts only, no judgement. */
+export interface HandshakeFacts {
+  target: { host: string; port: number };
+  connectMs: number;
+  greeting: "handshake-v10" | "handshake-v9" | "error";
+  server?: ServerFacts;
+  serverError?: ErrPacket & { advice: string };
+  tls: TlsFacts;
+}
+
+export interface ProbeOptions extends TimeoutOptions {
+  /** PEM CA bundle for verification (--ssl-ca); default the system roots. */
+  ca?: string;
+  caLabel?: string;
+  /** The name to check the certificate against (default the target host). */
+  hostName?: string;
+}
+
+/** Advice for the ERR packets a server sends instead of a greeting. */
+export function adviceForGreetingError(errno: number): string {
+  switch (errno) {
+    case 1129:
+      return "this client host is blocked after too many aborted connections (max_connect_errors): on the server run FLUSH HOSTS (MySQL 8.0.23+: TRUNCATE TABLE performance_schema.host_cache) or `mysqladmin flush-hosts`, and consider raising max_connect_errors";
+    case 1040:
+      return "the server has reached max_connections: retry later, or raise max_connections on the server";
+    case 1130:
+      return "no account may connect from this client host: connect from an allowed host, or CREATE USER ...@'<this host>'";
+    case 1203:
+      return "the user has reached max_user_connections";
+    default:
+      return "the server refused the connection before the handshake";
+  }
+}
+
+function distinguishedName(cert: tls.PeerCertificate, which: "subject" | "issuer"): string {
+  const o = cert[which] as unknown as Record<string, string | string[]> | undefined;
+  if (!o) return "";
+  return Object.entries(o)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join("+") : v}`)
+    .join(", ");
+}
+
+/** Connects, reads the greeting and, if CLIENT_SSL is offered, upgrades to TLS with node:tls. */
+export async function probe(target: Target, opts: ProbeOptions = {}): Promise<HandshakeFacts> {
+  const name = formatTarget(target);
+  const readTimeoutMs = opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+  const session = await openMysql(target, opts);
+  const g = session.greeting;
+  const base = { target: { host: target.host, port: target.port }, connectMs: round(session.connectMs) };
+  if (g.kind === "error") {
+    session.close();
+    return {
+      ...base,
+      greeting: "error",
+      serverError: { errno: g.errno, ...(g.sqlState ? { sqlState: g.sqlState } : {}), message: g.message, advice: adviceForGreetingError(g.errno) },
+      tls: { offered: false },
+    };
+  }
+  const fl = flavorOf(g)!;
+  const server: ServerFacts = {
+    protocolVersion: g.protocolVersion,
+    version: g.serverVersion,
+    versionNumber: fl.version,
+    flavor: fl.flavor,
+    flavorEvidence: fl.evidence,
+    connectionId: g.connectionId,
+    capabilities: g.kind === "v10" ? g.capabilityNames : [],
+    capabilityFlags: g.kind === "v10" ? g.capabilities : 0,
+    ...(g.kind === "v10"
+      ? {
+          ...(g.mariadbCapabilityNames ? { mariadbCapabilities: g.mariadbCapabilityNames } : {}),
+          ...(g.characterSet !== undefined ? { characterSet: g.characterSet, collation: g.collation! } : {}),
+          ...(g.statusFlagNames ? { statusFlags: g.statusFlagNames } : {}),
+          ...(g.authPlugin ? { authPlugin: g.authPlugin } : {}),
+        }
+      : {}),
+  };
+  if (g.kind === "v9" || !g.sslOffered) {
+    session.close();
+    return { ...base, greeting: g.kind === "v9" ? "handshake-v9" : "handshake-v10", server, tls: { offered: false } };
+  }
+  const hostName = opts.hostName ?? target.host;
+  let r;
+  try {
+    r = await upgradeWithNodeTls(session, g as HandshakeV10, {
+      timeoutMs: readTimeoutMs,
+      servername: hostName,
+      ...(opts.ca ? { ca: opts.ca } : {}),
+    });
+  } catch (err) {
+    session.close();
+    throw withContext(err, name, "tls-handshake");
+  }
+  const peer = r.socket.getPeerCertificate(false);
+  const tlsFacts: TlsFacts = {
+    offered: true,
+    protocol: r.protocol,
+    cipher: r.cipher.name,
+    cipherIana: r.cipher.standardName,
+    handshakeMs: round(r.handshakeMs),
+    verified: r.authorized,
+    ...(r.authorizationError ? { verifyError: r.authorizationError } : {}),
+    verifiedAgainst: opts.caLabel ?? (opts.ca ? "--ssl-ca" : "system roots"),
+    hostnameChecked: hostName,
+  };
+  if (r.ephemeral) tlsFacts.keyExchange = r.ephemeral.name ?? `${r.ephemeral.type} ${r.ephemeral.size ?? ""}`.trim();
+  if (peer && peer.raw) {
+    const x = new crypto.X509Certificate(peer.raw);
+    const notAfter = new Date(x.validTo);
+    tlsFacts.certificate = {
+      subject: distinguishedName(peer, "subject"),
+      issuer: distinguishedName(peer, "issuer"),
+      notBefore: new Date(x.validFrom).toISOString(),
+      notAfter: notAfter.toISOString(),
+      daysLeft: Math.floor((notAfter.getTime() - Date.now()) / 86_400_000),
+    };
+    const idErr = tls.checkServerIdentity(hostName, peer);
+    tlsFacts.hostnameMatch = idErr === undefined;
+    if (idErr) tlsFacts.hostnameError = idErr.message;
+  }
+  const end = await finishWithFailedLogin(r.socket, g.authPlugin, readTimeoutMs);
+  tlsFacts.closedWith = end.outcome;
+  session.close();
+  return { ...base, greeting: "handshake-v10", server, tls: tlsFacts };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

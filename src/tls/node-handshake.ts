@@ -1,0 +1,142 @@
+import fs from "node:fs";
+import net from "node:net";
+import tls from "node:tls";
+import { AuditError } from "../errors.js";
+import type { HandshakeV10 } from "../protocol/handshake.js";
+import { ERR_HEADER, parseErrPacket } from "../protocol/err-packet.js";
+import { sendSslRequest, type MysqlSession } from "../net/mysql-session.js";
+import { TapDuplex } from "../net/tap-duplex.js";
+
+export type TlsVersionName = "SSLv3" | "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
+
+/** What we ask node:tls for; by default, anything Node's OpenSSL can still speak at security level 0. */
+export interface NodeTlsOptions {
+  minVersion?: tls.SecureVersion;
+  maxVersion?: tls.SecureVersion;
+  /** OpenSSL cipher string for TLS 1.2 and below (default "ALL:@SECLEVEL=0"). */
+  ciphers?: string;
+  /** TLS 1.3 suites, colon separated (default: all Node knows). */
+  ciphersuites?: string;
+  /** Groups to offer (OpenSSL names, colon separated). */
+  groups?: string;
+  /** PEM of CAs for verification; undefined = system roots. */
+  ca?: string | Buffer | (string | Buffer)[];
+  /** Name to check the certificate against; also sent as SNI when it is not an IP address. */
+  servername?: string;
+  timeoutMs: number;
+}
+
+/** A completed TLS handshake. The socket is left open for the caller to finish the MySQL exchange. */
+export interface NodeTlsResult {
+  socket: tls.TLSSocket;
+  tap: TapDuplex;
+  protocol: string;
+  cipher: { name: string; standardName: string; version: string };
+  /** Key-exchange group or DH size, as Node exposes it. */
+  ephemeral?: { type: string; name?: string; size?: number };
+  handshakeMs: number;
+  authorized: boolean;
+  authorizationError?: string;
+}
+
+const SYSTEM_BUNDLES = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
+let systemRoots: string[] | undefined;
+
+/** Node's bundled roots plus the operating system's bundle, as "the system roots". */
+export function systemRootCertificates(): string[] {
+  if (!systemRoots) {
+    systemRoots = [...tls.rootCertificates];
+    for (const f of SYSTEM_BUNDLES) {
+      try {
+        systemRoots.push(fs.readFileSync(f, "utf8"));
+        break;
+      } catch {
+        // try the next location
+      }
+    }
+  }
+  return systemRoots;
+}
+
+/** Sends the SSLRequest and runs a real TLS handshake with node:tls over the same socket. */
+export function upgradeWithNodeTls(session: MysqlSession, greeting: HandshakeV10, opts: NodeTlsOptions): Promise<NodeTlsResult> {
+  const leftover = sendSslRequest(session, greeting);
+  const tap = new TapDuplex(session.socket, leftover);
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const servername = opts.servername && net.isIP(opts.servername) === 0 ? opts.servername : undefined;
+    let settled = false;
+    const socket = tls.connect({
+      socket: tap,
+      ...(servername ? { servername } : {}),
+      ca: opts.ca ?? systemRootCertificates(),
+      rejectUnauthorized: false, // verification is reported, not enforced: the probe must see bad chains too
+      minVersion: opts.minVersion ?? "TLSv1",
+      maxVersion: opts.maxVersion ?? "TLSv1.3",
+      ciphers: opts.ciphers ?? "ALL:@SECLEVEL=0",
+      ...(opts.ciphersuites ? { ciphersuites: opts.ciphersuites } : {}),
+      ...(opts.groups ? { ecdhCurve: opts.groups } : {}),
+    } as tls.ConnectionOptions);
+    const fail = (err: AuditError): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(
+      () => fail(new AuditError("timeout", `TLS handshake did not finish within ${opts.timeoutMs / 1000} s`, { step: "tls-handshake" })),
+      opts.timeoutMs,
+    );
+    socket.once("secureConnect", () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.removeAllListeners("error");
+      socket.on("error", () => {}); // later errors surface through the reads that follow
+      tap.stopRecording();
+      const c = socket.getCipher();
+      const eph = socket.getEphemeralKeyInfo();
+      resolve({
+        socket,
+        tap,
+        protocol: socket.getProtocol() ?? "unknown",
+        cipher: { name: c.name, standardName: (c as { standardName?: string }).standardName ?? c.name, version: c.version },
+        ...(eph && "type" in eph && eph.type ? { ephemeral: eph as { type: string; name?: string; size?: number } } : {}),
+        handshakeMs: performance.now() - t0,
+        authorized: socket.authorized,
+        ...(socket.authorizationError ? { authorizationError: String(socket.authorizationError) } : {}),
+      });
+    });
+    socket.once("error", (err) => fail(explainTlsFailure(err, tap.received)));
+    socket.once("close", () => fail(explainTlsFailure(new Error("the server closed the connection during the TLS handshake"), tap.received)));
+  });
+}
+
+/** Names what the server sent instead of a TLS handshake: a MySQL ERR packet, an alert, or other bytes. */
+export function explainTlsFailure(err: Error, received: Buffer): AuditError {
+  if (received.length >= 5 && received[4] === ERR_HEADER && received.readUIntLE(0, 3) === received.length - 4) {
+    try {
+      const e = parseErrPacket(received.subarray(4));
+      return new AuditError("tls", `the server answered with MySQL error ${e.errno}${e.sqlState ? ` (${e.sqlState})` : ""} instead of TLS: ${e.message}`, {
+        step: "tls-handshake",
+        serverErrno: e.errno,
+      });
+    } catch {
+      // fall through to the generic description
+    }
+  }
+  if (received.length === 0) {
+    return new AuditError("tls", `the server closed the connection after the SSLRequest without any TLS reply (${shortTlsError(err)})`, { step: "tls-handshake" });
+  }
+  if (received[0] !== 0x15 && received[0] !== 0x16) {
+    return new AuditError("tls", `the server answered the ClientHello with bytes that are not TLS (${received.subarray(0, 8).toString("hex")}…)`, { step: "tls-handshake" });
+  }
+  return new AuditError("tls", `TLS handshake failed: ${shortTlsError(err)}`, { step: "tls-handshake" });
+}
+
+function shortTlsError(err: Error): string {
+  // OpenSSL messages look like "C0E7...:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1605:SSL alert number 40"
+  const m = /SSL routines:[^:]*:([^:]+)/.exec(err.message);
+  return m ? m[1]! : err.message.split("\n")[0]!;
+}
