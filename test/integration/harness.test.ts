@@ -259,6 +259,20 @@ describe("starting and stopping", () => {
     expect((err as Error).message).toMatch(/did not start[\s\S]*error log tail[\s\S]*(SSL|certificate)/i);
   });
 
+  it("legacy needs its cipher string: without @SECLEVEL=0 TLS 1.0 is listed but refused", async () => {
+    const s = await startPosture("legacy", {
+      name: "legacy-default-seclevel",
+      tls: { cert: "rsa", tlsVersion: "TLSv1.0,TLSv1.1,TLSv1.2,TLSv1.3" },
+    });
+    try {
+      expect((await s.query<{ Value: string }>("SHOW GLOBAL VARIABLES LIKE 'tls_version'"))[0]!.Value).toContain("TLSv1.0");
+      const r = await sClient(s.port, "-tls1", "-cipher", "ALL:@SECLEVEL=0");
+      expect(r.out).toContain("Cipher is (NONE)");
+    } finally {
+      await s.stop();
+    }
+  });
+
   it("stop() removes every pid it started", async () => {
     const [a, b] = await Promise.all([startPosture("ecdsa"), startPosture("off", { performanceSchema: true })]);
     expect((await b.query<{ Value: string }>("SHOW GLOBAL VARIABLES LIKE 'performance_schema'"))[0]!.Value).toBe("ON");
