@@ -1,0 +1,124 @@
+// The test server's configuration and event types (the public shape of startFakeMysql).
+import type { Socket } from "node:net";
+import type { SecureVersion } from "node:tls";
+import type { AuthPluginName, GreetingPreset } from "./greetings.js";
+import type { QueryResult } from "./result-set.js";
+
+/** How the server (mis)behaves; one per server. */
+export type Behaviour =
+  | "normal"
+  | "err-greeting"
+  | "protocol-9"
+  | "no-ssl"
+  | "http"
+  | "garbage"
+  | "close"
+  | "reset"
+  | "truncated"
+  | "oversized"
+  | "silent"
+  | "slow-drip"
+  | "wrong-seq"
+  | "drop-after-ssl-request"
+  | "err-after-ssl-request"
+  | "tls-garbage"
+  | "tls-alert";
+
+/** An account the server accepts. */
+export interface FakeUser {
+  user: string;
+  password: string;
+  plugin: AuthPluginName;
+  /** Like REQUIRE SSL: a clear-text login is refused with 1045. */
+  requireSecure?: boolean;
+}
+
+/** Server side of TLS after the SSLRequest; cert, key and ca are PEM text or file paths. */
+export interface FakeTlsOptions {
+  cert: string;
+  key: string;
+  ca?: string;
+  minVersion?: SecureVersion;
+  maxVersion?: SecureVersion;
+  ciphers?: string;
+}
+
+/** What onQuery learns about the session that sent the query. */
+export interface FakeConnInfo {
+  /** 1-based number of the connection on this server. */
+  conn: number;
+  connectionId: number;
+  user: string;
+  database?: string;
+  secure: boolean;
+  tlsProtocol?: string;
+  tlsCipher?: string;
+  capabilities: number;
+}
+
+export interface FakeMysqlOptions {
+  greeting?: GreetingPreset;
+  /** Overrides of the preset. */
+  version?: string;
+  capabilities?: number;
+  authPlugin?: string;
+  connectionId?: number;
+  charset?: number;
+  statusFlags?: number;
+
+  behaviour?: Behaviour;
+  /** For err-greeting and err-after-ssl-request. */
+  errno?: number;
+  /** Given: the ERR carries '#'+sqlState. Before the greeting real servers send none. */
+  sqlState?: string;
+  message?: string;
+  /** Sequence id of the greeting (wrong-seq, default 5) or of the ERR greeting (default 0). */
+  sequenceId?: number;
+  /** slow-drip: pause between greeting bytes (default 1000 ms). */
+  dripIntervalMs?: number;
+  /** garbage / tls-garbage: the bytes to send (default random / a text line). */
+  garbage?: Buffer;
+
+  tls?: FakeTlsOptions;
+  tlsBackend?: { host: string; port: number };
+  onSslRequest?: (socket: Socket) => void;
+
+  users?: FakeUser[];
+  /** Like require_secure_transport=ON: a clear-text login gets ERR 3159. */
+  requireSecureTransport?: boolean;
+  /**
+   * caching_sha2_password keeps a per-server cache of users who completed full authentication; a cold cache
+   * (the default, as after a restart) makes the first login of each user take the full path.
+   */
+  sha2CacheWarm?: boolean;
+  onQuery?: (sql: string, conn: FakeConnInfo) => QueryResult | Promise<QueryResult>;
+  /** Listening port; 0 (default) picks a free one. */
+  port?: number;
+}
+
+export type FakeEventKind =
+  | "connect"
+  | "greeting-sent"
+  | "ssl-request"
+  | "client-hello"
+  | "tls-established"
+  | "tls-error"
+  | "tls-backend"
+  | "handshake-response"
+  | "auth-switch"
+  | "fast-auth"
+  | "full-auth"
+  | "public-key-request"
+  | "auth-ok"
+  | "auth-failed"
+  | "query"
+  | "command"
+  | "closed";
+
+/** Something that happened on the wire; details never hold a password. */
+export interface FakeEvent {
+  conn: number;
+  kind: FakeEventKind;
+  at: number;
+  detail?: Record<string, unknown>;
+}
