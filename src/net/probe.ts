@@ -6,7 +6,7 @@ import { formatTarget, type Target } from "./target.js";
 import { flavorOf, openMysql } from "./mysql-session.js";
 import { finishWithFailedLogin, type FailedLoginResult } from "./failed-login.js";
 import { DEFAULT_READ_TIMEOUT_MS, type TimeoutOptions } from "./connect.js";
-import { upgradeWithNodeTls } from "../tls/node-handshake.js";
+import { systemRootCertificates, upgradeWithNodeTls } from "../tls/node-handshake.js";
 import type { Flavor } from "../protocol/flavor.js";
 import tls from "node:tls";
 
@@ -137,7 +137,7 @@ export async function probe(target: Target, opts: ProbeOptions = {}): Promise<Ha
     r = await upgradeWithNodeTls(session, g as HandshakeV10, {
       timeoutMs: readTimeoutMs,
       servername: hostName,
-      ...(opts.ca ? { ca: opts.ca } : {}),
+      ca: opts.ca ?? systemRootCertificates(),
     });
   } catch (err) {
     session.close();

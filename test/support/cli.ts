@@ -1,0 +1,45 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const BIN = fileURLToPath(new URL("../../bin/mysql-tls-audit.js", import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs the built CLI as a user would (node bin/mysql-tls-audit.js ...), with colour off unless asked. */
+export function runCli(args: string[], opts: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number; prefix?: string[] } = {}): Promise<CliResult> {
+  if (!existsSync(new URL("../../dist/cli/main.js", import.meta.url))) {
+    throw new Error("dist/ is missing: run `npm run build` first (npm test does it)");
+  }
+  const t0 = Date.now();
+  const [cmd, ...pre] = opts.prefix ?? [];
+  const child = spawn(cmd ?? process.execPath, [...pre, ...(cmd ? [process.execPath] : []), BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...opts.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  child.stdin.end(opts.input ?? "");
+  const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+  return new Promise((resolve) => {
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - t0 });
+    });
+  });
+}
+
+/** Asserts the shape every user-facing failure must have: one line, no stack frames. */
+export function isOneLineError(stderr: string): boolean {
+  const lines = stderr.trim().split("\n");
+  return lines.length === 1 && !/\n\s+at /.test(stderr) && !/Unhandled|TypeError|ReferenceError/.test(stderr);
+}
