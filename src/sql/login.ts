@@ -1,0 +1,277 @@
+import fs from "node:fs";
+import net from "node:net";
+import tls from "node:tls";
+import { X509Certificate } from "node:crypto";
+import mysql from "mysql2/promise";
+import { AuditError, toAuditError } from "../errors.js";
+import { formatTarget } from "../net/target.js";
+import { scrub, type LoginSpec, type Secret, type SslMode } from "./credentials.js";
+import { ed25519AuthPlugin } from "./ed25519-auth.js";
+
+/** What the login's own transport was, and how much of it was verified; said in every output. */
+export interface SessionTls {
+  encrypted: boolean;
+  sslMode: SslMode;
+  protocol?: string;
+  cipher?: string;
+  /** The chain was verified against the CA (VERIFY_CA and VERIFY_IDENTITY). */
+  chainVerified: boolean;
+  /** The name was checked against the certificate (VERIFY_IDENTITY). */
+  identityVerified: boolean;
+  /** The key type of the server's certificate: decides which REQUIRE CIPHER names can ever match. */
+  certKeyType?: string;
+  /** One line for people, e.g. "TLSv1.3, certificate NOT verified (--ssl-mode PREFERRED)". */
+  note: string;
+}
+
+/** A logged-in session: run SQL, learn the flavour; close() always. */
+export interface SqlSession {
+  readonly spec: LoginSpec;
+  readonly version: string;
+  readonly versionComment: string;
+  readonly flavor: "mysql" | "mariadb" | "percona";
+  /** major*10000 + minor*100 + patch, e.g. 101119 or 80403. */
+  readonly versionNumber: number;
+  readonly tls: SessionTls;
+  /** The account the server matched, from CURRENT_USER(), e.g. "audit@%". */
+  readonly currentUser: string;
+  /** Rows as objects; values are strings or null (Buffers are decoded as UTF-8). */
+  query(sql: string): Promise<Record<string, string | null>[]>;
+  close(): Promise<void>;
+}
+
+export interface LoginOptions {
+  connectTimeoutMs?: number;
+  readTimeoutMs?: number;
+}
+
+/** Logs in with mysql2 per the spec's --ssl-mode; every failure is an AuditError with no password in it. */
+export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<SqlSession> {
+  const where = formatTarget(spec);
+  const files = readTlsFiles(spec);
+  let conn: mysql.Connection;
+  let encrypted = spec.sslMode !== "DISABLED";
+  try {
+    try {
+      conn = await connect(spec, encrypted ? files : undefined, opts);
+    } catch (err) {
+      // PREFERRED, as the mysql client: TLS when offered, clear text when the server has none.
+      if (spec.sslMode === "PREFERRED" && (err as { code?: string }).code === "HANDSHAKE_NO_SSL_SUPPORT") {
+        encrypted = false;
+        conn = await connect(spec, undefined, opts);
+      } else throw err;
+    }
+  } catch (err) {
+    throw loginError(err, spec, encrypted, where);
+  }
+  try {
+    const tlsInfo = sessionTls(conn, spec, encrypted);
+    const readTimeout = opts.readTimeoutMs ?? 10_000;
+    const query = async (sql: string): Promise<Record<string, string | null>[]> => {
+      try {
+        const [rows] = await conn.query({ sql, timeout: readTimeout, rowsAsArray: false });
+        return (rows as Record<string, unknown>[]).map(textRow);
+      } catch (err) {
+        throw queryError(err, spec.password, sql);
+      }
+    };
+    const [row] = await query("SELECT VERSION() AS version, @@version_comment AS comment, CURRENT_USER() AS cu");
+    const version = row?.version ?? "";
+    const versionComment = row?.comment ?? "";
+    const flavor = /mariadb/i.test(version) ? "mariadb" : /percona/i.test(versionComment) || /percona/i.test(version) ? "percona" : "mysql";
+    return {
+      spec,
+      version,
+      versionComment,
+      flavor,
+      versionNumber: versionNumber(version),
+      tls: tlsInfo,
+      currentUser: row?.cu ?? `${spec.user}@?`,
+      query,
+      async close() {
+        await conn.end().catch(() => conn.destroy());
+      },
+    };
+  } catch (err) {
+    conn.destroy();
+    throw err instanceof AuditError ? new AuditError(err.code, err.message, { ...err.details, target: where }) : loginError(err, spec, encrypted, where);
+  }
+}
+
+/** "10.11.19-MariaDB-0+deb12u1" → 101119; "8.4.3" → 80403; 0 when unparseable. */
+export function versionNumber(version: string): number {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  return m ? Number(m[1]) * 10000 + Number(m[2]) * 100 + Number(m[3]) : 0;
+}
+
+/** "MariaDB 10.11" / "MySQL 8.4" for "not available on ..." notes. */
+export function flavorLabel(s: Pick<SqlSession, "flavor" | "version">): string {
+  const m = /^(\d+)\.(\d+)/.exec(s.version);
+  const name = s.flavor === "mariadb" ? "MariaDB" : s.flavor === "percona" ? "Percona Server" : "MySQL";
+  return m ? `${name} ${m[1]}.${m[2]}` : name;
+}
+
+interface TlsFiles {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+function readTlsFiles(spec: LoginSpec): TlsFiles {
+  const read = (file: string | undefined, flag: string): string | undefined => {
+    if (file === undefined) return undefined;
+    try {
+      return fs.readFileSync(file, "utf8");
+    } catch (err) {
+      throw new AuditError("usage", `cannot read ${flag} file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  return { ca: read(spec.sslCa, "--ssl-ca"), cert: read(spec.sslCert, "--ssl-cert"), key: read(spec.sslKey, "--ssl-key") };
+}
+
+function connect(spec: LoginSpec, files: TlsFiles | undefined, opts: LoginOptions): Promise<mysql.Connection> {
+  const verify = spec.sslMode === "VERIFY_CA" || spec.sslMode === "VERIFY_IDENTITY";
+  return mysql.createConnection({
+    host: spec.host,
+    port: spec.port,
+    user: spec.user,
+    password: spec.password.reveal(),
+    connectTimeout: opts.connectTimeoutMs ?? 5_000,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    authPlugins: { client_ed25519: ed25519AuthPlugin(spec.password) },
+    ...(files
+      ? {
+          ssl: {
+            ...(files.ca ? { ca: files.ca } : {}),
+            ...(files.cert ? { cert: files.cert } : {}),
+            ...(files.key ? { key: files.key } : {}),
+            rejectUnauthorized: verify,
+            // mysql2 checks the name only for DNS names; sessionTls() checks IP addresses itself.
+            verifyIdentity: spec.sslMode === "VERIFY_IDENTITY",
+          },
+        }
+      : {}),
+  });
+}
+
+function sessionTls(conn: mysql.Connection, spec: LoginSpec, encrypted: boolean): SessionTls {
+  // mysql2 keeps the upgraded socket on the underlying connection; its types do not say so.
+  const socket = (conn as unknown as { connection?: { stream?: unknown } }).connection?.stream;
+  if (!encrypted || !(socket instanceof tls.TLSSocket)) {
+    const why =
+      spec.sslMode === "DISABLED"
+        ? "clear text: --ssl-mode DISABLED"
+        : "clear text: the server offers no TLS (--ssl-mode PREFERRED fell back, as the mysql client does)";
+    return { encrypted: false, sslMode: spec.sslMode, chainVerified: false, identityVerified: false, note: why };
+  }
+  const protocol = socket.getProtocol() ?? undefined;
+  const cipher = socket.getCipher()?.name;
+  const peer = socket.getPeerCertificate(true);
+  let certKeyType: string | undefined;
+  try {
+    if (peer?.raw) certKeyType = new X509Certificate(peer.raw).publicKey.asymmetricKeyType?.toUpperCase();
+  } catch {
+    // an unparseable certificate leaves the key type unknown; the cert command reports it
+  }
+  const chainVerified = spec.sslMode === "VERIFY_CA" || spec.sslMode === "VERIFY_IDENTITY";
+  let identityVerified = false;
+  if (spec.sslMode === "VERIFY_IDENTITY") {
+    const err = peer?.raw ? tls.checkServerIdentity(spec.host, peer) : new Error("no certificate");
+    if (err) {
+      socket.destroy();
+      throw new AuditError("tls", `the server's certificate does not match "${spec.host}" (--ssl-mode VERIFY_IDENTITY): ${err.message}`, { step: "login" });
+    }
+    identityVerified = true;
+  }
+  const what = `${protocol ?? "TLS"} ${cipher ?? ""}`.trim();
+  const note = identityVerified
+    ? `${what}, certificate chain and name verified`
+    : chainVerified
+      ? `${what}, certificate chain verified, name NOT checked (--ssl-mode VERIFY_CA)`
+      : `${what}, certificate NOT verified (--ssl-mode ${spec.sslMode}: use VERIFY_IDENTITY with --ssl-ca to verify)`;
+  return {
+    encrypted: true,
+    sslMode: spec.sslMode,
+    ...(protocol ? { protocol } : {}),
+    ...(cipher ? { cipher } : {}),
+    chainVerified,
+    identityVerified,
+    ...(certKeyType ? { certKeyType: certKeyType === "EC" ? "EC" : certKeyType === "ED25519" ? "Ed25519" : certKeyType } : {}),
+    note,
+  };
+}
+
+function textRow(r: Record<string, unknown>): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(r)) {
+    out[k] = v === null || v === undefined ? null : Buffer.isBuffer(v) ? v.toString("utf8") : String(v);
+  }
+  return out;
+}
+
+/** mysql2's error for a query, as an AuditError carrying the server errno. */
+function queryError(err: unknown, secret: Secret, sql: string): AuditError {
+  const e = err as { errno?: number; code?: string; message?: string; sqlMessage?: string };
+  const msg = scrub(e.sqlMessage ?? e.message ?? String(err), secret);
+  if (typeof e.errno === "number" && e.errno > 0) {
+    const code = PRIVILEGE_ERRNOS.has(e.errno) ? "privilege" : "server-error";
+    return new AuditError(code, `${msg} (error ${e.errno})`, { step: sql, serverErrno: e.errno });
+  }
+  if (e.code === "PROTOCOL_SEQUENCE_TIMEOUT") return new AuditError("timeout", "the server did not answer the query in time", { step: sql });
+  const a = toAuditError(err);
+  return new AuditError(a.code, scrub(a.message, secret), { step: sql });
+}
+
+/** Server errors that mean "this login lacks a privilege" rather than "this server lacks the thing". */
+export const PRIVILEGE_ERRNOS = new Set([1044, 1142, 1143, 1227, 1370, 3523]);
+
+// Errors worth a sentence of their own; the server's message is kept after it.
+function loginError(err: unknown, spec: LoginSpec, encrypted: boolean, where: string): AuditError {
+  const e = err as { errno?: number; code?: string; message?: string; sqlMessage?: string };
+  const raw = scrub(e.sqlMessage ?? e.message ?? String(err), spec.password);
+  const d = { target: where, step: "login" };
+  const withErrno = (n: number) => ({ ...d, serverErrno: n });
+  if (err instanceof AuditError) return new AuditError(err.code, scrub(err.message, spec.password), { ...err.details, ...d });
+  const plugin = /unknown plugin (\S+?)\.?(\s|$)/.exec(raw)?.[1];
+  if (plugin) {
+    return new AuditError("auth", `the account uses the authentication plugin ${plugin}, which this tool cannot speak (supported: caching_sha2_password, mysql_native_password, sha256_password, client_ed25519)`, d);
+  }
+  switch (e.errno) {
+    case 1045: {
+      const hint = encrypted
+        ? ""
+        : "; this login was clear text: a MariaDB server with require_secure_transport=ON refuses every clear-text login with this same error 1045, so retry with --ssl-mode REQUIRED (or higher) before suspecting the password";
+      return new AuditError("auth", `${raw}${hint}`, withErrno(1045));
+    }
+    case 3159:
+      return new AuditError("auth", `the server requires TLS (require_secure_transport=ON) and this login was clear text: use --ssl-mode REQUIRED or higher (${raw})`, withErrno(3159));
+    case 1251:
+      return new AuditError("auth", `the server wants an authentication plugin this client does not offer: ${raw}`, withErrno(1251));
+    case 2061:
+      return new AuditError("auth", `caching_sha2_password needs TLS or the server's RSA public key for a first login: ${raw}`, withErrno(2061));
+    case 1524:
+      return new AuditError("auth", `the account's authentication plugin is not loaded on the server: ${raw}`, withErrno(1524));
+    case 1129:
+      return new AuditError("server-error", `${raw} (run FLUSH HOSTS or mariadb-admin flush-hosts on the server)`, withErrno(1129));
+    case 1130:
+    case 1040:
+      return new AuditError("server-error", raw, withErrno(e.errno));
+  }
+  if (e.code === "HANDSHAKE_NO_SSL_SUPPORT") {
+    return new AuditError("tls", `the server does not offer TLS, and --ssl-mode ${spec.sslMode} requires it`, d);
+  }
+  if (typeof e.code === "string" && /CERT|SELF_SIGNED|UNABLE_TO|ALTNAME|ERR_TLS|ERR_SSL|EPROTO/.test(e.code)) {
+    return new AuditError("tls", `TLS failed (--ssl-mode ${spec.sslMode}): ${raw} (${e.code})`, d);
+  }
+  if (e.code === "AUTH_SWITCH_PLUGIN_ERROR") return new AuditError("auth", raw, d);
+  if (typeof e.errno === "number" && e.errno > 0) return new AuditError("server-error", `${raw} (error ${e.errno})`, withErrno(e.errno));
+  const a = toAuditError(err);
+  return new AuditError(a.code, scrub(a.message, spec.password), d);
+}
+
+/** True when host is an IP literal (mysql2 then skips its own name check). */
+export function isIpHost(host: string): boolean {
+  return net.isIP(host) !== 0;
+}
