@@ -36,7 +36,16 @@ export async function openMysql(target: Target, opts: TimeoutOptions = {}): Prom
     try {
       packet = await stream.next("greeting", readTimeoutMs);
     } catch (err) {
-      throw describeNonMysql(stream.head) ?? err;
+      const other = describeNonMysql(stream.head);
+      if (other) throw other;
+      if (err instanceof AuditError && err.code === "timeout" && stream.totalBytes === 0) {
+        throw new AuditError(
+          "timeout",
+          `no greeting within ${readTimeoutMs / 1000} s: the port accepted the connection but sent nothing (a MySQL server greets at once; this may be another kind of service, or an overloaded server)`,
+          { step: "greeting" },
+        );
+      }
+      throw err;
     }
     let greeting: Greeting;
     try {
