@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { AuditError, toAuditError } from "../errors.js";
 import { TOOL } from "../version.js";
 import { registerProbe } from "./probe.js";
+import { registerAudit } from "./audit.js";
 
 /** The exit code an action sets; commander's own parse errors map to 2. */
 export interface RunState {
@@ -18,6 +19,7 @@ export function buildProgram(state: RunState): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`${TOOL.name}: ${str.replace(/^error: /, "").trimEnd()}\n`) });
+  registerAudit(program, state);
   registerProbe(program, state);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

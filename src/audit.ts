@@ -1,0 +1,206 @@
+import { AuditError, toAuditError } from "./errors.js";
+import { probe, type HandshakeFacts, type ProbeOptions } from "./net/probe.js";
+import { formatTarget, type Target } from "./net/target.js";
+import { checkTransport } from "./checks/transport.js";
+import { DEFAULT_POLICY, isIgnored, type Policy } from "./policy/policy.js";
+import { type CheckName, type CheckResult, type TargetReport } from "./report/report.js";
+import type { Finding } from "./report/types.js";
+
+/** How to audit one target. */
+export interface AuditOptions extends ProbeOptions {
+  policy?: Policy;
+  /** Login for settings, accounts and replication; without it those checks are skipped, saying why. */
+  credentials?: { user: string; password?: string };
+  /** Progress callback: the target's label and what it is doing now. */
+  onStep?: (label: string, step: string) => void;
+}
+
+/** What a check's gatherer returns: findings (before the policy's ignore list), facts for --json, overview rows. */
+export interface CheckRun {
+  findings: Finding[];
+  details?: unknown;
+  overview?: [string, string][];
+}
+
+/** Everything a check can use: the target, the options, and the connectivity facts gathered first. */
+export interface CheckContext {
+  target: Target;
+  options: AuditOptions;
+  policy: Policy;
+  handshake: HandshakeFacts;
+  /** Gatherers shared by several checks (one enumeration feeds protocols and ciphers), memoised per target. */
+  shared<T>(key: string, gather: () => Promise<T>): Promise<T>;
+}
+
+/** A check as data: when it applies, and how it runs. */
+export interface CheckDefinition {
+  name: Exclude<CheckName, "connectivity">;
+  /** Why the check does not apply to this target, or undefined when it does. */
+  skip(ctx: CheckContext): string | undefined;
+  run(ctx: CheckContext): Promise<CheckRun>;
+}
+
+/** Skip reason for checks that need a TLS handshake. */
+export function needsTls(ctx: CheckContext): string | undefined {
+  return ctx.handshake.tls.offered ? undefined : "the server does not offer TLS (no CLIENT_SSL in its greeting)";
+}
+
+/** Skip reason for checks that need a login. */
+export function needsCredentials(ctx: CheckContext): string | undefined {
+  return ctx.options.credentials ? undefined : "no credentials given (pass -u/--user, or mysql://user@host); this check needs a login";
+}
+
+// Gatherers that are not wired in yet say so as an error on their check: never a silent pass.
+function notYet(what: string): () => Promise<CheckRun> {
+  return () => Promise.reject(new AuditError("internal", `${what} is not available in this build`));
+}
+
+/** The checks after connectivity, in run order: the table from which the audit, JUnit and the docs derive. */
+export const CHECKS: readonly CheckDefinition[] = [
+  { name: "protocols", skip: needsTls, run: notYet("protocol enumeration") },
+  { name: "ciphers", skip: needsTls, run: notYet("cipher-suite enumeration") },
+  { name: "certificate", skip: needsTls, run: notYet("certificate inspection") },
+  { name: "settings", skip: needsCredentials, run: notYet("the settings check") },
+  { name: "accounts", skip: needsCredentials, run: notYet("the accounts check") },
+  { name: "replication", skip: needsCredentials, run: notYet("the replication check") },
+];
+
+/** Audits one target: connectivity first, then every check as data; never throws for a target's own failure. */
+export async function auditTarget(target: Target, options: AuditOptions = {}): Promise<TargetReport> {
+  const started = performance.now();
+  const label = formatTarget(target);
+  const policy = options.policy ?? DEFAULT_POLICY;
+  const step = (s: string): void => options.onStep?.(label, s);
+  const report: TargetReport = {
+    target: { host: target.host, port: target.port },
+    label,
+    audited: false,
+    checks: [],
+    ignoredFindings: 0,
+    overview: [],
+    details: {},
+    durationMs: 0,
+  };
+  const record = (name: CheckName, status: CheckResult["status"], findings: Finding[], t0: number, reason?: string): void => {
+    const kept = findings.filter((f) => !isIgnored(f.id, policy.ignore));
+    report.ignoredFindings += findings.length - kept.length;
+    report.checks.push({ name, status, ...(reason !== undefined ? { reason } : {}), findings: kept, durationMs: performance.now() - t0 });
+  };
+
+  step("connecting");
+  let t0 = performance.now();
+  let handshake: HandshakeFacts;
+  try {
+    handshake = await probe(target, options);
+  } catch (err) {
+    const e = toAuditError(err);
+    report.error = { code: e.code, message: e.message };
+    record("connectivity", "error", [unreachableFinding(label, e.message)], t0, e.message);
+    for (const def of CHECKS) record(def.name, "skipped", [], performance.now(), "the target could not be reached");
+    report.durationMs = performance.now() - started;
+    return report;
+  }
+  report.details.probe = probeDetails(handshake);
+  if (handshake.server) report.server = { version: handshake.server.version, flavor: handshake.server.flavor };
+  report.overview.push(...probeOverview(handshake));
+  const transport = checkTransport(handshake);
+  if (handshake.serverError || handshake.greeting === "handshake-v9") {
+    // A refusal before the handshake (1129 blocked, 1040 too many connections) or a pre-TLS server: nothing more to ask it.
+    const why = handshake.serverError
+      ? `the server refused the connection with error ${handshake.serverError.errno}: ${handshake.serverError.message}`
+      : "the server speaks protocol 9, which has no TLS";
+    report.audited = handshake.greeting === "handshake-v9";
+    if (!report.audited) report.error = { code: "server-error", message: why };
+    record("connectivity", report.audited ? "completed" : "error", transport, t0, report.audited ? undefined : why);
+    for (const def of CHECKS) record(def.name, "skipped", [], performance.now(), why);
+    report.durationMs = performance.now() - started;
+    return report;
+  }
+  report.audited = true;
+  record("connectivity", "completed", transport, t0);
+
+  const memo = new Map<string, Promise<unknown>>();
+  const ctx: CheckContext = {
+    target,
+    options,
+    policy,
+    handshake,
+    shared<T>(key: string, gather: () => Promise<T>): Promise<T> {
+      let p = memo.get(key) as Promise<T> | undefined;
+      if (!p) memo.set(key, (p = gather()));
+      return p;
+    },
+  };
+  for (const def of CHECKS) {
+    t0 = performance.now();
+    const skip = def.skip(ctx);
+    if (skip !== undefined) {
+      record(def.name, "skipped", [], t0, skip);
+      continue;
+    }
+    step(def.name);
+    try {
+      const r = await def.run(ctx);
+      if (r.details !== undefined) report.details[def.name] = r.details;
+      if (r.overview) report.overview.push(...r.overview);
+      record(def.name, "completed", r.findings, t0);
+    } catch (err) {
+      const e = toAuditError(err);
+      const reason = e.message;
+      record(def.name, "error", [checkErrorFinding(def.name, reason)], t0, reason);
+    }
+  }
+  report.durationMs = performance.now() - started;
+  return report;
+}
+
+/** The finding for a target the audit could not reach or talk to. */
+function unreachableFinding(label: string, why: string): Finding {
+  return {
+    id: "audit.target-unreachable",
+    severity: "error",
+    title: `${label} could not be audited`,
+    evidence: why,
+    fix: "Check the host and port, that the server is running, and that this host may connect (firewall, bind_address, skip_networking).",
+  };
+}
+
+/** The finding for a check that could not run: never a silent pass. */
+export function checkErrorFinding(check: string, why: string): Finding {
+  return {
+    id: "audit.check-error",
+    severity: "error",
+    title: `The ${check} check could not run`,
+    evidence: why,
+  };
+}
+
+function probeDetails(h: HandshakeFacts): Record<string, unknown> {
+  return {
+    connectMs: h.connectMs,
+    greeting: h.greeting,
+    ...(h.server
+      ? {
+          server: {
+            protocolVersion: h.server.protocolVersion,
+            version: h.server.version,
+            flavor: h.server.flavor,
+            connectionId: h.server.connectionId,
+            capabilities: h.server.capabilities,
+            authPlugin: h.server.authPlugin ?? null,
+          },
+        }
+      : {}),
+    ...(h.serverError ? { serverError: h.serverError } : {}),
+    tls: h.tls,
+  };
+}
+
+function probeOverview(h: HandshakeFacts): [string, string][] {
+  const rows: [string, string][] = [];
+  if (h.server) rows.push(["Server", `${h.server.version} (${h.server.flavor})`]);
+  if (h.serverError) rows.push(["Greeting", `ERR ${h.serverError.errno}: ${h.serverError.message}`]);
+  else rows.push(["TLS offered", h.tls.offered ? "yes" : "no"]);
+  if (h.tls.protocol) rows.push(["Negotiated", `${h.tls.protocol} ${h.tls.cipher ?? ""}`.trim()]);
+  return rows;
+}

@@ -1,0 +1,88 @@
+import fs from "node:fs";
+import { Command, Option } from "commander";
+import { AuditError } from "../errors.js";
+import { auditFleet, DEFAULT_CONCURRENCY, readTargetsFile } from "../fleet.js";
+import { parseTarget } from "../net/target.js";
+import { DEFAULT_POLICY, FAIL_SEVERITIES, isFailSeverity, type LoadedPolicy } from "../policy/policy.js";
+import { loadPolicy } from "../policy/load.js";
+import { renderAuditText, verdictLine } from "../report/audit-text.js";
+import { renderJunit } from "../report/junit.js";
+import { startProgress } from "../report/progress.js";
+import { exitCodeOf, reportJson } from "../report/report.js";
+import { addCommonOptions, addVerifyOptions, positiveInt, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
+import { makeOutput, printJson } from "./output.js";
+import type { RunState } from "./main.js";
+
+interface AuditCliOptions extends CommonOptions {
+  sslCa?: string;
+  hostName?: string;
+  junit?: string;
+  failOn?: string;
+  policy?: string;
+  targets?: string;
+  concurrency: number;
+  quiet?: boolean;
+}
+
+function severity(value: string): string {
+  if (!isFailSeverity(value)) throw new AuditError("usage", `--fail-on "${value}" is not one of ${FAIL_SEVERITIES.join(", ")}`);
+  return value;
+}
+
+/** The default command: `mysql-tls-audit [targets...]` audits every target and gates CI by exit code. */
+export function registerAudit(program: Command, state: RunState): void {
+  const cmd = program
+    .command("audit", { isDefault: true })
+    .description("audit one or more servers: TLS offer, protocols, cipher suites, certificate, and (with credentials) settings and accounts")
+    .argument("[targets...]", "host, host:port, [ipv6]:port or mysql://[user@]host[:port] (default localhost:3306)")
+    .addOption(new Option("--junit <file>", "also write JUnit XML (a testcase per check per target) to this file"))
+    .addOption(new Option("--fail-on <severity>", `fail (exit 1) on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")} (default: the policy's, ${DEFAULT_POLICY.failOn})`).argParser(severity))
+    .addOption(new Option("--policy <file>", "policy file (JSON or YAML): minimum TLS version, suites, certificate warning days, accounts, ignored ids, failing severity"))
+    .addOption(new Option("--targets <file>", "read more targets from a file, one per line (# starts a comment)"))
+    .addOption(new Option("--concurrency <n>", "how many targets to audit at once").argParser(positiveInt).default(DEFAULT_CONCURRENCY))
+    .addOption(new Option("-q, --quiet", "no progress line; print only the verdict line (--json and --junit are unaffected)"));
+  addVerifyOptions(addCommonOptions(cmd)).action(async (rawTargets: string[], o: AuditCliOptions) => {
+    const raw = [...rawTargets, ...(o.targets ? readTargetsFile(o.targets) : [])];
+    const targets = (raw.length ? raw : [undefined]).map((t) => parseTarget(t));
+    const loaded: LoadedPolicy = o.policy ? loadPolicy(o.policy) : { policy: { ...DEFAULT_POLICY }, source: "built-in default policy" };
+    const policy = { ...loaded.policy, ...(o.failOn ? { failOn: o.failOn as typeof loaded.policy.failOn } : {}) };
+    const ca = readCaFile(o.sslCa);
+    if (o.junit) assertWritable(o.junit);
+    const io = makeOutput(o);
+    const progress = startProgress({ quiet: o.quiet === true });
+    let report;
+    try {
+      report = await auditFleet(targets, {
+        ...timeoutsFrom(o),
+        ...(ca ? { ca, caLabel: o.sslCa! } : {}),
+        ...(o.hostName ? { hostName: o.hostName } : {}),
+        policy,
+        policySource: loaded.source,
+        concurrency: o.concurrency,
+        onStep: (label, step) => progress.update(`${label}: ${step}`),
+        onTargetDone: (t, done, total) => {
+          if (total > 1) progress.log(`${t.audited ? "✓" : "✗"} ${t.label} (${done}/${total})`);
+        },
+      });
+    } finally {
+      progress.stop();
+    }
+    if (o.junit) fs.writeFileSync(o.junit, renderJunit(report));
+    if (io.json) printJson(reportJson(report));
+    else if (o.quiet) io.out(verdictLine(report.summary, io, report.targets.length === 1 ? report.targets[0]!.label : `${report.targets.length} targets`));
+    else io.out(renderAuditText(report, io));
+    if (!o.quiet) {
+      for (const t of report.targets) if (!t.audited && t.error) io.err(`${t.label}: ${t.error.message}`);
+    }
+    state.exitCode = exitCodeOf(report);
+  });
+}
+
+// Fail before a long audit rather than after it, when the JUnit file cannot be written.
+function assertWritable(file: string): void {
+  try {
+    fs.writeFileSync(file, "", { flag: "a" });
+  } catch (err) {
+    throw new AuditError("usage", `cannot write --junit file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}

@@ -1,0 +1,108 @@
+// The documented JSON Schema (draft-07) of `mysql-tls-audit --json` for the audit; CI pipelines validate against it.
+// Fields may be added in a schemaVersion; none is renamed or removed without bumping it.
+
+const severity = { type: "string", enum: ["critical", "high", "medium", "low", "info", "error"] } as const;
+
+const finding = {
+  type: "object",
+  required: ["id", "severity", "title", "evidence", "check"],
+  properties: {
+    id: { type: "string", pattern: "^[a-z0-9]+(\\.[a-z0-9-]+)+$", description: "stable, documented finding id" },
+    severity,
+    title: { type: "string", minLength: 1 },
+    evidence: { type: "string" },
+    fix: { type: "string", description: "the SQL statement or my.cnf line that fixes it" },
+    references: { type: "array", items: { type: "string" } },
+    check: { type: "string", description: "the check that produced the finding" },
+  },
+} as const;
+
+const hostPort = {
+  type: "object",
+  required: ["host", "port"],
+  properties: { host: { type: "string" }, port: { type: "integer", minimum: 1, maximum: 65535 } },
+} as const;
+
+/** The JSON Schema of the audit's --json document (schemaVersion 1). */
+export const AUDIT_JSON_SCHEMA = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  $id: "https://github.com/mysql-tls-audit/mysql-tls-audit/schema/audit-v1.json",
+  title: "mysql-tls-audit audit report",
+  type: "object",
+  required: ["schemaVersion", "tool", "target", "command", "targets", "summary"],
+  properties: {
+    schemaVersion: { const: 1 },
+    tool: {
+      type: "object",
+      required: ["name", "version"],
+      properties: { name: { type: "string" }, version: { type: "string" } },
+    },
+    target: { ...hostPort, description: "the first (for a single audit, the only) target; every target is in targets[]" },
+    command: { const: "audit" },
+    startedAt: { type: "string", format: "date-time" },
+    durationMs: { type: "number", minimum: 0 },
+    policy: { type: "object", required: ["source"], properties: { source: { type: "string" } } },
+    targets: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        required: ["target", "audited", "checks", "findings"],
+        properties: {
+          target: hostPort,
+          label: { type: "string", description: "host:port as printed ([ipv6]:port)" },
+          audited: { type: "boolean", description: "false when the target could not be audited (exit code 3)" },
+          error: {
+            type: "object",
+            required: ["code", "message"],
+            properties: { code: { type: "string" }, message: { type: "string" } },
+          },
+          server: {
+            type: "object",
+            required: ["version", "flavor"],
+            properties: { version: { type: "string" }, flavor: { type: "string", enum: ["mysql", "mariadb", "percona", "unknown"] } },
+          },
+          durationMs: { type: "number", minimum: 0 },
+          checks: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["name", "status"],
+              properties: {
+                name: { type: "string", enum: ["connectivity", "protocols", "ciphers", "certificate", "settings", "accounts", "replication"] },
+                status: { type: "string", enum: ["completed", "error", "skipped"] },
+                reason: { type: "string", description: "why the check errored or was skipped" },
+                findings: { type: "integer", minimum: 0, description: "how many findings the check produced" },
+                durationMs: { type: "number", minimum: 0 },
+              },
+            },
+          },
+          findings: { type: "array", items: finding },
+          ignoredFindings: { type: "integer", minimum: 0, description: "findings dropped by the policy's ignore list" },
+          overview: { type: "object", additionalProperties: { type: "string" } },
+          details: { type: "object", description: "per-check facts, as the ciphers, cert, settings and accounts commands print them" },
+        },
+      },
+    },
+    summary: {
+      type: "object",
+      required: ["bySeverity", "verdict"],
+      properties: {
+        bySeverity: {
+          type: "object",
+          required: ["critical", "high", "medium", "low", "info", "error"],
+          properties: Object.fromEntries(["critical", "high", "medium", "low", "info", "error"].map((s) => [s, { type: "integer", minimum: 0 }])),
+          additionalProperties: false,
+        },
+        verdict: { type: "string", enum: ["pass", "fail"] },
+        failOn: severity,
+        failing: { type: "integer", minimum: 0 },
+        targets: {
+          type: "object",
+          required: ["total", "audited", "notAudited"],
+          properties: { total: { type: "integer" }, audited: { type: "integer" }, notAudited: { type: "integer" } },
+        },
+      },
+    },
+  },
+} as const;

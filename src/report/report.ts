@@ -1,0 +1,141 @@
+import type { ErrorCode } from "../errors.js";
+import { SEVERITIES, SEVERITY_RANK, SCHEMA_VERSION, type CheckOutcome, type Finding, type Severity } from "./types.js";
+import { TOOL } from "../version.js";
+
+/** The checks an audit runs, in the order it runs them (also the JUnit testcase order). */
+export const CHECK_NAMES = ["connectivity", "protocols", "ciphers", "certificate", "settings", "accounts", "replication"] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];
+
+/** One check's outcome with the findings it produced (after the policy's ignore list). */
+export interface CheckResult extends CheckOutcome {
+  name: CheckName;
+  findings: Finding[];
+  durationMs: number;
+}
+
+/** Everything the audit learned about one target. */
+export interface TargetReport {
+  target: { host: string; port: number };
+  /** host:port as printed. */
+  label: string;
+  /** False when the target could not be audited at all (unreachable, not MySQL, refused the greeting). */
+  audited: boolean;
+  /** Why it could not be audited. */
+  error?: { code: ErrorCode; message: string };
+  server?: { version: string; flavor: string };
+  checks: CheckResult[];
+  /** How many findings the policy's ignore list dropped. */
+  ignoredFindings: number;
+  /** The facts a person wants first (server, versions, suites, certificate), as label/value pairs. */
+  overview: [string, string][];
+  /** Per-check facts as plain JSON (the probe, protocols, chain, settings, accounts). */
+  details: Record<string, unknown>;
+  durationMs: number;
+}
+
+/** The run's verdict: counts by severity and whether anything reaches the failing severity. */
+export interface Summary {
+  bySeverity: Record<Severity, number>;
+  verdict: "pass" | "fail";
+  failOn: Severity;
+  /** Findings at or above failOn. */
+  failing: number;
+  targets: { total: number; audited: number; notAudited: number };
+}
+
+/** One audit run over one or more targets. */
+export interface Report {
+  targets: TargetReport[];
+  summary: Summary;
+  policy: { source: string };
+  startedAt: string;
+  durationMs: number;
+}
+
+/** All findings of a target, most severe first. */
+export function findingsOf(t: TargetReport): Finding[] {
+  return sortFindings(t.checks.flatMap((c) => c.findings));
+}
+
+/** Findings sorted most severe first, then by id. */
+export function sortFindings<T extends Finding>(fs: T[]): T[] {
+  return [...fs].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.id.localeCompare(b.id));
+}
+
+/** True when the finding reaches the failing severity ("error" ranks with high). */
+export function isFailing(f: Pick<Finding, "severity">, failOn: Severity): boolean {
+  return SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn];
+}
+
+/** Counts and verdict; a target that could not be audited fails the run too (never a silent pass). */
+export function summarize(targets: TargetReport[], failOn: Severity): Summary {
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  let failing = 0;
+  for (const t of targets) {
+    for (const f of findingsOf(t)) {
+      bySeverity[f.severity]++;
+      if (isFailing(f, failOn)) failing++;
+    }
+  }
+  const audited = targets.filter((t) => t.audited).length;
+  const notAudited = targets.length - audited;
+  return {
+    bySeverity,
+    verdict: failing > 0 || notAudited > 0 ? "fail" : "pass",
+    failOn,
+    failing,
+    targets: { total: targets.length, audited, notAudited },
+  };
+}
+
+/** Builds the Report from finished targets. */
+export function makeReport(targets: TargetReport[], opts: { failOn: Severity; policySource: string; startedAt: Date; durationMs: number }): Report {
+  return {
+    targets,
+    summary: summarize(targets, opts.failOn),
+    policy: { source: opts.policySource },
+    startedAt: opts.startedAt.toISOString(),
+    durationMs: Math.round(opts.durationMs),
+  };
+}
+
+/** The exit code (shared/DESIGN.md): 3 when a target could not be audited, else 1 on findings at/above failOn, else 0. */
+export function exitCodeOf(r: Report): number {
+  if (r.summary.targets.notAudited > 0) return 3;
+  return r.summary.failing > 0 ? 1 : 0;
+}
+
+/** The --json document: the contract of shared/DESIGN.md plus additive fields. */
+export function reportJson(r: Report): Record<string, unknown> {
+  const first = r.targets[0]?.target ?? { host: "", port: 0 };
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { ...TOOL },
+    // The envelope names one target; a fleet's are all in targets[] (this is the first).
+    target: { host: first.host, port: first.port },
+    command: "audit",
+    startedAt: r.startedAt,
+    durationMs: r.durationMs,
+    policy: r.policy,
+    targets: r.targets.map((t) => ({
+      target: t.target,
+      label: t.label,
+      audited: t.audited,
+      ...(t.error ? { error: t.error } : {}),
+      ...(t.server ? { server: t.server } : {}),
+      durationMs: Math.round(t.durationMs),
+      checks: t.checks.map((c) => ({
+        name: c.name,
+        status: c.status,
+        ...(c.reason !== undefined ? { reason: c.reason } : {}),
+        findings: c.findings.length,
+        durationMs: Math.round(c.durationMs),
+      })),
+      findings: sortFindings(t.checks.flatMap((c) => c.findings.map((f) => ({ ...f, check: c.name })))),
+      ignoredFindings: t.ignoredFindings,
+      overview: Object.fromEntries(t.overview),
+      details: t.details,
+    })),
+    summary: r.summary,
+  };
+}
