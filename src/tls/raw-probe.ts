@@ -1,0 +1,193 @@
+// One raw probe: the MySQL greeting, the SSLRequest, our own ClientHello, and the server's first flight judged
+// without finishing the handshake. It uses exactly one connection, which the server counts as aborted.
+import { AuditError } from "../errors.js";
+import { openMysql, sendSslRequest } from "../net/mysql-session.js";
+import type { TimeoutOptions } from "../net/connect.js";
+import { formatTarget, type Target } from "../net/target.js";
+import { ERR_HEADER, parseErrPacket } from "../protocol/err-packet.js";
+import { buildClientHello } from "./client-hello.js";
+import type { TlsVersionName } from "./node-handshake.js";
+import { HandshakeType, parseCertificateMessage, readTlsFlight, type TlsFlight } from "./records.js";
+import { judgeServerHello, parseServerHello, parseServerKeyExchange } from "./server-hello.js";
+import { suiteByCode } from "./suites.js";
+
+export interface RawOffer {
+  version: TlsVersionName;
+  cipherSuites: readonly number[];
+  groups?: readonly number[];
+  signatureAlgorithms?: readonly number[];
+  servername?: string;
+}
+
+export type RawProbeOutcome =
+  | {
+      kind: "accepted";
+      version: TlsVersionName;
+      suite: number;
+      /** ECDHE curve (TLS <= 1.2, from the ServerKeyExchange) or TLS 1.3 key-share group. */
+      group?: number;
+      /** Size of the DH prime when the suite uses finite-field DH. */
+      dhBits?: number;
+      /** Temporary RSA key size of an EXPORT suite. */
+      exportRsaBits?: number;
+      /** DER, leaf first, as sent (TLS <= 1.2; TLS 1.3 encrypts them). */
+      certificates: Buffer[];
+      helloRetry: boolean;
+      /** False when the server went quiet or closed after its ServerHello, before ServerHelloDone. */
+      flightComplete: boolean;
+    }
+  /** The server answered a lower version than the one asked for (TLS <= 1.2 servers may): the asked one is refused. */
+  | { kind: "lower-version"; version: TlsVersionName; suite: number }
+  /** An alert name, or "closed" when the server hung up without one. */
+  | { kind: "rejected"; alert: string; reason: string }
+  /** A MySQL ERR packet instead of TLS (old yaSSL builds, a blocked host, too many connections). */
+  | { kind: "server-error"; errno: number; sqlState?: string; message: string }
+  | { kind: "garbage"; reason: string }
+  | { kind: "server-bug"; reason: string }
+  | { kind: "timeout"; reason: string };
+
+/** A raw probe's outcome, with its cost. */
+export type RawProbeResult = RawProbeOutcome & {
+  /** True once the SSLRequest went out: the server counts the connection toward max_connect_errors. */
+  aborted: boolean;
+  ms: number;
+  /** Bytes the server sent after the SSLRequest. */
+  bytesReceived: number;
+};
+
+/**
+ * Offers `offer` in a ClientHello of our own after the MySQL SSLRequest and reads the server's answer.
+ * Failures to reach a TLS-capable MySQL server (refused, timeout, not MySQL, no CLIENT_SSL) throw AuditError.
+ */
+export async function rawTlsProbe(target: Target, offer: RawOffer, opts: Required<Pick<TimeoutOptions, "connectTimeoutMs" | "readTimeoutMs">>): Promise<RawProbeResult> {
+  const t0 = performance.now();
+  const session = await openMysql(target, opts);
+  const finish = (outcome: RawProbeOutcome, aborted: boolean, bytesReceived = 0): RawProbeResult => ({ ...outcome, aborted, ms: performance.now() - t0, bytesReceived });
+  try {
+    const greeting = session.greeting;
+    if (greeting.kind === "error") {
+      return finish({ kind: "server-error", errno: greeting.errno, ...(greeting.sqlState ? { sqlState: greeting.sqlState } : {}), message: greeting.message }, false);
+    }
+    if (greeting.kind !== "v10") throw new AuditError("tls", "the server speaks protocol 9, which has no TLS", { target: formatTarget(target), step: "greeting" });
+    if (!greeting.sslOffered) throw new AuditError("tls", "the server does not offer TLS (CLIENT_SSL is not set)", { target: formatTarget(target), step: "greeting" });
+    const hello = buildClientHello({
+      version: offer.version,
+      cipherSuites: offer.cipherSuites,
+      ...(offer.groups ? { groups: offer.groups } : {}),
+      ...(offer.signatureAlgorithms ? { signatureAlgorithms: offer.signatureAlgorithms } : {}),
+      ...(offer.servername ? { servername: offer.servername } : {}),
+    });
+    const leftover = sendSslRequest(session, greeting);
+    session.socket.write(hello);
+    const { bytes, ended, timedOut } = await readFlight(session.socket, leftover, opts.readTimeoutMs);
+    return finish(judgeFlight(offer, bytes, ended, timedOut, opts.readTimeoutMs), true, bytes.length);
+  } finally {
+    session.close();
+  }
+}
+
+/** Collects the server's bytes until its first flight is complete, an alert or non-TLS bytes, close, or timeout. */
+function readFlight(socket: import("node:net").Socket, leftover: Buffer, timeoutMs: number): Promise<{ bytes: Buffer; ended: boolean; timedOut: boolean }> {
+  return new Promise((resolve) => {
+    let bytes = leftover;
+    let done = false;
+    const settle = (ended: boolean, timedOut: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.off("end", onEnd);
+      socket.off("close", onEnd);
+      socket.off("error", onEnd);
+      resolve({ bytes, ended, timedOut });
+    };
+    const decided = (): boolean => {
+      const f = readTlsFlight(bytes);
+      return f.complete || !!f.alert || !!f.notTls || f.encrypted || looksLikeMysqlErr(bytes) !== undefined;
+    };
+    const onData = (d: Buffer): void => {
+      bytes = bytes.length === 0 ? d : Buffer.concat([bytes, d]);
+      if (decided()) settle(false, false);
+    };
+    const onEnd = (): void => settle(true, false);
+    const timer = setTimeout(() => settle(false, true), timeoutMs);
+    socket.on("data", onData);
+    socket.on("end", onEnd);
+    socket.on("close", onEnd);
+    socket.on("error", onEnd);
+    if (bytes.length > 0 && decided()) settle(false, false);
+  });
+}
+
+/** A whole MySQL ERR packet at the start of `bytes`, if that is what they are. */
+function looksLikeMysqlErr(bytes: Buffer): { errno: number; sqlState?: string; message: string } | undefined {
+  if (bytes.length < 7 || bytes[4] !== ERR_HEADER) return undefined;
+  const len = bytes.readUIntLE(0, 3);
+  if (bytes.length < 4 + len) return undefined;
+  try {
+    return parseErrPacket(bytes.subarray(4, 4 + len));
+  } catch {
+    return undefined;
+  }
+}
+
+function judgeFlight(offer: RawOffer, bytes: Buffer, ended: boolean, timedOut: boolean, timeoutMs: number): RawProbeOutcome {
+  const err = looksLikeMysqlErr(bytes);
+  if (err) return { kind: "server-error", errno: err.errno, ...(err.sqlState ? { sqlState: err.sqlState } : {}), message: err.message };
+  const flight = readTlsFlight(bytes);
+  if (flight.notTls) {
+    return { kind: "garbage", reason: `the server answered the ClientHello with bytes that are not TLS (${bytes.subarray(0, 16).toString("hex")}${bytes.length > 16 ? "…" : ""}, ${bytes.length} bytes)` };
+  }
+  const helloMsg = flight.handshakes.find((h) => h.type === HandshakeType.ServerHello);
+  if (helloMsg) return judgeHello(offer, flight, helloMsg.body);
+  if (flight.alert) return { kind: "rejected", alert: flight.alert.name, reason: `the server refused with a ${flight.alert.level === 1 ? "warning" : "fatal"} ${flight.alert.name} alert` };
+  if (flight.handshakes.length > 0) return { kind: "server-bug", reason: `the server's first handshake message is type ${flight.handshakes[0]!.type}, not a ServerHello` };
+  if (flight.encrypted) return { kind: "server-bug", reason: "the server sent a ChangeCipherSpec or encrypted data before any ServerHello" };
+  if (timedOut) {
+    return { kind: "timeout", reason: bytes.length > 0 ? `the server stalled mid-record after ${bytes.length} byte(s) (read timeout ${timeoutMs / 1000} s)` : `no answer to the ClientHello within ${timeoutMs / 1000} s (read timeout)` };
+  }
+  if (ended && bytes.length > 0) return { kind: "rejected", alert: "closed", reason: `the server closed the connection mid-handshake, after ${bytes.length} byte(s) of an incomplete record` };
+  return { kind: "rejected", alert: "closed", reason: "the server closed the connection without a TLS answer" };
+}
+
+function judgeHello(offer: RawOffer, flight: TlsFlight, helloBody: Buffer): RawProbeOutcome {
+  let hello;
+  try {
+    hello = parseServerHello(helloBody);
+  } catch (e) {
+    return { kind: "server-bug", reason: `malformed ServerHello: ${(e as Error).message}` };
+  }
+  const verdict = judgeServerHello(offer, hello);
+  if (verdict.kind !== "accepted") return verdict;
+  const accepted: Extract<RawProbeOutcome, { kind: "accepted" }> = {
+    kind: "accepted",
+    version: verdict.version,
+    suite: verdict.suite,
+    ...(verdict.group !== undefined ? { group: verdict.group } : {}),
+    certificates: [],
+    helloRetry: verdict.helloRetry,
+    flightComplete: flight.complete,
+  };
+  if (verdict.version === "TLSv1.3") return accepted;
+  const cert = flight.handshakes.find((h) => h.type === HandshakeType.Certificate);
+  if (cert) {
+    try {
+      accepted.certificates = parseCertificateMessage(cert.body, false);
+    } catch {
+      // a broken Certificate message does not change which suite was chosen
+    }
+  }
+  const ske = flight.handshakes.find((h) => h.type === HandshakeType.ServerKeyExchange);
+  const kx = suiteByCode(verdict.suite)?.keyExchange;
+  if (ske && kx) {
+    try {
+      const params = parseServerKeyExchange(ske.body, kx);
+      if (params.kind === "dh") accepted.dhBits = params.bits;
+      if (params.kind === "ecdh") accepted.group = params.group;
+      if (params.kind === "rsa-export") accepted.exportRsaBits = params.bits;
+    } catch {
+      // parameters are extra detail; the suite choice stands
+    }
+  }
+  return accepted;
+}
