@@ -39,7 +39,7 @@ export const AUDIT_JSON_SCHEMA = {
     },
     target: { ...hostPort, description: "the first (for a single audit, the only) target; every target is in targets[]" },
     command: { const: "audit" },
-    startedAt: { type: "string", format: "date-time" },
+    startedAt: { type: "string", description: "ISO 8601 time the run started" },
     durationMs: { type: "number", minimum: 0 },
     policy: { type: "object", required: ["source"], properties: { source: { type: "string" } } },
     targets: {

@@ -1,0 +1,106 @@
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { AuditError } from "../../src/errors.js";
+import { loadPolicy, parsePolicy, validatePolicy } from "../../src/policy/load.js";
+import { DEFAULT_POLICY, isAccountAllowedRequireNone, isIgnored, tlsVersionRank } from "../../src/policy/policy.js";
+
+const dir = mkdtempSync(join(tmpdir(), "policy-test-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function policyError(fn: () => unknown): AuditError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(AuditError);
+    return err as AuditError;
+  }
+  throw new Error("expected a policy error");
+}
+
+describe("policy files", () => {
+  it("loads the YAML and JSON examples in fixtures/", () => {
+    const y = loadPolicy("fixtures/policy.example.yaml");
+    expect(y.source).toBe("fixtures/policy.example.yaml");
+    expect(y.policy).toMatchObject({
+      minTlsVersion: "TLSv1.2",
+      certificateWarningDays: 21,
+      requireSecureTransport: true,
+      accountsAllowedRequireNone: ["monitor@localhost", "healthcheck@127.0.0.1"],
+      ignore: ["certificate.self-signed"],
+      forbiddenSuites: ["TLS_RSA_WITH_AES_128_CBC_SHA"],
+      failOn: "medium",
+    });
+    expect(y.policy.allowedSuites).toHaveLength(7);
+    const j = loadPolicy("fixtures/policy.example.json");
+    expect(j.policy.failOn).toBe("high");
+    expect(j.policy.forbiddenSuites).toEqual(["TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_AES_256_CBC_SHA"]);
+  });
+
+  it("fills omitted keys with the documented defaults; an empty file is the default policy", () => {
+    expect(parsePolicy("", "empty.yaml")).toEqual(DEFAULT_POLICY);
+    expect(parsePolicy("failOn: high\n", "p.yaml")).toEqual({ ...DEFAULT_POLICY, failOn: "high" });
+    expect(DEFAULT_POLICY).toMatchObject({ minTlsVersion: "TLSv1.2", certificateWarningDays: 30, requireSecureTransport: true, failOn: "medium" });
+  });
+
+  it("accepts TLSv1.0 as the spelling of TLSv1", () => {
+    expect(parsePolicy("minTlsVersion: TLSv1.0", "p.yaml").minTlsVersion).toBe("TLSv1");
+  });
+
+  it.each([
+    ["minTls: TLSv1.2", "policy file p.yaml: minTls: unknown key (expected one of"],
+    ["minTlsVersion: TLSv1.4", 'policy file p.yaml: minTlsVersion: "TLSv1.4" is not one of SSLv3, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3'],
+    ["failOn: error", 'policy file p.yaml: failOn: "error" is not one of critical, high, medium, low, info'],
+    ["failOn: 3", "policy file p.yaml: failOn: 3 is not one of"],
+    ["certificateWarningDays: -1", "policy file p.yaml: certificateWarningDays: must be a whole number of days from 0 to 3650"],
+    ["certificateWarningDays: '30'", "policy file p.yaml: certificateWarningDays: must be a whole number"],
+    ["requireSecureTransport: yes please", "policy file p.yaml: requireSecureTransport: must be true or false"],
+    ["ignore: certificate.self-signed", "policy file p.yaml: ignore: must be a list of strings"],
+    ["ignore: [ok, 3]", "policy file p.yaml: ignore[1]: must be a non-empty string"],
+    ["accountsAllowedRequireNone: [monitor]", 'policy file p.yaml: accountsAllowedRequireNone[0]: "monitor" must be written user@host'],
+    ["allowedSuites: [A]\nforbiddenSuites: [A]", "policy file p.yaml: forbiddenSuites: A is also in allowedSuites"],
+    ["- a\n- b", "policy file p.yaml: (top level): must be a mapping"],
+    ["failOn: high\nfailOn: low", "policy file p.yaml: not valid YAML:"],
+    ["a: [", "policy file p.yaml: not valid YAML:"],
+  ])("rejects %j with one clear line naming the file and key", (text, message) => {
+    const e = policyError(() => parsePolicy(text, "p.yaml"));
+    expect(e.code).toBe("policy");
+    expect(e.exitCode).toBe(2);
+    expect(e.message.startsWith(message)).toBe(true);
+    expect(e.message).not.toContain("\n");
+  });
+
+  it("reports invalid JSON and an unreadable file by name", () => {
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, '{"failOn": "high",}');
+    expect(policyError(() => loadPolicy(bad)).message).toMatch(/^policy file .*bad\.json: not valid JSON: /);
+    expect(policyError(() => loadPolicy(join(dir, "missing.yaml"))).message).toMatch(/^cannot read policy file .*missing\.yaml: ENOENT$/);
+    expect(policyError(() => validatePolicy({ failOn: "low", extra: 1 }, "x.json")).message).toContain("x.json: extra: unknown key");
+  });
+});
+
+describe("policy matching", () => {
+  it("ignores ids exactly or by a trailing * prefix", () => {
+    expect(isIgnored("certificate.self-signed", ["certificate.self-signed"])).toBe(true);
+    expect(isIgnored("certificate.self-signed", ["certificate.*"])).toBe(true);
+    expect(isIgnored("certificate.self-signed", ["certificate"])).toBe(false);
+    expect(isIgnored("protocol.tls10-accepted", ["certificate.*"])).toBe(false);
+  });
+
+  it("matches allowed REQUIRE NONE accounts literally, with * as the only wildcard", () => {
+    expect(isAccountAllowedRequireNone("monitor", "localhost", ["monitor@localhost"])).toBe(true);
+    expect(isAccountAllowedRequireNone("monitor", "%", ["monitor@localhost"])).toBe(false);
+    expect(isAccountAllowedRequireNone("app", "%", ["app@%"])).toBe(true);
+    expect(isAccountAllowedRequireNone("app", "10.0.0.1", ["app@%"])).toBe(false);
+    expect(isAccountAllowedRequireNone("app", "10.0.0.1", ["app@10.0.*"])).toBe(true);
+    expect(isAccountAllowedRequireNone("app.x", "h", ["app?x@h"])).toBe(false);
+  });
+
+  it("ranks TLS versions oldest first", () => {
+    expect(tlsVersionRank("SSLv3")).toBeLessThan(tlsVersionRank("TLSv1"));
+    expect(tlsVersionRank("TLSv1.0")).toBe(tlsVersionRank("TLSv1"));
+    expect(tlsVersionRank("TLSv1.3")).toBeGreaterThan(tlsVersionRank("TLSv1.2"));
+    expect(tlsVersionRank("QUIC")).toBe(-1);
+  });
+});

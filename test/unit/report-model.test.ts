@@ -1,0 +1,83 @@
+import Ajv from "ajv";
+import { describe, expect, it } from "vitest";
+import { AUDIT_JSON_SCHEMA } from "../../src/report/json-schema.js";
+import { exitCodeOf, makeReport, reportJson, summarize, type CheckResult, type TargetReport } from "../../src/report/report.js";
+import type { Finding, Severity } from "../../src/report/types.js";
+
+function finding(id: string, severity: Severity): Finding {
+  return { id, severity, title: `title of ${id}`, evidence: "seen", fix: "SET GLOBAL x = 1;", references: ["manual"] };
+}
+function check(name: CheckResult["name"], status: CheckResult["status"], findings: Finding[] = []): CheckResult {
+  return { name, status, findings, durationMs: 3.3, ...(status !== "completed" ? { reason: "why" } : {}) };
+}
+function target(port: number, checks: CheckResult[], audited = true): TargetReport {
+  return {
+    target: { host: "127.0.0.1", port },
+    label: `127.0.0.1:${port}`,
+    audited,
+    ...(audited ? { server: { version: "10.11.6-MariaDB", flavor: "mariadb" } } : { error: { code: "refused" as const, message: "connection refused" } }),
+    checks,
+    ignoredFindings: 0,
+    overview: [["Server", "10.11.6-MariaDB (mariadb)"]],
+    details: { probe: { tls: { offered: true } } },
+    durationMs: 10.4,
+  };
+}
+const report = (ts: TargetReport[], failOn: Severity = "medium") => makeReport(ts, { failOn, policySource: "built-in default policy", startedAt: new Date(0), durationMs: 5 });
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validate = ajv.compile(AUDIT_JSON_SCHEMA);
+
+describe("summary and exit codes", () => {
+  it("counts findings by severity and passes when nothing reaches the failing severity", () => {
+    const t = target(1, [check("connectivity", "completed"), check("ciphers", "completed", [finding("cipher.a", "low"), finding("cipher.b", "info")])]);
+    const s = summarize([t], "medium");
+    expect(s.bySeverity).toEqual({ critical: 0, high: 0, medium: 0, low: 1, info: 1, error: 0 });
+    expect(s).toMatchObject({ verdict: "pass", failing: 0, targets: { total: 1, audited: 1, notAudited: 0 } });
+    expect(exitCodeOf(report([t]))).toBe(0);
+    expect(exitCodeOf(report([t], "low"))).toBe(1);
+  });
+
+  it("fails on a check error at the default threshold: never a silent pass", () => {
+    const t = target(1, [check("connectivity", "completed"), check("certificate", "error", [finding("audit.check-error", "error")])]);
+    expect(report([t]).summary.verdict).toBe("fail");
+    expect(exitCodeOf(report([t]))).toBe(1);
+    // "error" ranks with high, so only --fail-on critical lets it through.
+    expect(exitCodeOf(report([t], "critical"))).toBe(0);
+  });
+
+  it("exits 3 when any target could not be audited, even when others have violations", () => {
+    const bad = target(2, [check("connectivity", "completed", [finding("tls.not-offered", "critical")])]);
+    const dead = target(3, [check("connectivity", "error", [finding("audit.target-unreachable", "error")])], false);
+    const r = report([bad, dead], "critical");
+    expect(r.summary).toMatchObject({ verdict: "fail", failing: 1, targets: { total: 2, audited: 1, notAudited: 1 } });
+    expect(exitCodeOf(r)).toBe(3);
+  });
+});
+
+describe("the --json document", () => {
+  it("validates against the documented schema, for a clean, a failing and a dead target", () => {
+    const ts = [
+      target(1, [check("connectivity", "completed")]),
+      target(2, [check("connectivity", "completed", [finding("tls.not-offered", "critical")]), check("protocols", "skipped")]),
+      target(3, [check("connectivity", "error", [finding("audit.target-unreachable", "error")])], false),
+    ];
+    const doc = JSON.parse(JSON.stringify(reportJson(report(ts))));
+    expect(validate(doc), ajv.errorsText(validate.errors)).toBe(true);
+    expect(doc).toMatchObject({ schemaVersion: 1, command: "audit", target: { host: "127.0.0.1", port: 1 }, tool: { name: "mysql-tls-audit" } });
+    expect(doc.targets[1].findings[0]).toMatchObject({ id: "tls.not-offered", check: "connectivity", severity: "critical" });
+    expect(doc.targets[1].checks[1]).toEqual({ name: "protocols", status: "skipped", reason: "why", findings: 0, durationMs: 3 });
+    expect(doc.targets[2]).toMatchObject({ audited: false, error: { code: "refused", message: "connection refused" } });
+    expect(doc.summary).toMatchObject({ verdict: "fail", failOn: "medium", bySeverity: { critical: 1, error: 1 } });
+  });
+
+  it("the schema rejects a document that breaks the contract", () => {
+    const doc = JSON.parse(JSON.stringify(reportJson(report([target(1, [check("connectivity", "completed")])]))));
+    expect(validate({ ...doc, schemaVersion: 2 })).toBe(false);
+    expect(validate({ ...doc, summary: { ...doc.summary, verdict: "ok" } })).toBe(false);
+    const renamed = structuredClone(doc);
+    renamed.targets[0].checks[0].state = renamed.targets[0].checks[0].status;
+    delete renamed.targets[0].checks[0].status;
+    expect(validate(renamed)).toBe(false);
+  });
+});
