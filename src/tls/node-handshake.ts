@@ -86,6 +86,7 @@ function secureContextFor(opts: NodeTlsOptions): tls.SecureContext {
 export function upgradeWithNodeTls(session: MysqlSession, greeting: HandshakeV10, opts: NodeTlsOptions): Promise<NodeTlsResult> {
   const leftover = sendSslRequest(session, greeting);
   const tap = new TapDuplex(session.socket, leftover);
+  const secureContext = secureContextFor(opts);
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const servername = opts.servername && net.isIP(opts.servername) === 0 ? opts.servername : undefined;
@@ -93,7 +94,7 @@ export function upgradeWithNodeTls(session: MysqlSession, greeting: HandshakeV10
     const socket = tls.connect({
       socket: tap,
       ...(servername ? { servername } : {}),
-      secureContext: secureContextFor(opts),
+      secureContext,
       rejectUnauthorized: false, // verification is reported, not enforced: the probe must see bad chains too
     });
     const fail = (err: AuditError): void => {
