@@ -1,9 +1,11 @@
 // Fuzzing the TLS record reader: a server's answer to a raw ClientHello can be anything. readTlsFlight reports
 // what it saw (records, an alert, not TLS, truncated) and never throws; parseCertificateMessage throws only its
-// RangeError. Fixed seed and bounded runs, so a failure reproduces.
+// RangeError, as do parseServerHello and parseServerKeyExchange, and judgeServerHello trusts only what was
+// offered. Fixed seed and bounded runs, so a failure reproduces.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseCertificateMessage, readTlsFlight } from "../../src/tls/records.js";
+import { judgeServerHello, parseServerHello, parseServerKeyExchange, type HelloOffer } from "../../src/tls/server-hello.js";
 
 const SEED = 0x746c73; // "tls"
 const RUNS = 2000;
@@ -145,6 +147,49 @@ describe("fuzz: parseCertificateMessage", () => {
         try {
           const certs = parseCertificateMessage(body, tls13);
           expect(certs.reduce((n, c) => n + c.length, 0)).toBeLessThanOrEqual(body.length);
+        } catch (err) {
+          expect(err).toBeInstanceOf(RangeError);
+        }
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+});
+
+describe("fuzz: ServerHello and ServerKeyExchange", () => {
+  const hellos = [serverHello({ suite: 0xc02f }), serverHello({ suite: 0x1301, tls13: true }), serverHello({ suite: 0x0005 })].map((h) => h.subarray(4));
+  const offers: HelloOffer[] = [
+    { version: "TLSv1.2", cipherSuites: [0xc02f, 0x009c, 0x0005] },
+    { version: "TLSv1.3", cipherSuites: [0x1301, 0x1302], groups: [0x001d, 0x0017] },
+    { version: "TLSv1", cipherSuites: [0x0005, 0x000a] },
+  ];
+
+  it("random and mutated ServerHello bodies parse or throw RangeError; a judged hello never claims what was not offered", () => {
+    fc.assert(
+      fc.property(fc.oneof(bytes(200), mutated(hellos)), fc.constantFrom(...offers), (body, offer) => {
+        let hello;
+        try {
+          hello = parseServerHello(body);
+        } catch (err) {
+          expect(err).toBeInstanceOf(RangeError);
+          return;
+        }
+        const j = judgeServerHello(offer, hello);
+        if (j.kind === "accepted" || j.kind === "lower-version") expect(offer.cipherSuites).toContain(j.suite);
+        if (j.kind === "accepted" && j.group !== undefined && offer.groups) expect(offer.groups).toContain(j.group);
+        if (j.kind === "server-bug") expect(j.reason).toMatch(/\S/);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it("random ServerKeyExchange bodies give parameters or RangeError for every key exchange", () => {
+    const kx = fc.constantFrom("DHE", "DH", "ECDHE", "ECDH", "DHE-PSK", "ECDHE-PSK", "PSK", "RSA-PSK", "SRP", "RSA", "KRB5");
+    fc.assert(
+      fc.property(bytes(300), kx, (body, k) => {
+        try {
+          const r = parseServerKeyExchange(body, k);
+          if (r.kind === "dh" || r.kind === "srp" || r.kind === "rsa-export") expect(r.bits).toBeLessThanOrEqual(body.length * 8);
         } catch (err) {
           expect(err).toBeInstanceOf(RangeError);
         }
