@@ -9,7 +9,15 @@ import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import mysql from "mysql2/promise";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CLIENT, MARIADB_CLIENT, startFakeMysql, type FakeMysql, type FakeMysqlOptions } from "../support/fake-mysql/server.js";
+import {
+  answerServerVariables,
+  CLIENT,
+  MARIADB_CLIENT,
+  startFakeMysql,
+  type FakeMysql,
+  type FakeMysqlOptions,
+  type StepFault,
+} from "../support/fake-mysql/server.js";
 
 // ---- a small independent wire reader -------------------------------------------------------------------------
 
@@ -307,6 +315,8 @@ describe("TLS upgrade", () => {
     const s = await start({ greeting: "mysql-8.4" });
     const protocol = await tlsWithCoalescedHello(s.port);
     expect(protocol).toBe("TLSv1.3");
+    const est = await s.waitForEvent("tls-established");
+    expect(est.detail?.earlyBytes).toBeGreaterThan(100);
   });
 });
 
@@ -637,5 +647,146 @@ describe("broken servers", () => {
       const e = await loginError(srv, "x", "y", { rejectUnauthorized: false });
       expect(e.message).toMatch(/alert|handshake|wrong version|packet length|ssl|tls/i);
     }
+  });
+});
+
+// ---- faults after the greeting --------------------------------------------------------------------------------
+
+/** A plain HandshakeResponse41 for user "u" with an empty password (sequence id 1). */
+function handshakeResponse(): Buffer {
+  const caps = (CLIENT.PROTOCOL_41 | CLIENT.SECURE_CONNECTION | CLIENT.PLUGIN_AUTH | CLIENT.LONG_PASSWORD) >>> 0;
+  const head = Buffer.alloc(32);
+  head.writeUInt32LE(caps, 0);
+  head.writeUInt32LE(0xffffff, 4);
+  head[8] = 45;
+  const p = Buffer.concat([head, Buffer.from("u\0"), Buffer.from([0]), Buffer.from("mysql_native_password\0")]);
+  const h = Buffer.alloc(4);
+  h.writeUIntLE(p.length, 0, 3);
+  h[3] = 1;
+  return Buffer.concat([h, p]);
+}
+
+/** Logs in over clear text (and sends one COM_QUERY when asked); returns what the server sent after that. */
+function rawSession(port: number, withQuery: boolean, timeoutMs = 400): ReturnType<typeof collect> {
+  return new Promise((resolve) => {
+    const s = connect(port, "127.0.0.1");
+    const chunks: { at: number; len: number }[] = [];
+    let buf = Buffer.alloc(0);
+    let stage: "greeting" | "login" | "after" = "greeting";
+    let after = Buffer.alloc(0);
+    let done = false;
+    const finish = (closed: boolean, error?: string): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(t);
+      s.destroy();
+      resolve({ bytes: after, closed, error, chunks });
+    };
+    const t = setTimeout(() => finish(false), timeoutMs);
+    const enterAfter = (): void => {
+      stage = "after";
+      after = Buffer.alloc(0);
+      chunks.length = 0;
+    };
+    s.on("data", (d: Buffer) => {
+      if (stage === "after") {
+        chunks.push({ at: Date.now(), len: d.length });
+        after = Buffer.concat([after, d]);
+        return;
+      }
+      buf = Buffer.concat([buf, d]);
+      if (stage === "greeting" && hasWholePacket(buf)) {
+        buf = Buffer.alloc(0);
+        s.write(handshakeResponse());
+        if (withQuery) stage = "login";
+        else enterAfter();
+      } else if (stage === "login" && hasWholePacket(buf)) {
+        expect(buf[4]).toBe(0x00);
+        const q = Buffer.from("\x03SELECT VERSION()", "latin1");
+        const h = Buffer.from([q.length, 0, 0, 0]);
+        enterAfter();
+        s.write(Buffer.concat([h, q]));
+      }
+    });
+    s.on("close", () => finish(true));
+    s.on("error", (e: NodeJS.ErrnoException) => finish(true, e.code));
+  });
+}
+
+describe("faults at the login and query steps", () => {
+  const users: FakeMysqlOptions["users"] = [{ user: "u", password: "", plugin: "mysql_native_password" }];
+
+  it.each(["login", "query"] as const)("%s: every fault shows on the wire as described", async (step) => {
+    const run = async (fault: StepFault): Promise<Awaited<ReturnType<typeof collect>>> => {
+      const s = await start({
+        greeting: "mysql-5.7",
+        users,
+        dripIntervalMs: 5,
+        garbage: Buffer.from("garbage!"),
+        ...(step === "login" ? { loginFault: fault } : { queryFault: fault }),
+      });
+      const r = await rawSession(s.port, step === "query");
+      expect(s.events.find((e) => e.kind === "fault")?.detail).toEqual({ step, fault });
+      return r;
+    };
+    type R = Awaited<ReturnType<typeof run>>;
+    const [silent, close, reset, garbage, truncated, oversized, wrongSeq, drip] = (await Promise.all(
+      (["silent", "close", "reset", "garbage", "truncated", "oversized", "wrong-seq", "slow-drip"] as const).map(run),
+    )) as [R, R, R, R, R, R, R, R];
+    const firstSeq = step === "login" ? 2 : 1;
+    expect(silent).toMatchObject({ closed: false, bytes: Buffer.alloc(0) });
+    expect(close).toMatchObject({ closed: true, bytes: Buffer.alloc(0) });
+    expect(reset.error).toBe("ECONNRESET");
+    expect(garbage).toMatchObject({ closed: true, bytes: Buffer.from("garbage!") });
+    expect(truncated.closed).toBe(true);
+    expect(truncated.bytes.readUIntLE(0, 3)).toBeGreaterThan(truncated.bytes.length - 4);
+    expect(oversized.closed).toBe(false);
+    expect(oversized.bytes.subarray(0, 4)).toEqual(Buffer.from([0xff, 0xff, 0xff, firstSeq]));
+    expect(wrongSeq.bytes[3]).toBe(firstSeq + 4);
+    expect(drip.chunks.length).toBeGreaterThan(5);
+    expect(drip.chunks.every((c) => c.len === 1)).toBe(true);
+  });
+});
+
+// ---- server variables -----------------------------------------------------------------------------------------
+
+describe("answerServerVariables", () => {
+  const tables = {
+    variables: { require_secure_transport: "OFF", tls_version: "TLSv1.2,TLSv1.3", ssl_ca: "ca.pem", ssl_capath: "" },
+    status: { Tls_library_version: "OpenSSL 3.0.13 30 Jan 2024", Current_tls_version: "TLSv1.2,TLSv1.3", Ssl_cipher: null },
+  };
+
+  it("answers SHOW ... LIKE / WHERE and SELECT @@ through mysql2 with a real server's result shape", async () => {
+    const s = await start({
+      greeting: "mysql-8.4",
+      users: USERS,
+      sha2CacheWarm: true,
+      onQuery: (sql) => answerServerVariables(sql, tables) ?? { error: { errno: 1064, sqlState: "42000", message: "syntax" } },
+    });
+    const c = await login(s, "sha2user", "sha2-secret", { rejectUnauthorized: false });
+    const [tls] = await c.query("SHOW GLOBAL STATUS LIKE 'Tls_library_version'");
+    expect(tls).toEqual([{ Variable_name: "Tls_library_version", Value: "OpenSSL 3.0.13 30 Jan 2024" }]);
+    const [cur] = await c.query("SHOW STATUS LIKE 'current\\_tls%'");
+    expect(cur).toEqual([{ Variable_name: "Current_tls_version", Value: "TLSv1.2,TLSv1.3" }]);
+    const [many] = await c.query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('ssl_ca', 'ssl_capath', 'ssl_crl')");
+    expect(many).toEqual([
+      { Variable_name: "ssl_ca", Value: "ca.pem" },
+      { Variable_name: "ssl_capath", Value: "" },
+    ]);
+    const [nul] = await c.query("SHOW SESSION STATUS WHERE Variable_name = 'Ssl_cipher'");
+    expect(nul).toEqual([{ Variable_name: "Ssl_cipher", Value: null }]);
+    const [sel] = await c.query("SELECT @@require_secure_transport, @@global.tls_version");
+    expect(sel).toEqual([{ "@@require_secure_transport": "OFF", "@@global.tls_version": "TLSv1.2,TLSv1.3" }]);
+    await expect(c.query("SELECT @@ssl_fips_mode")).rejects.toMatchObject({ errno: 1193 });
+    await c.end();
+  });
+
+  it("matches LIKE with _ and % case-insensitively and passes other SQL on", () => {
+    expect(answerServerVariables("show variables like 'SSL_CA%'", tables)).toEqual({
+      columns: ["Variable_name", "Value"],
+      rows: [["ssl_ca", "ca.pem"], ["ssl_capath", ""]],
+    });
+    expect(answerServerVariables("SHOW VARIABLES LIKE 'tls_versio_'", tables)).toMatchObject({ rows: [["tls_version", "TLSv1.2,TLSv1.3"]] });
+    expect(answerServerVariables("SELECT user FROM mysql.user", tables)).toBeUndefined();
   });
 });

@@ -1,9 +1,10 @@
 // Broken peers: what a server that is not MySQL, or a MySQL server that misbehaves, puts on the wire.
 import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import type { PacketChannel } from "./channel.js";
 import { handshakeV10Payload, handshakeV9Payload, makeScramble, type GreetingSpec } from "./greetings.js";
-import type { Behaviour, FakeMysqlOptions } from "./options.js";
+import type { Behaviour, FakeMysqlOptions, StepFault } from "./options.js";
 import { framePacket } from "./packets.js";
 import { errPayload, type ServerError } from "./responses.js";
 
@@ -124,5 +125,74 @@ export async function runSslRequestBehaviour(
     }
     default:
       return false;
+  }
+}
+
+/** Writes bytes one at a time with a pause between them, as a server behind a congested link (or a tarpit) would. */
+export async function drip(stream: Duplex, bytes: Buffer, intervalMs: number, timers: Set<NodeJS.Timeout>): Promise<void> {
+  for (let i = 0; i < bytes.length; i++) {
+    if (stream.destroyed) return;
+    stream.write(bytes.subarray(i, i + 1));
+    if (i < bytes.length - 1) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          stream.off("close", onClose);
+          resolve();
+        }, intervalMs);
+        const onClose = (): void => {
+          clearTimeout(t);
+          timers.delete(t);
+          resolve();
+        };
+        timers.add(t);
+        stream.once("close", onClose);
+      });
+    }
+  }
+}
+
+/**
+ * Misbehaves instead of answering one step. `answer(shift)` frames the right answer with its sequence ids moved
+ * by shift. Returns "continue" when the session should carry on as if it had answered.
+ */
+export async function runStepFault(
+  fault: StepFault,
+  stream: Duplex,
+  socket: Socket,
+  answer: (seqShift: number) => Buffer,
+  opts: FakeMysqlOptions,
+  timers: Set<NodeJS.Timeout>,
+): Promise<"continue" | "stop"> {
+  switch (fault) {
+    case "silent":
+      return "stop";
+    case "close":
+      stream.end();
+      return "stop";
+    case "reset":
+      socket.resetAndDestroy();
+      return "stop";
+    case "garbage":
+      stream.end(opts.garbage ?? randomBytes(64));
+      return "stop";
+    case "truncated": {
+      const a = answer(0);
+      const firstLen = a.readUIntLE(0, 3);
+      // Header and half the first packet's payload: the length field promises more than ever comes.
+      stream.end(a.subarray(0, 4 + Math.floor(firstLen / 2)));
+      return "stop";
+    }
+    case "oversized": {
+      const a = answer(0);
+      stream.write(Buffer.from([0xff, 0xff, 0xff, a[3] as number, a[4] as number]));
+      return "stop";
+    }
+    case "wrong-seq":
+      stream.write(answer(4));
+      return "continue";
+    case "slow-drip":
+      await drip(stream, answer(0), opts.dripIntervalMs ?? 1000, timers);
+      return "continue";
   }
 }

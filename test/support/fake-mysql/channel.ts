@@ -55,8 +55,12 @@ export class PacketChannel {
     if (!this.stream.destroyed && this.stream.writable) this.stream.write(framePacket(payload, seq));
   }
 
-  /** Stops reading packets and returns the bytes received but not consumed, for whoever takes the stream over. */
+  /**
+   * Stops reading packets and returns the bytes received but not consumed, for whoever takes the stream over.
+   * The stream is paused so that nothing arriving before the new owner listens is lost.
+   */
   detach(): Buffer {
+    this.stream.pause();
     this.stream.off("data", this.onData);
     this.stream.off("end", this.onEnd);
     this.stream.off("close", this.onEnd);

@@ -24,6 +24,13 @@ export type Behaviour =
   | "tls-garbage"
   | "tls-alert";
 
+/**
+ * A fault at a later step: instead of answering the HandshakeResponse (loginFault) or a COM_QUERY (queryFault),
+ * the server stays silent, closes, resets, sends garbage, sends half a packet, announces a 16 MiB packet, answers
+ * with a wrong sequence id, or drips the answer a byte at a time. The last two carry on afterwards.
+ */
+export type StepFault = "silent" | "close" | "reset" | "garbage" | "truncated" | "oversized" | "wrong-seq" | "slow-drip";
+
 /** An account the server accepts. */
 export interface FakeUser {
   user: string;
@@ -74,14 +81,23 @@ export interface FakeMysqlOptions {
   message?: string;
   /** Sequence id of the greeting (wrong-seq, default 5) or of the ERR greeting (default 0). */
   sequenceId?: number;
-  /** slow-drip: pause between greeting bytes (default 1000 ms). */
+  /** slow-drip (and the slow-drip step fault): pause between bytes (default 1000 ms). */
   dripIntervalMs?: number;
   /** garbage / tls-garbage: the bytes to send (default random / a text line). */
   garbage?: Buffer;
 
   tls?: FakeTlsOptions;
   tlsBackend?: { host: string; port: number };
+  /**
+   * Takes the raw socket right after the SSLRequest (ClientHello bytes already received are unshifted back).
+   * Attach 'data' listeners or pipe synchronously; a handler that starts reading later must call socket.resume().
+   */
   onSslRequest?: (socket: Socket) => void;
+
+  /** Fault instead of the login answer (no authentication happens). */
+  loginFault?: StepFault;
+  /** Fault instead of every query answer. */
+  queryFault?: StepFault;
 
   users?: FakeUser[];
   /** Like require_secure_transport=ON: a clear-text login gets ERR 3159. */
@@ -113,6 +129,7 @@ export type FakeEventKind =
   | "auth-failed"
   | "query"
   | "command"
+  | "fault"
   | "closed";
 
 /** Something that happened on the wire; details never hold a password. */

@@ -11,7 +11,17 @@ import { GREETING_PRESETS, type GreetingSpec } from "./greetings.js";
 import type { FakeEvent, FakeEventKind, FakeMysqlOptions, FakeTlsOptions } from "./options.js";
 import { runSession } from "./session.js";
 
-export type { Behaviour, FakeConnInfo, FakeEvent, FakeEventKind, FakeMysqlOptions, FakeTlsOptions, FakeUser } from "./options.js";
+export type {
+  Behaviour,
+  FakeConnInfo,
+  FakeEvent,
+  FakeEventKind,
+  FakeMysqlOptions,
+  FakeTlsOptions,
+  FakeUser,
+  StepFault,
+} from "./options.js";
+export { answerServerVariables, type ServerTables } from "./variables.js";
 export type { GreetingPreset, AuthPluginName, GreetingSpec } from "./greetings.js";
 export type { QueryResult } from "./result-set.js";
 export { CLIENT, MARIADB_CLIENT } from "./capabilities.js";

@@ -11,7 +11,7 @@ import {
   serverRsaKeys,
   type HandshakeResponse,
 } from "./auth.js";
-import { runGreetingBehaviour, runSslRequestBehaviour } from "./behaviours.js";
+import { drip, runGreetingBehaviour, runSslRequestBehaviour, runStepFault } from "./behaviours.js";
 import { capsAnd, CLIENT, hasCap } from "./capabilities.js";
 import { PacketChannel, prependBytes } from "./channel.js";
 import { handshakeV10Payload, makeScramble, type GreetingSpec } from "./greetings.js";
@@ -100,6 +100,8 @@ async function session(socket: Socket, ctx: SessionContext): Promise<void> {
     if (opts.onSslRequest) {
       if (leftover.length > 0) socket.unshift(leftover);
       opts.onSslRequest(socket);
+      // A paused stream stays paused when 'data' listeners are added; resume for handlers that attached one.
+      if (socket.isPaused() && socket.listenerCount("data") > 0) socket.resume();
       return;
     }
     if (opts.tlsBackend) {
@@ -134,13 +136,29 @@ async function session(socket: Socket, ctx: SessionContext): Promise<void> {
   });
 
   const agreed = capsAnd(hr.capabilities, spec.capabilities);
-  const io = new Exchange(channel, first.seq + 1);
-  const user = await login(io, hr, scramble, secure, host, ctx);
-  if (!user) {
-    channel.stream.end();
-    return;
+  let user: FakeUser | undefined;
+  if (opts.loginFault) {
+    ctx.log("fault", { step: "login", fault: opts.loginFault });
+    const okSeq = first.seq + 1;
+    const outcome = await runStepFault(
+      opts.loginFault,
+      channel.stream,
+      socket,
+      (shift) => framePacket(okPayload(agreed), okSeq + shift),
+      opts,
+      ctx.timers,
+    );
+    if (outcome === "stop") return;
+    user = { user: hr.user, password: "", plugin: "mysql_native_password" };
+  } else {
+    const io = new Exchange(channel, first.seq + 1);
+    user = await login(io, hr, scramble, secure, host, ctx);
+    if (!user) {
+      channel.stream.end();
+      return;
+    }
+    io.send(okPayload(agreed));
   }
-  io.send(okPayload(agreed));
 
   const info: FakeConnInfo = {
     conn: ctx.conn,
@@ -153,25 +171,7 @@ async function session(socket: Socket, ctx: SessionContext): Promise<void> {
     capabilities: agreed,
   };
   const mariadbExt = hasCap(agreed, CLIENT.LONG_PASSWORD) ? 0 : hr.mariadbExtCapabilities & spec.mariadbExtCapabilities;
-  await commandPhase(channel, info, mariadbExt, ctx);
-}
-
-/** Writes the greeting one byte at a time, as a server behind a congested link (or a tarpit) would. */
-async function drip(socket: Socket, bytes: Buffer, intervalMs: number, timers: Set<NodeJS.Timeout>): Promise<void> {
-  for (let i = 0; i < bytes.length; i++) {
-    if (socket.destroyed) return;
-    socket.write(bytes.subarray(i, i + 1));
-    if (i < bytes.length - 1) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          timers.delete(t);
-          resolve();
-        }, intervalMs);
-        timers.add(t);
-        socket.once("close", () => resolve());
-      });
-    }
-  }
+  await commandPhase(channel, socket, info, mariadbExt, ctx);
 }
 
 /** The server side of TLS on the same socket; undefined (and the socket closed) if the handshake fails. */
@@ -193,7 +193,12 @@ async function upgrade(socket: Socket, leftover: Buffer, ctx: SessionContext): P
   }
   // Later errors (a client resetting mid-session) end the session through the channel, not as crashes.
   tlsSocket.on("error", () => undefined);
-  ctx.log("tls-established", { protocol: tlsSocket.getProtocol(), cipher: tlsSocket.getCipher()?.name });
+  ctx.log("tls-established", {
+    protocol: tlsSocket.getProtocol(),
+    cipher: tlsSocket.getCipher()?.name,
+    // TLS bytes that arrived in the same read as the SSLRequest and were handed over to node:tls.
+    earlyBytes: leftover.length,
+  });
   return tlsSocket;
 }
 
@@ -353,7 +358,13 @@ function defaultQuery(sql: string, spec: GreetingSpec): QueryResult {
   };
 }
 
-async function commandPhase(channel: PacketChannel, info: FakeConnInfo, mariadbExt: number, ctx: SessionContext): Promise<void> {
+async function commandPhase(
+  channel: PacketChannel,
+  socket: Socket,
+  info: FakeConnInfo,
+  mariadbExt: number,
+  ctx: SessionContext,
+): Promise<void> {
   const caps = info.capabilities;
   const protocol41 = hasCap(caps, CLIENT.PROTOCOL_41);
   for (;;) {
@@ -382,9 +393,16 @@ async function commandPhase(channel: PacketChannel, info: FakeConnInfo, mariadbE
       } catch (err) {
         result = { error: { errno: 1105, sqlState: "HY000", message: err instanceof Error ? err.message : String(err) } };
       }
-      for (const payload of queryResultPayloads(result, { capabilities: caps, mariadbExtCapabilities: mariadbExt, charset: ctx.spec.charset })) {
-        io.send(payload);
+      const payloads = queryResultPayloads(result, { capabilities: caps, mariadbExtCapabilities: mariadbExt, charset: ctx.spec.charset });
+      if (ctx.opts.queryFault) {
+        ctx.log("fault", { step: "query", fault: ctx.opts.queryFault });
+        const frame = (shift: number): Buffer =>
+          Buffer.concat(payloads.map((pl, i) => framePacket(pl, (p.seq + 1 + shift + i) & 0xff)));
+        const outcome = await runStepFault(ctx.opts.queryFault, channel.stream, socket, frame, ctx.opts, ctx.timers);
+        if (outcome === "stop") return;
+        continue;
       }
+      for (const payload of payloads) io.send(payload);
       continue;
     }
     ctx.log("command", { command });
