@@ -107,6 +107,13 @@ export function isSelfSigned(x: X509Certificate): boolean {
   }
 }
 
+/** Subject and issuer on one line (as in CertificateFacts), without reading the rest of the certificate. */
+export function namesOf(der: Buffer): { subject: string; issuer: string } {
+  const fields = childrenOf(childrenOf(parseDer(der), "certificate")[0], "tbsCertificate");
+  const i = isContextTag(fields[0], 0) ? 1 : 0;
+  return { issuer: formatName(readName(fields[i + 2], "issuer")), subject: formatName(readName(fields[i + 4], "subject")) };
+}
+
 function readSignatureAlgorithm(node: Asn1 | undefined): { oid: string; name: string; hash: string } {
   const [algOid, params] = childrenOf(node, "signatureAlgorithm");
   const oid = oidOf(algOid, "signature algorithm");

@@ -1,0 +1,115 @@
+import type tls from "node:tls";
+import { AuditError, withContext } from "../errors.js";
+import type { TimeoutOptions } from "../net/connect.js";
+import { finishWithFailedLogin } from "../net/failed-login.js";
+import { openMysql } from "../net/mysql-session.js";
+import { formatTarget, type Target } from "../net/target.js";
+import type { HandshakeV10 } from "../protocol/handshake.js";
+import { parseCertificateMessage, readTlsFlight, HandshakeType } from "../tls/records.js";
+import { upgradeWithNodeTls, type NodeTlsResult } from "../tls/node-handshake.js";
+import type { ChainSource } from "./chain.js";
+
+/** The certificates a server sent, with how they were read. */
+export interface FetchedChain {
+  /** DER, leaf first, in the order the server sent them (or Node's order when source is "peer-certificate"). */
+  ders: Buffer[];
+  source: Extract<ChainSource, "certificate-message" | "peer-certificate">;
+  protocol: string;
+  /** OpenSSL's verdict against the same anchors during the handshake. */
+  handshakeVerification: { authorized: boolean; error?: string };
+  /** Why the TLS 1.2 read did not work, when we fell back to Node's reconstruction. */
+  fallbackReason?: string;
+  serverVersion: string;
+}
+
+export interface FetchChainOptions extends TimeoutOptions {
+  /** PEM trust anchors for the handshake's own verification (the chain is returned whatever the verdict). */
+  ca: string | string[];
+  /** Sent as SNI when it is a DNS name. */
+  servername: string;
+}
+
+/**
+ * Reads the server's certificate chain over the MySQL TLS upgrade. TLS 1.2 first, because its Certificate message
+ * travels in plaintext and shows the exact order sent; a TLS 1.3-only server is read through getPeerCertificate.
+ * Each connection ends with a refused login, so it never counts toward max_connect_errors.
+ */
+export async function fetchChain(target: Target, opts: FetchChainOptions): Promise<FetchedChain> {
+  const name = formatTarget(target);
+  let first: unknown;
+  try {
+    return await attempt(target, opts, "TLSv1.2");
+  } catch (err) {
+    if (!(err instanceof AuditError) || err.code !== "tls") throw withContext(err, name, "certificate");
+    first = err;
+  }
+  try {
+    const r = await attempt(target, opts, "TLSv1.3");
+    return { ...r, fallbackReason: `TLS 1.2 was refused (${(first as AuditError).message}), so the chain is Node's reconstruction over ${r.protocol}` };
+  } catch (err) {
+    throw withContext(err, name, "certificate");
+  }
+}
+
+async function attempt(target: Target, opts: FetchChainOptions, maxVersion: "TLSv1.2" | "TLSv1.3"): Promise<Omit<FetchedChain, "fallbackReason">> {
+  const readTimeoutMs = opts.readTimeoutMs ?? 10_000;
+  const session = await openMysql(target, opts);
+  const g = session.greeting;
+  try {
+    if (g.kind === "error") {
+      throw new AuditError("server-error", `the server answered with error ${g.errno} instead of a greeting: ${g.message}`, { step: "greeting", serverErrno: g.errno });
+    }
+    if (g.kind === "v9" || !g.sslOffered) {
+      throw new AuditError("tls", "the server does not offer TLS (CLIENT_SSL is not set), so it has no certificate to inspect", { step: "ssl-request" });
+    }
+    let r: NodeTlsResult;
+    try {
+      r = await upgradeWithNodeTls(session, g as HandshakeV10, {
+        timeoutMs: readTimeoutMs,
+        servername: opts.servername,
+        ca: opts.ca,
+        maxVersion,
+      });
+    } catch (err) {
+      throw err instanceof AuditError ? err : new AuditError("tls", (err as Error).message, { step: "tls-handshake" });
+    }
+    try {
+      const ders = maxVersion === "TLSv1.2" ? certificatesAsSent(r.tap.received) : peerChain(r.socket);
+      return {
+        ders,
+        source: maxVersion === "TLSv1.2" ? "certificate-message" : "peer-certificate",
+        protocol: r.protocol,
+        handshakeVerification: { authorized: r.authorized, ...(r.authorizationError ? { error: r.authorizationError } : {}) },
+        serverVersion: g.serverVersion,
+      };
+    } finally {
+      await finishWithFailedLogin(r.socket, g.authPlugin, readTimeoutMs);
+    }
+  } finally {
+    session.close();
+  }
+}
+
+/** The Certificate message of a plaintext TLS 1.2 server flight, as DER in the order sent. */
+export function certificatesAsSent(received: Buffer): Buffer[] {
+  const flight = readTlsFlight(received);
+  const msg = flight.handshakes.find((h) => h.type === HandshakeType.Certificate);
+  if (!msg) {
+    throw new AuditError("protocol", "the server's TLS 1.2 flight holds no Certificate message (an anonymous cipher suite?)", { step: "certificate" });
+  }
+  return parseCertificateMessage(msg.body, false).map((d) => Buffer.from(d));
+}
+
+/** Node's view of the chain, leaf first, following issuerCertificate until it loops or ends. */
+function peerChain(socket: tls.TLSSocket): Buffer[] {
+  const out: Buffer[] = [];
+  const seen = new Set<string>();
+  let c: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (c && c.raw && !seen.has(c.fingerprint256)) {
+    seen.add(c.fingerprint256);
+    out.push(Buffer.from(c.raw));
+    c = c.issuerCertificate;
+  }
+  if (out.length === 0) throw new AuditError("protocol", "the server sent no certificate", { step: "certificate" });
+  return out;
+}
