@@ -1,7 +1,13 @@
 import { AuditError, toAuditError } from "./errors.js";
 import { probe, type HandshakeFacts, type ProbeOptions } from "./net/probe.js";
 import { formatTarget, type Target } from "./net/target.js";
+import tls from "node:tls";
 import { checkTransport } from "./checks/transport.js";
+import { checkCertificate } from "./checks/certificate.js";
+import type { TimeoutOptions } from "./net/connect.js";
+import { buildChainFacts } from "./x509/chain.js";
+import { fetchChain } from "./x509/fetch-chain.js";
+import { loadAnchors } from "./x509/trust.js";
 import { DEFAULT_POLICY, isIgnored, type Policy } from "./policy/policy.js";
 import { type CheckName, type CheckResult, type TargetReport } from "./report/report.js";
 import type { Finding } from "./report/types.js";
@@ -59,11 +65,49 @@ function notYet(what: string): () => Promise<CheckRun> {
 export const CHECKS: readonly CheckDefinition[] = [
   { name: "protocols", skip: needsTls, run: notYet("protocol enumeration") },
   { name: "ciphers", skip: needsTls, run: notYet("cipher-suite enumeration") },
-  { name: "certificate", skip: needsTls, run: notYet("certificate inspection") },
+  { name: "certificate", skip: needsTls, run: runCertificate },
   { name: "settings", skip: needsCredentials, run: notYet("the settings check") },
   { name: "accounts", skip: needsCredentials, run: notYet("the accounts check") },
   { name: "replication", skip: needsCredentials, run: notYet("the replication check") },
 ];
+
+/** Reads the chain as sent (one connection, ended with a refused login) and judges it with the policy's warning days. */
+async function runCertificate(ctx: CheckContext): Promise<CheckRun> {
+  const o = ctx.options;
+  const pems = o.ca ? [o.ca] : [...tls.rootCertificates];
+  const hostName = o.hostName ?? ctx.target.host;
+  const fetched = await fetchChain(ctx.target, {
+    ...timeoutsOf(o),
+    ca: pems,
+    servername: hostName,
+  });
+  const facts = buildChainFacts(fetched.ders, {
+    anchors: loadAnchors(pems),
+    anchorSource: o.ca ? "ssl-ca" : "system",
+    ...(o.caLabel ? { anchorFile: o.caLabel } : {}),
+    hostName,
+    source: fetched.source,
+    protocol: fetched.protocol,
+    handshakeVerification: fetched.handshakeVerification,
+  });
+  const findings = checkCertificate(facts, { warnDays: ctx.policy.certificateWarningDays, serverVersion: fetched.serverVersion });
+  const leaf = facts.certificates[0];
+  const overview: [string, string][] = leaf
+    ? [
+        ["Certificate", `${leaf.subject} (issuer ${leaf.issuer})`],
+        ["Expires", `${leaf.notAfter} (${leaf.daysLeft} days left)`],
+        ["Chain", `${facts.certificates.length} certificate${facts.certificates.length === 1 ? "" : "s"}, ${facts.trust.verified ? "verified" : `not verified: ${facts.trust.error ?? "no path to a trusted root"}`}`],
+      ]
+    : [];
+  return { findings, details: { ...facts, ...(fetched.fallbackReason ? { fallbackReason: fetched.fallbackReason } : {}) }, overview };
+}
+
+function timeoutsOf(o: AuditOptions): TimeoutOptions {
+  return {
+    ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
+    ...(o.readTimeoutMs !== undefined ? { readTimeoutMs: o.readTimeoutMs } : {}),
+  };
+}
 
 /** Audits one target: connectivity first, then every check as data; never throws for a target's own failure. */
 export async function auditTarget(target: Target, options: AuditOptions = {}): Promise<TargetReport> {
