@@ -176,6 +176,12 @@ beforeAll(() => {
     { stdio: "ignore" },
   );
   certPem = readFileSync(certPath, "utf8");
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+      "-subj", "/CN=fake-client", "-keyout", join(dir, "client-key.pem"), "-out", join(dir, "client-cert.pem")],
+    { stdio: "ignore" },
+  );
 });
 
 afterEach(async () => {
@@ -634,6 +640,16 @@ describe("broken servers", () => {
     expect(r.bytes.subarray(7).toString()).toBe("#08S01Bad handshake");
   });
 
+  it("err-after-client-hello answers the ClientHello with a clear-text ERR", async () => {
+    const s = await start({ behaviour: "err-after-client-hello", errno: 2026, message: "SSL connection error: protocol version mismatch" });
+    const r = await afterSslRequest(s.port, Buffer.from([0x16, 0x03, 0x01, 0x00, 0x01, 0x00]));
+    expect(r.closed).toBe(true);
+    expect(r.bytes[3]).toBe(2);
+    expect(r.bytes.readUInt16LE(5)).toBe(2026);
+    expect(r.bytes.subarray(7).toString()).toBe("#08S01SSL connection error: protocol version mismatch");
+    expect(s.events.some((e) => e.kind === "client-hello")).toBe(true);
+  });
+
   it("tls-alert and tls-garbage answer the ClientHello, and node:tls fails on both", async () => {
     const hello = Buffer.from([0x16, 0x03, 0x01, 0x00, 0x04, 0x01, 0x00, 0x00, 0x00]);
     const a = await start({ behaviour: "tls-alert" });
@@ -653,8 +669,8 @@ describe("broken servers", () => {
 // ---- faults after the greeting --------------------------------------------------------------------------------
 
 /** A plain HandshakeResponse41 for user "u" with an empty password (sequence id 1). */
-function handshakeResponse(): Buffer {
-  const caps = (CLIENT.PROTOCOL_41 | CLIENT.SECURE_CONNECTION | CLIENT.PLUGIN_AUTH | CLIENT.LONG_PASSWORD) >>> 0;
+function handshakeResponse(extraCaps = 0): Buffer {
+  const caps = (CLIENT.PROTOCOL_41 | CLIENT.SECURE_CONNECTION | CLIENT.PLUGIN_AUTH | CLIENT.LONG_PASSWORD | extraCaps) >>> 0;
   const head = Buffer.alloc(32);
   head.writeUInt32LE(caps, 0);
   head.writeUInt32LE(0xffffff, 4);
@@ -667,7 +683,7 @@ function handshakeResponse(): Buffer {
 }
 
 /** Logs in over clear text (and sends one COM_QUERY when asked); returns what the server sent after that. */
-function rawSession(port: number, withQuery: boolean, timeoutMs = 400): ReturnType<typeof collect> {
+function rawSession(port: number, withQuery: boolean, timeoutMs = 400, extraCaps = 0): ReturnType<typeof collect> {
   return new Promise((resolve) => {
     const s = connect(port, "127.0.0.1");
     const chunks: { at: number; len: number }[] = [];
@@ -697,7 +713,7 @@ function rawSession(port: number, withQuery: boolean, timeoutMs = 400): ReturnTy
       buf = Buffer.concat([buf, d]);
       if (stage === "greeting" && hasWholePacket(buf)) {
         buf = Buffer.alloc(0);
-        s.write(handshakeResponse());
+        s.write(handshakeResponse(extraCaps));
         if (withQuery) stage = "login";
         else enterAfter();
       } else if (stage === "login" && hasWholePacket(buf)) {
@@ -745,6 +761,90 @@ describe("faults at the login and query steps", () => {
     expect(wrongSeq.bytes[3]).toBe(firstSeq + 4);
     expect(drip.chunks.length).toBeGreaterThan(5);
     expect(drip.chunks.every((c) => c.len === 1)).toBe(true);
+  });
+});
+
+/** Splits a byte stream into packets: [seq, payload]. */
+function packets(b: Buffer): [number, Buffer][] {
+  const out: [number, Buffer][] = [];
+  let o = 0;
+  while (o + 4 <= b.length) {
+    const len = b.readUIntLE(o, 3);
+    out.push([b[o + 3] as number, b.subarray(o + 4, o + 4 + len)]);
+    o += 4 + len;
+  }
+  return out;
+}
+
+describe("text result sets on the wire", () => {
+  const users: FakeMysqlOptions["users"] = [{ user: "u", password: "", plugin: "mysql_native_password" }];
+
+  it("ends column definitions and rows with EOF packets for a classic client", async () => {
+    const s = await start({ greeting: "mysql-8.4", users });
+    const r = await rawSession(s.port, true, 300);
+    const ps = packets(r.bytes);
+    expect(ps.map(([seq]) => seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(ps[0]?.[1]).toEqual(Buffer.from([1])); // one column
+    expect(ps[1]?.[1].subarray(0, 4).toString()).toBe("\x03def");
+    expect(ps[2]?.[1]).toEqual(Buffer.from([0xfe, 0, 0, 2, 0]));
+    expect(ps[3]?.[1]).toEqual(Buffer.concat([Buffer.from([5]), Buffer.from("8.4.3")]));
+    expect(ps[4]?.[1]).toEqual(Buffer.from([0xfe, 0, 0, 2, 0]));
+  });
+
+  it("honours CLIENT_DEPRECATE_EOF: no EOF after the columns, an OK with header 0xfe at the end", async () => {
+    const s = await start({ greeting: "mysql-8.4", users });
+    const r = await rawSession(s.port, true, 300, CLIENT.DEPRECATE_EOF);
+    const ps = packets(r.bytes);
+    expect(ps.map(([seq]) => seq)).toEqual([1, 2, 3, 4]);
+    expect(ps[2]?.[1]).toEqual(Buffer.concat([Buffer.from([5]), Buffer.from("8.4.3")]));
+    // header, affected rows, last insert id, status, warnings
+    expect(ps[3]?.[1]).toEqual(Buffer.from([0xfe, 0, 0, 2, 0, 0, 0]));
+  });
+});
+
+describe("more logins", () => {
+  it("switches a 5.7 greeting to caching_sha2_password, and lets an empty password in", async () => {
+    const s = await start({
+      greeting: "mysql-5.7",
+      users: [...(USERS ?? []), { user: "nopw", password: "", plugin: "caching_sha2_password" }],
+    });
+    const c = await login(s, "sha2user", "sha2-secret", { rejectUnauthorized: false });
+    await c.end();
+    expect(s.events.find((e) => e.kind === "auth-switch")?.detail).toEqual({ from: "mysql_native_password", to: "caching_sha2_password" });
+    expect(s.events.some((e) => e.kind === "full-auth")).toBe(true);
+    const c2 = await login(s, "nopw", "");
+    await c2.end();
+  });
+
+  it("REQUIRE X509: refused without a client certificate, accepted with one the server's CA verifies", async () => {
+    const clientCert = readFileSync(join(dir, "client-cert.pem"), "utf8");
+    const clientKey = readFileSync(join(dir, "client-key.pem"), "utf8");
+    let seen: unknown;
+    const s = await start({
+      greeting: "mysql-8.4",
+      tls: { cert: certPath, key: keyPath, ca: clientCert, requestCert: true },
+      users: [{ user: "x509", password: "pw", plugin: "mysql_native_password", requireX509: true }],
+      onQuery: (_sql, conn) => {
+        seen = conn.clientCertificate;
+        return { columns: ["1"], rows: [["1"]] };
+      },
+    });
+    expect((await loginError(s, "x509", "pw", { rejectUnauthorized: false })).errno).toBe(1045);
+    const c = await login(s, "x509", "pw", { rejectUnauthorized: false, cert: clientCert, key: clientKey });
+    await c.query("SELECT 1");
+    await c.end();
+    expect(seen).toEqual({ subject: "/CN=fake-client", issuer: "/CN=fake-client", verified: true });
+  });
+
+  it("never records a password in its events", async () => {
+    const s = await start({ greeting: "mysql-8.4", users: USERS });
+    for (const ssl of [undefined, { rejectUnauthorized: false }]) {
+      const c = await login(s, "sha2user", "sha2-secret", ssl);
+      await c.end();
+      await loginError(s, "nativeuser", "wrong-guess", ssl);
+    }
+    const all = JSON.stringify(s.events);
+    for (const secret of ["sha2-secret", "native-secret", "wrong-guess"]) expect(all).not.toContain(secret);
   });
 });
 

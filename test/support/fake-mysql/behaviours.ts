@@ -111,15 +111,25 @@ export async function runSslRequestBehaviour(
       socket.end(framePacket(errPayload(err, true), nextSeq));
       return true;
     }
+    case "err-after-client-hello":
     case "tls-garbage":
     case "tls-alert": {
       const hello = await channel.nextBytes();
       if (hello === null) return true;
       onClientHello(hello.length);
-      const answer =
-        behaviour === "tls-alert"
-          ? TLS_ALERT_HANDSHAKE_FAILURE
-          : (opts.garbage ?? Buffer.from("this is not a TLS record, it is the fake server's garbage\n"));
+      let answer: Buffer;
+      if (behaviour === "tls-alert") answer = TLS_ALERT_HANDSHAKE_FAILURE;
+      else if (behaviour === "tls-garbage")
+        answer = opts.garbage ?? Buffer.from("this is not a TLS record, it is the fake server's garbage\n");
+      else {
+        // A server whose TLS library rejects the ClientHello and falls back to a MySQL ERR in clear text.
+        const err: ServerError = {
+          errno: opts.errno ?? 1043,
+          sqlState: opts.sqlState ?? "08S01",
+          message: opts.message ?? "Bad handshake",
+        };
+        answer = framePacket(errPayload(err, true), nextSeq);
+      }
       socket.end(answer);
       return true;
     }

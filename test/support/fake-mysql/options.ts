@@ -21,6 +21,7 @@ export type Behaviour =
   | "wrong-seq"
   | "drop-after-ssl-request"
   | "err-after-ssl-request"
+  | "err-after-client-hello"
   | "tls-garbage"
   | "tls-alert";
 
@@ -38,6 +39,8 @@ export interface FakeUser {
   plugin: AuthPluginName;
   /** Like REQUIRE SSL: a clear-text login is refused with 1045. */
   requireSecure?: boolean;
+  /** Like REQUIRE X509: a login without a client certificate that the server's `tls.ca` verifies is refused with 1045. */
+  requireX509?: boolean;
 }
 
 /** Server side of TLS after the SSLRequest; cert, key and ca are PEM text or file paths. */
@@ -48,6 +51,8 @@ export interface FakeTlsOptions {
   minVersion?: SecureVersion;
   maxVersion?: SecureVersion;
   ciphers?: string;
+  /** Ask the client for a certificate (verified against `ca`, but never required at the TLS level). */
+  requestCert?: boolean;
 }
 
 /** What onQuery learns about the session that sent the query. */
@@ -60,6 +65,8 @@ export interface FakeConnInfo {
   secure: boolean;
   tlsProtocol?: string;
   tlsCipher?: string;
+  /** The client certificate, when tls.requestCert was set and the client sent one. */
+  clientCertificate?: { subject: string; issuer: string; verified: boolean };
   capabilities: number;
 }
 
@@ -74,7 +81,7 @@ export interface FakeMysqlOptions {
   statusFlags?: number;
 
   behaviour?: Behaviour;
-  /** For err-greeting and err-after-ssl-request. */
+  /** For err-greeting, err-after-ssl-request and err-after-client-hello. */
   errno?: number;
   /** Given: the ERR carries '#'+sqlState. Before the greeting real servers send none. */
   sqlState?: string;

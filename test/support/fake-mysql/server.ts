@@ -104,6 +104,9 @@ export async function startFakeMysql(opts: FakeMysqlOptions = {}): Promise<FakeM
   const spec = resolveGreeting(opts);
   const wantsOwnTls = (spec.capabilities & CLIENT.SSL) !== 0 && !opts.tlsBackend && !opts.onSslRequest;
   const secureContext = wantsOwnTls ? secureContextFor(opts.tls) : undefined;
+  const caPems = opts.tls?.ca
+    ? (pem(opts.tls.ca).match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [])
+    : [];
   const events: FakeEvent[] = [];
   const listeners = new Set<(e: FakeEvent) => void>();
   const sockets = new Set<Socket>();
@@ -135,6 +138,7 @@ export async function startFakeMysql(opts: FakeMysqlOptions = {}): Promise<FakeM
       spec,
       opts,
       secureContext,
+      caPems,
       sha2Cache,
       timers,
       log: (kind, detail) => record(conn, kind, detail),

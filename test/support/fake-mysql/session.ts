@@ -1,5 +1,6 @@
 // One client connection, start to end: greeting, optional TLS upgrade, login, then the command phase.
 import { connect as netConnect, type Socket } from "node:net";
+import { X509Certificate } from "node:crypto";
 import { TLSSocket, type SecureContext } from "node:tls";
 import {
   checkNativePassword,
@@ -28,6 +29,8 @@ export interface SessionContext {
   opts: FakeMysqlOptions;
   /** Built once per server when the server does TLS itself. */
   secureContext?: SecureContext;
+  /** The CA certificates (PEM, one each) that client certificates are checked against. */
+  caPems: string[];
   /** Users whose caching_sha2_password entry is cached (after a full authentication). */
   sha2Cache: Set<string>;
   log: (kind: FakeEventKind, detail?: Record<string, unknown>) => void;
@@ -82,7 +85,7 @@ async function session(socket: Socket, ctx: SessionContext): Promise<void> {
   let first = await channel.next();
   if (!first) return;
   let secure = false;
-  let tlsInfo: { protocol?: string; cipher?: string } = {};
+  let tlsInfo: { protocol?: string; cipher?: string; client?: FakeConnInfo["clientCertificate"] } = {};
 
   if (isSslRequest(first.payload)) {
     const caps = first.payload.readUInt32LE(0);
@@ -111,7 +114,11 @@ async function session(socket: Socket, ctx: SessionContext): Promise<void> {
     const tlsSocket = await upgrade(socket, leftover, ctx);
     if (!tlsSocket) return;
     secure = true;
-    tlsInfo = { protocol: tlsSocket.getProtocol() ?? undefined, cipher: tlsSocket.getCipher()?.name };
+    tlsInfo = {
+      protocol: tlsSocket.getProtocol() ?? undefined,
+      cipher: tlsSocket.getCipher()?.name,
+      client: clientCertificate(tlsSocket, ctx.caPems),
+    };
     channel = new PacketChannel(tlsSocket);
     first = await channel.next();
     if (!first) return;
@@ -152,7 +159,7 @@ async function session(socket: Socket, ctx: SessionContext): Promise<void> {
     user = { user: hr.user, password: "", plugin: "mysql_native_password" };
   } else {
     const io = new Exchange(channel, first.seq + 1);
-    user = await login(io, hr, scramble, secure, host, ctx);
+    user = await login(io, hr, scramble, { secure, x509: tlsInfo.client?.verified === true }, host, ctx);
     if (!user) {
       channel.stream.end();
       return;
@@ -168,6 +175,7 @@ async function session(socket: Socket, ctx: SessionContext): Promise<void> {
     secure,
     tlsProtocol: tlsInfo.protocol,
     tlsCipher: tlsInfo.cipher,
+    clientCertificate: tlsInfo.client,
     capabilities: agreed,
   };
   const mariadbExt = hasCap(agreed, CLIENT.LONG_PASSWORD) ? 0 : hr.mariadbExtCapabilities & spec.mariadbExtCapabilities;
@@ -177,7 +185,15 @@ async function session(socket: Socket, ctx: SessionContext): Promise<void> {
 /** The server side of TLS on the same socket; undefined (and the socket closed) if the handshake fails. */
 async function upgrade(socket: Socket, leftover: Buffer, ctx: SessionContext): Promise<TLSSocket | undefined> {
   const base = leftover.length > 0 ? prependBytes(socket, leftover) : socket;
-  const tlsSocket = new TLSSocket(base, { isServer: true, secureContext: ctx.secureContext });
+  const requestCert = ctx.opts.tls?.requestCert ?? false;
+  // rejectUnauthorized: false so that a missing or unverified client certificate is decided at login, like
+  // MySQL's REQUIRE X509, not by aborting the TLS handshake.
+  const tlsSocket = new TLSSocket(base, {
+    isServer: true,
+    secureContext: ctx.secureContext,
+    requestCert,
+    rejectUnauthorized: false,
+  });
   const ok = await new Promise<boolean>((resolve) => {
     tlsSocket.once("secure", () => resolve(true));
     tlsSocket.once("error", (err: Error) => {
@@ -194,12 +210,40 @@ async function upgrade(socket: Socket, leftover: Buffer, ctx: SessionContext): P
   // Later errors (a client resetting mid-session) end the session through the channel, not as crashes.
   tlsSocket.on("error", () => undefined);
   ctx.log("tls-established", {
+    clientCertificate: clientCertificate(tlsSocket, ctx.caPems),
     protocol: tlsSocket.getProtocol(),
     cipher: tlsSocket.getCipher()?.name,
     // TLS bytes that arrived in the same read as the SSLRequest and were handed over to node:tls.
     earlyBytes: leftover.length,
   });
   return tlsSocket;
+}
+
+/**
+ * The client certificate and whether one of the configured CAs issued and signed it. A bare server-side TLSSocket
+ * (not made by tls.Server) never computes `authorized`, so the check is done here.
+ */
+function clientCertificate(t: TLSSocket, caPems: string[]): FakeConnInfo["clientCertificate"] {
+  const peer = t.getPeerX509Certificate();
+  if (!peer) return undefined;
+  const now = Date.now();
+  const inDate = Date.parse(peer.validFrom) <= now && now <= Date.parse(peer.validTo);
+  const verified =
+    inDate &&
+    caPems.some((pem) => {
+      const ca = new X509Certificate(pem);
+      return peer.checkIssued(ca) && peer.verify(ca.publicKey);
+    });
+  return { subject: dnString(peer.subject), issuer: dnString(peer.issuer), verified };
+}
+
+/** "CN=a\nO=b" (node:crypto's form) as "/CN=a/O=b" (MySQL's form in x509_subject). */
+function dnString(dn: string): string {
+  return dn
+    .split("\n")
+    .filter((l) => l.length > 0)
+    .map((l) => `/${l}`)
+    .join("");
 }
 
 /** Hands the TLS bytes to a real TLS server (e.g. `openssl s_server`) and relays both ways. */
@@ -252,10 +296,11 @@ async function login(
   io: Exchange,
   hr: HandshakeResponse,
   scramble: Buffer,
-  secure: boolean,
+  transport: { secure: boolean; x509: boolean },
   host: string,
   ctx: SessionContext,
 ): Promise<FakeUser | undefined> {
+  const { secure } = transport;
   const { spec, opts } = ctx;
   const user = (opts.users ?? []).find((u) => u.user === hr.user);
   const clientPlugin = hasCap(hr.capabilities, CLIENT.PLUGIN_AUTH)
@@ -338,6 +383,7 @@ async function login(
     return undefined;
   }
   if (user.requireSecure && !secure) return deny("account requires TLS", usingPassword);
+  if (user.requireX509 && !transport.x509) return deny("account requires a verified client certificate", usingPassword);
   ctx.log("auth-ok", { user: hr.user, plugin, secure });
   return user;
 }
