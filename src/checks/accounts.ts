@@ -1,0 +1,182 @@
+import type { Finding } from "../report/types.js";
+import type { AccountFacts, AccountsFacts } from "../sql/accounts.js";
+import { certificateKeyNeeded, isTls13Name, rateCipherName } from "../sql/cipher-names.js";
+import { privilegeFindings, sqlString } from "../sql/privileges.js";
+import { formatRequire, type RequireClause } from "../sql/require-clause.js";
+
+/** What the policy asks of accounts. */
+export interface AccountPolicy {
+  /** Accounts reachable from other hosts must present a client certificate (REQUIRE X509, ISSUER or SUBJECT). */
+  requireX509ForRemote?: boolean;
+}
+
+/** One account as `accounts --json` prints it (the JSON contract's accounts[] entry). */
+export interface AccountRow {
+  user: string;
+  host: string;
+  require: RequireClause;
+  /** The clause as SQL, e.g. "REQUIRE X509". */
+  clause: string;
+  plugin?: string;
+  locked?: boolean;
+  /** The account can log in over an unencrypted connection. */
+  cleartextAllowed: boolean;
+  /** Where it was read from: mysql.global_priv, mysql.user or SHOW CREATE USER. */
+  source: string;
+}
+
+// Plugins that authenticate by the Unix socket peer: such an account cannot log in over TCP at all.
+const SOCKET_ONLY = new Set(["unix_socket", "auth_socket"]);
+
+/** True for hosts that only match connections from this machine. */
+export function isLocalHost(host: string): boolean {
+  return host === "localhost" || host === "127.0.0.1" || host === "::1" || /^127\.[\d.%]*$/.test(host);
+}
+
+function socketOnly(a: AccountFacts): boolean {
+  return a.plugin !== undefined && SOCKET_ONLY.has(a.plugin);
+}
+
+/** Whether the account can log in over clear text: REQUIRE NONE while require_secure_transport is not ON. */
+export function cleartextAllowed(a: AccountFacts, f: Pick<AccountsFacts, "requireSecureTransport">): boolean {
+  return a.require.type === "NONE" && f.requireSecureTransport !== true && !socketOnly(a);
+}
+
+/** The accounts table rows. */
+export function accountRows(f: AccountsFacts): AccountRow[] {
+  return f.accounts.map((a) => ({
+    user: a.user,
+    host: a.host,
+    require: a.require,
+    clause: formatRequire(a.require),
+    ...(a.plugin ? { plugin: a.plugin } : {}),
+    ...(a.locked !== undefined ? { locked: a.locked } : {}),
+    cleartextAllowed: cleartextAllowed(a, f),
+    source: a.source,
+  }));
+}
+
+const REF_MYSQL = "MySQL 8.4 Reference Manual, 15.7.1.1 ALTER USER Statement (REQUIRE)";
+const REF_MARIADB = "MariaDB docs: Securing Connections for Client and Server, Requiring TLS";
+
+function account(a: Pick<AccountFacts, "user" | "host">): string {
+  return `${sqlString(a.user)}@${sqlString(a.host)}`;
+}
+
+/** Findings per account: clear-text logins, anonymous accounts, remote without a certificate, REQUIRE CIPHER. */
+export function checkAccounts(f: AccountsFacts, policy: AccountPolicy = {}): Finding[] {
+  const out: Finding[] = [];
+  const ref = f.flavor === "mariadb" ? REF_MARIADB : REF_MYSQL;
+  const rstEvidence =
+    f.requireSecureTransport === undefined ? `require_secure_transport is not available on ${f.flavorLabel}` : `require_secure_transport = ${f.requireSecureTransport ? "ON" : "OFF"}`;
+  for (const a of f.accounts) {
+    const who = `${a.user}@${a.host}`;
+    const live = a.locked !== true && !socketOnly(a);
+    if (a.user === "" && a.locked !== true) {
+      out.push({
+        id: "accounts.anonymous",
+        severity: "high",
+        title: `Anonymous account ''@'${a.host}': anyone can log in with any user name`,
+        evidence: `user '' on host '${a.host}', ${formatRequire(a.require)}, read from ${a.source}`,
+        fix: `DROP USER ${account(a)};`,
+        references: ["CIS Oracle MySQL Benchmark: ensure no anonymous accounts exist", ref],
+      });
+    }
+    if (live && cleartextAllowed(a, f)) {
+      const remote = !isLocalHost(a.host);
+      out.push({
+        id: "accounts.cleartext-login",
+        severity: remote ? "high" : "low",
+        title: `${who} can log in over clear text${remote ? " from other hosts" : " (local TCP only)"}`,
+        evidence: `${formatRequire(a.require)} and ${rstEvidence}${a.plugin ? `; plugin ${a.plugin}` : ""}`,
+        fix: `ALTER USER ${account(a)} REQUIRE SSL;`,
+        references: [ref],
+      });
+    }
+    const hasCert = a.require.type === "X509" || (a.require.type === "SPECIFIED" && (a.require.issuer !== undefined || a.require.subject !== undefined));
+    if (policy.requireX509ForRemote && live && !isLocalHost(a.host) && !hasCert) {
+      out.push({
+        id: "accounts.remote-without-x509",
+        severity: "medium",
+        title: `${who} may log in from other hosts without a client certificate`,
+        evidence: `${formatRequire(a.require)}; the policy requires X509 for remote accounts`,
+        fix: `ALTER USER ${account(a)} REQUIRE X509;  -- or REQUIRE SUBJECT '/CN=...' AND ISSUER '/CN=your CA'`,
+        references: [ref],
+      });
+    }
+    if (a.require.type === "SPECIFIED" && a.require.cipher !== undefined) out.push(...cipherFindings(a, f, ref));
+  }
+  out.push(...privilegeFindings(f.problems));
+  return out;
+}
+
+// Both servers compare REQUIRE CIPHER with strcmp against SSL_get_cipher(): one exact OpenSSL name, or nothing.
+function cipherFindings(a: AccountFacts, f: AccountsFacts, ref: string): Finding[] {
+  const out: Finding[] = [];
+  const cipher = a.require.cipher!;
+  const who = `${a.user}@${a.host}`;
+  const withoutCipher: RequireClause =
+    a.require.issuer !== undefined || a.require.subject !== undefined
+      ? { type: "SPECIFIED", ...(a.require.issuer !== undefined ? { issuer: a.require.issuer } : {}), ...(a.require.subject !== undefined ? { subject: a.require.subject } : {}) }
+      : { type: "SSL" };
+  const fix = `ALTER USER ${account(a)} ${formatRequire(withoutCipher)};  -- and restrict ciphers server-wide with ssl_cipher / tls_ciphersuites`;
+  const rating = rateCipherName(cipher);
+  if (!cipher.includes(":") && rating.rating !== "ok") {
+    out.push({
+      id: "accounts.weak-require-cipher",
+      severity: rating.rating === "insecure" ? "high" : "medium",
+      title: `${who} requires a ${rating.rating} cipher, ${cipher}`,
+      evidence: `${formatRequire(a.require)}: ${rating.why}`,
+      fix,
+      references: [ref],
+    });
+  }
+  const never = (why: string) =>
+    out.push({
+      id: "accounts.unsatisfiable-require-cipher",
+      severity: "medium",
+      title: `${who} can never log in: no connection to this server can negotiate ${cipher}`,
+      evidence: `${formatRequire(a.require)}: ${why}`,
+      fix,
+      references: [ref],
+    });
+  const versions = f.tlsVersions ?? [];
+  const has = (v: string) => versions.some((x) => x.toUpperCase() === v.toUpperCase());
+  if (cipher.includes(":")) {
+    never("the server compares REQUIRE CIPHER with the one negotiated cipher name, so a list of names never matches");
+    return out;
+  }
+  if (f.tlsAvailable === false) {
+    never("the server has no TLS (have_ssl is not YES)");
+    return out;
+  }
+  if (isTls13Name(cipher)) {
+    if (versions.length && !has("TLSv1.3")) never(`it is a TLS 1.3 suite and tls_version = ${versions.join(",")}`);
+    return out;
+  }
+  const tls12OrOlder = versions.filter((v) => !/1\.3/.test(v));
+  if (versions.length && tls12OrOlder.length === 0) {
+    never(`it is a TLS 1.2 (or older) cipher and tls_version = ${versions.join(",")}`);
+    return out;
+  }
+  const needs = certificateKeyNeeded(cipher);
+  const key = f.certKeyType;
+  if (key && needs !== "any") {
+    const keyIsEcdsa = key === "EC" || key === "Ed25519";
+    if ((needs === "RSA" && keyIsEcdsa) || (needs === "ECDSA" && key === "RSA")) {
+      never(`it needs an ${needs} server certificate and the server's certificate has an ${key} key`);
+      return out;
+    }
+  }
+  if (has("TLSv1.3")) {
+    out.push({
+      id: "accounts.unsatisfiable-require-cipher",
+      severity: "low",
+      title: `${who} can rarely log in: ${cipher} is a TLS 1.2 cipher and the server offers TLS 1.3`,
+      evidence: `${formatRequire(a.require)}; tls_version = ${versions.join(",")}: every client that speaks TLS 1.3 (the default of current mysql, MariaDB and Connector clients) negotiates a TLS 1.3 suite and is refused, unless capped with --tls-version=TLSv1.2 (measured on MariaDB 10.11)`,
+      fix,
+      references: [ref],
+    });
+  }
+  return out;
+}
