@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { AuditError, toAuditError } from "../errors.js";
 import { TOOL } from "../version.js";
 import { registerProbe } from "./probe.js";
+import { registerCert } from "./cert.js";
 import { registerAudit } from "./audit.js";
 
 /** The exit code an action sets; commander's own parse errors map to 2. */
@@ -21,6 +22,7 @@ export function buildProgram(state: RunState): Command {
     .configureOutput({ outputError: (str, write) => write(`${TOOL.name}: ${str.replace(/^error: /, "").trimEnd()}\n`) });
   registerAudit(program, state);
   registerProbe(program, state);
+  registerCert(program, state);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

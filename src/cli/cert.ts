@@ -1,0 +1,179 @@
+import fs from "node:fs";
+import { Command, Option } from "commander";
+import { AuditError, withContext } from "../errors.js";
+import { formatTarget, parseTarget } from "../net/target.js";
+import { checkCertificate, DEFAULT_WARN_DAYS } from "../checks/certificate.js";
+import { gatherChain } from "../x509/gather-chain.js";
+import { derToPem } from "../x509/pem.js";
+import { formatPublicKey } from "../x509/public-key.js";
+import type { ChainFacts } from "../x509/chain.js";
+import type { FetchedChain } from "../x509/fetch-chain.js";
+import { FAIL_SEVERITIES, isFailSeverity, type FailSeverity, DEFAULT_POLICY } from "../policy/policy.js";
+import { isFailing } from "../report/report.js";
+import { renderFindings } from "../report/findings-text.js";
+import { renderKeyValues, renderTable } from "../report/table.js";
+import { paintVerdict } from "../report/colour.js";
+import type { Finding } from "../report/types.js";
+import { addCommonOptions, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
+import { envelope, makeOutput, printJson, type Output } from "./output.js";
+import type { RunState } from "./main.js";
+
+interface CertCliOptions extends CommonOptions {
+  sslCa?: string;
+  hostName?: string;
+  warnDays: number;
+  pem?: string;
+  failOn: FailSeverity;
+}
+
+function days(value: string): number {
+  if (!/^\d{1,5}$/.test(value)) throw new AuditError("usage", `--warn-days "${value}" is not a whole number of days`);
+  return Number(value);
+}
+
+function failSeverity(value: string): FailSeverity {
+  if (!isFailSeverity(value)) throw new AuditError("usage", `--fail-on "${value}" is not one of ${FAIL_SEVERITIES.join(", ")}`);
+  return value;
+}
+
+/** `cert [target]`: the chain as sent, its trust path and name match, and what is wrong with it. */
+export function registerCert(program: Command, state: RunState): void {
+  const cmd = program
+    .command("cert")
+    .description("inspect the certificate chain the server sends: fields, order, trust, name match, expiry; no credentials needed")
+    .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user@]host[:port] (default localhost:3306)")
+    .addOption(new Option("--warn-days <n>", "warn when a certificate expires within this many days").argParser(days).default(DEFAULT_WARN_DAYS))
+    .addOption(new Option("--pem <file>", "write the chain as sent, as PEM, to this file ('-' for stdout)"))
+    .addOption(
+      new Option("--fail-on <severity>", `exit 1 on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")}`)
+        .argParser(failSeverity)
+        .default(DEFAULT_POLICY.failOn),
+    );
+  addVerifyOptions(addCommonOptions(cmd)).action(async (rawTarget: string | undefined, o: CertCliOptions) => {
+    const target = parseTarget(rawTarget);
+    const ca = readCaFile(o.sslCa);
+    const io = makeOutput(o);
+    if (o.pem === "-" && io.json) throw new AuditError("usage", "--pem - and --json both want stdout; give --pem a file name");
+    let gathered: { facts: ChainFacts; fetched: FetchedChain };
+    try {
+      gathered = await gatherChain(target, {
+        ...timeoutsFrom(o),
+        ...(ca ? { ca, caLabel: o.sslCa! } : {}),
+        ...(o.hostName ? { hostName: o.hostName } : {}),
+      });
+    } catch (err) {
+      throw withContext(err, formatTarget(target), "certificate");
+    }
+    const { facts, fetched } = gathered;
+    const findings = checkCertificate(facts, { warnDays: o.warnDays, serverVersion: fetched.serverVersion });
+    if (o.pem !== undefined) writePem(o.pem, fetched.ders);
+    if (io.json) {
+      printJson({ ...envelope("cert", target), ...certJson(facts, fetched), warnDays: o.warnDays, findings });
+    } else {
+      io.out(renderCert(formatTarget(target), facts, fetched, findings, io));
+      if (o.pem !== undefined && o.pem !== "-") io.err(`wrote ${fetched.ders.length} certificate(s) as sent to ${o.pem}`);
+    }
+    if (findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
+  });
+}
+
+function writePem(dest: string, ders: Buffer[]): void {
+  const text = ders.map(derToPem).join("");
+  if (dest === "-") {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    fs.writeFileSync(dest, text);
+  } catch (err) {
+    throw new AuditError("usage", `cannot write --pem file ${dest}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** The `cert` JSON body: the contract's `chain` entries first, then the path, trust and name verdict facts. */
+export function certJson(facts: ChainFacts, fetched: Pick<FetchedChain, "serverVersion" | "fallbackReason">): Record<string, unknown> {
+  return {
+    server: { version: fetched.serverVersion },
+    source: facts.source,
+    orderAsSent: facts.orderAsSent,
+    ...(fetched.fallbackReason ? { fallbackReason: fetched.fallbackReason } : {}),
+    ...(facts.protocol ? { protocol: facts.protocol } : {}),
+    checkedAt: facts.checkedAt,
+    chain: facts.certificates.map((c) => ({
+      subject: c.subject,
+      issuer: c.issuer,
+      serialNumber: c.serialNumber,
+      subjectAltNames: c.subjectAltNames,
+      notBefore: c.notBefore,
+      notAfter: c.notAfter,
+      daysLeft: c.daysLeft,
+      publicKey: c.publicKey,
+      signatureAlgorithm: c.signatureAlgorithm,
+      sha256Fingerprint: c.sha256Fingerprint,
+      selfSigned: c.selfSigned,
+      isCA: c.isCA,
+      subjectAttributes: c.subjectAttributes,
+      issuerAttributes: c.issuerAttributes,
+      signatureHash: c.signatureHash,
+      ...(c.basicConstraints ? { basicConstraints: c.basicConstraints } : {}),
+      keyUsage: c.keyUsage,
+      extendedKeyUsage: c.extendedKeyUsage,
+      ...(c.subjectKeyId ? { subjectKeyId: c.subjectKeyId } : {}),
+      ...(c.authorityKeyId ? { authorityKeyId: c.authorityKeyId } : {}),
+      caIssuers: c.caIssuers,
+      version: c.version,
+      pem: c.pem,
+    })),
+    order: facts.order,
+    trust: facts.trust,
+    hostname: facts.hostname,
+    autoGenerated: facts.autoGenerated,
+    ...(facts.handshakeVerification ? { handshakeVerification: facts.handshakeVerification } : {}),
+  };
+}
+
+function renderCert(label: string, facts: ChainFacts, fetched: FetchedChain, findings: Finding[], io: Output): string {
+  const { c } = io;
+  const certs = facts.certificates;
+  const overview = renderTable(
+    ["#", "Subject", "Issuer", "Key", "Signature", "Expires", "Flags"],
+    certs.map((x, i) => [
+      String(i + 1),
+      x.subject,
+      x.issuer,
+      formatPublicKey(x.publicKey),
+      x.signatureAlgorithm,
+      paintVerdict(c, x.daysLeft < 0 ? false : undefined, `${x.notAfter.slice(0, 10)} (${x.daysLeft} d)`),
+      [x.selfSigned ? "self-signed" : "", x.isCA ? "CA" : ""].filter(Boolean).join(", "),
+    ]),
+    io,
+  );
+  const details = certs.map((x, i) => {
+    const rows: [string, string][] = [
+      [`#${i + 1} serial`, x.serialNumber],
+      ["SANs", [...x.subjectAltNames.dns.map((d) => `DNS:${d}`), ...x.subjectAltNames.ip.map((p) => `IP:${p}`), ...x.subjectAltNames.other].join(", ") || "(none)"],
+      ["Valid", `${x.notBefore} .. ${x.notAfter}`],
+      ["SHA-256", x.sha256Fingerprint],
+      ["Basic constraints", x.basicConstraints ? `CA:${x.basicConstraints.ca ? "TRUE" : "FALSE"}${x.basicConstraints.pathLen !== undefined ? `, pathlen:${x.basicConstraints.pathLen}` : ""}${x.basicConstraints.critical ? " (critical)" : ""}` : "(absent)"],
+      ["Key usage", x.keyUsage.join(", ") || "(absent)"],
+      ["Extended key usage", x.extendedKeyUsage.join(", ") || "(absent)"],
+    ];
+    return renderKeyValues(rows, io);
+  });
+  const t = facts.trust;
+  const h = facts.hostname;
+  const summary: [string, string][] = [
+    ["Target", `${label} (${fetched.serverVersion})`],
+    [
+      "Read from",
+      facts.source === "certificate-message"
+        ? `the TLS 1.2 Certificate message: the order the server sends`
+        : `Node's peer certificate over ${facts.protocol ?? "TLS"}: the order is Node's reconstruction${fetched.fallbackReason ? ` (${fetched.fallbackReason})` : ""}`,
+    ],
+    ["Order", paintVerdict(c, facts.orderAsSent ? facts.order.inOrder : undefined, facts.orderAsSent ? (facts.order.inOrder ? "leaf first, each followed by its issuer" : facts.order.issues.join("; ")) : "not judged")],
+    ["Trust", paintVerdict(c, t.verified, `${t.verified ? "verified" : `NOT verified: ${t.error}`} against ${t.anchorSource === "ssl-ca" ? `--ssl-ca ${t.anchorFile ?? ""}`.trim() : "the system roots"}`)],
+    ["Path", t.path.join(" <- ")],
+    ["Name", paintVerdict(c, h.matched, `${h.name}: ${h.matched ? `matches ${h.matchedBy}` : "no match"}${h.note ? ` (${h.note})` : ""}`)],
+  ];
+  return [renderKeyValues(summary, io), "", overview, "", details.join("\n\n"), "", renderFindings(findings, c)].join("\n");
+}

@@ -1,0 +1,39 @@
+import type { Target } from "../net/target.js";
+import type { TimeoutOptions } from "../net/connect.js";
+import { systemRootCertificates } from "../tls/node-handshake.js";
+import { buildChainFacts, type ChainFacts } from "./chain.js";
+import { fetchChain, type FetchedChain } from "./fetch-chain.js";
+import { loadAnchors } from "./trust.js";
+
+export interface GatherChainOptions extends TimeoutOptions {
+  /** PEM of the CAs clients use (--ssl-ca); absent: the system roots. */
+  ca?: string;
+  /** The --ssl-ca path, for messages. */
+  caLabel?: string;
+  /** The name clients connect to (--host-name); default the target's host. */
+  hostName?: string;
+  now?: Date;
+}
+
+/** One connection to the server, then the chain facts against --ssl-ca or the system roots. */
+export async function gatherChain(target: Target, opts: GatherChainOptions = {}): Promise<{ facts: ChainFacts; fetched: FetchedChain }> {
+  const pems = opts.ca ? [opts.ca] : systemRootCertificates();
+  const hostName = opts.hostName ?? target.host;
+  const fetched = await fetchChain(target, {
+    ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+    ...(opts.readTimeoutMs !== undefined ? { readTimeoutMs: opts.readTimeoutMs } : {}),
+    ca: pems,
+    servername: hostName,
+  });
+  const facts = buildChainFacts(fetched.ders, {
+    anchors: loadAnchors(pems),
+    anchorSource: opts.ca ? "ssl-ca" : "system",
+    ...(opts.ca && opts.caLabel ? { anchorFile: opts.caLabel } : {}),
+    hostName,
+    source: fetched.source,
+    protocol: fetched.protocol,
+    handshakeVerification: fetched.handshakeVerification,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  return { facts, fetched };
+}
