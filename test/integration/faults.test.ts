@@ -1,0 +1,157 @@
+// Every subcommand of the built CLI against every hostile server of the fault matrix, and against the bad
+// network inputs of issue 2: each run ends within its timeouts with one line per failure (or an "error" check in
+// audit), exit code 3 for a target that could not be audited, and no stack trace or unhandled rejection.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli, type CliResult } from "../support/cli.js";
+import { FAULT_USER, faultCases, startFault, type FaultCase } from "../support/fault-matrix.js";
+import { BLACKHOLE_ADDR, createFaultNetns, namespaceSupport, UNREACHABLE_ADDR, type Netns } from "../support/netns.js";
+import { freePort } from "../support/ports.js";
+
+// Short timeouts keep the matrix fast, and make "within --timeout" a sharp claim.
+const TIMEOUT_S = 1;
+const COMMON = ["--timeout", String(TIMEOUT_S), "--connect-timeout", String(TIMEOUT_S), "--json"];
+
+interface Subcommand {
+  name: string;
+  /** Takes --user/--password, so it reaches the login and query steps. */
+  logsIn: boolean;
+  /** How long a run may take at most: a few steps, each bounded by --timeout, plus process start. */
+  budgetMs: number;
+}
+
+/** The subcommands the built CLI has right now, read from its --help (the matrix grows as they land). */
+async function subcommands(): Promise<Subcommand[]> {
+  const help = await runCli(["--help"]);
+  const names = [...help.stdout.matchAll(/^\s{2}([a-z][a-z-]+)\b/gm)].map((m) => m[1]!).filter((n) => n !== "help");
+  const out: Subcommand[] = [];
+  for (const name of names) {
+    const h = await runCli([name, "--help"]);
+    const logsIn = /--user\b/.test(h.stdout) && /--password\b/.test(h.stdout);
+    // ciphers and audit open many connections; each failing one is bounded by the timeouts.
+    const budgetMs = name === "probe" || name === "cert" ? 8_000 : 20_000;
+    out.push({ name, logsIn, budgetMs });
+  }
+  return out;
+}
+
+const COMMANDS = await subcommands();
+const CASES = faultCases();
+
+/** The invariants of issue 7 for any run of the CLI against a broken peer. */
+function expectCleanFailure(r: CliResult, budgetMs: number): void {
+  expect(r.code, `killed or crashed; stderr: ${r.stderr}`).not.toBeNull();
+  expect(r.ms, "took longer than its timeouts allow").toBeLessThan(budgetMs);
+  expect(r.stderr).not.toMatch(/^\s+at .+[:(]\d+/m);
+  expect(r.stderr).not.toMatch(/Unhandled|unhandledRejection|internal error|TypeError|RangeError|ReferenceError/);
+  for (const line of r.stderr.split("\n").filter((l) => l.trim() !== "")) {
+    // Progress lines may precede the error; an error line names the target.
+    expect(line.length).toBeLessThan(400);
+  }
+  // --json: stdout is exactly one JSON document or empty (a one-line error on stderr instead).
+  if (r.stdout.trim() !== "") expect(() => JSON.parse(r.stdout)).not.toThrow();
+}
+
+function credentials(cmd: Subcommand): string[] {
+  return cmd.logsIn ? ["--user", FAULT_USER.user, `--password=${FAULT_USER.password}`] : [];
+}
+
+/** True when the JSON report shows that something could not be gathered, rather than a clean pass. */
+function reportsError(doc: Record<string, unknown>): boolean {
+  const text = JSON.stringify(doc);
+  return /"status":"error"|"severity":"error"|"(error|serverError)":\{/.test(text);
+}
+
+describe.each(COMMANDS)("$name against hostile servers", (cmd) => {
+  const cases = CASES.filter((c) => !c.needsLogin || cmd.logsIn);
+
+  it.concurrent.each(cases.map((c) => [c.name, c] as [string, FaultCase]))("%s", async (_name, c) => {
+    const server = await startFault(c);
+    try {
+      const target = `127.0.0.1:${server.port}`;
+      const r = await runCli([cmd.name, target, ...COMMON, ...credentials(cmd)], { timeoutMs: cmd.budgetMs + 10_000 });
+      expectCleanFailure(r, cmd.budgetMs);
+      expect([1, 3], `exit ${r.code}; stderr: ${r.stderr}; stdout: ${r.stdout.slice(0, 400)}`).toContain(r.code);
+      if (r.code === 3 && r.stdout.trim() === "") {
+        // A target that could not be audited, and no report: one line on stderr naming it.
+        const lines = r.stderr.trim().split("\n");
+        expect(lines.at(-1)).toContain(target);
+      }
+      if (r.code === 3 && r.stdout.trim() !== "") {
+        // With --json the document itself must say what went wrong.
+        expect(reportsError(JSON.parse(r.stdout)), r.stdout.slice(0, 600)).toBe(true);
+      }
+      if (r.code === 1) {
+        // Exit 1 is only honest when the report says that a step failed; a fault must never pass as clean.
+        expect(reportsError(JSON.parse(r.stdout)), `exit 1 without an error in the report: ${r.stdout.slice(0, 600)}`).toBe(true);
+      }
+      if (cmd.name === "audit" && r.stdout.trim() !== "") {
+        const doc = JSON.parse(r.stdout);
+        expect(reportsError(doc), JSON.stringify(doc).slice(0, 600)).toBe(true);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe.each(COMMANDS)("$name against bad network input (issue 2)", (cmd) => {
+  it("a refused port: exit 3, one line naming the target", async () => {
+    const port = await freePort();
+    const r = await runCli([cmd.name, `127.0.0.1:${port}`, ...COMMON]);
+    expectCleanFailure(r, cmd.budgetMs);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/refused/);
+    expect(r.stderr).toContain(`127.0.0.1:${port}`);
+  });
+
+  it("a malformed target is a usage error: exit 2, one line", async () => {
+    const r = await runCli([cmd.name, "db.example.com:99999", ...COMMON]);
+    expectCleanFailure(r, 5_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stdout).toBe("");
+  });
+});
+
+const ns = await namespaceSupport();
+if (!ns.ok) console.warn(`faults: network-namespace cases SKIPPED: ${ns.reason}`);
+
+describe.skipIf(!ns.ok)("bad network paths inside an isolated namespace (nothing leaves this machine)", () => {
+  let fault: Netns | undefined;
+  beforeAll(async () => {
+    fault = await createFaultNetns();
+  });
+  afterAll(async () => {
+    await fault?.remove();
+  });
+
+  function inNs(args: string[]): Promise<CliResult> {
+    return runCli(args, { prefix: fault!.launcher, timeoutMs: 30_000 });
+  }
+
+  describe.each(COMMANDS)("$name", (cmd) => {
+    it("connect timeout: a host that drops SYNs ends after --connect-timeout with exit 3", async () => {
+      const r = await inNs([cmd.name, `${BLACKHOLE_ADDR}:3306`, ...COMMON]);
+      expectCleanFailure(r, cmd.budgetMs);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/connect timeout|timed out|no TCP connection/i);
+      expect(r.stderr).toContain(`${BLACKHOLE_ADDR}:3306`);
+      expect(r.ms).toBeGreaterThanOrEqual(TIMEOUT_S * 1000 - 100);
+    });
+
+    it("unreachable host: exit 3 at once", async () => {
+      const r = await inNs([cmd.name, `${UNREACHABLE_ADDR}:3306`, ...COMMON]);
+      expectCleanFailure(r, cmd.budgetMs);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/unreachable/i);
+    });
+
+    it("DNS failure: a name under .invalid, exit 3 naming the lookup", async () => {
+      const r = await inNs([cmd.name, "db.mysql-tls-audit.invalid:3306", ...COMMON]);
+      expectCleanFailure(r, cmd.budgetMs);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/resolve|DNS|name/i);
+      expect(r.stderr).toContain("db.mysql-tls-audit.invalid");
+    });
+  });
+});

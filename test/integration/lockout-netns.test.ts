@@ -1,0 +1,104 @@
+// The lock-out guard on a real network path. MySQL and MariaDB exempt loopback from the host cache, so this runs
+// a real MariaDB in one network namespace and scans it from another across a veth pair. The server counts a
+// client's handshake errors only when it can resolve the client's address both ways, so its namespace has a
+// hosts file naming the scanner. With max_connect_errors=10, a naive scan (sslscan) blocks the scanner host;
+// ours must finish and leave it unblocked.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMariaDB, type MariaDB } from "../support/mariadb.js";
+import { createNetnsPair, namespaceSupport, SCANNER_ADDR, SCANNER_HOSTNAME, SERVER_ADDR, type NetnsPair } from "../support/netns.js";
+import { runCli, type CliResult } from "../support/cli.js";
+import { requireSslscan } from "../support/require-binaries.js";
+
+const MAX_CONNECT_ERRORS = 10;
+const TARGET = `${SERVER_ADDR}:3306`;
+
+const support = await namespaceSupport();
+if (!support.ok) console.warn(`lockout-netns: SKIPPED: ${support.reason}`);
+
+interface HostCacheRow {
+  IP: string;
+  HOST: string | null;
+  SUM_CONNECT_ERRORS: number;
+  COUNT_HANDSHAKE_ERRORS: number;
+  COUNT_SSL_ERRORS: number;
+  COUNT_AUTHENTICATION_ERRORS: number;
+  COUNT_HOST_BLOCKED_ERRORS: number;
+}
+
+describe.skipIf(!support.ok)("lock-out guard across a veth pair (MariaDB max_connect_errors=10)", () => {
+  let pair: NetnsPair | undefined;
+  let db: MariaDB | undefined;
+
+  beforeAll(async () => {
+    pair = await createNetnsPair();
+    db = await startMariaDB({
+      name: "lockout",
+      tls: { cert: "rsa" },
+      maxConnectErrors: MAX_CONNECT_ERRORS,
+      performanceSchema: true,
+      skipNameResolve: false,
+      bindAddress: SERVER_ADDR,
+      port: 3306,
+      launcher: pair.server.launcher,
+      // Without any account for the scanner's host the server answers 1130 before the greeting; a real server
+      // has application accounts for '%'.
+      adminHosts: ["localhost", "%"],
+    });
+  });
+
+  afterAll(async () => {
+    try {
+      await db?.stop();
+    } finally {
+      await pair?.remove();
+    }
+  });
+
+  /** The server's host-cache row for the scanner, or undefined when it has none. */
+  async function scannerRow(): Promise<HostCacheRow | undefined> {
+    const rows = await db!.query<HostCacheRow>(
+      "SELECT IP, HOST, SUM_CONNECT_ERRORS, COUNT_HANDSHAKE_ERRORS, COUNT_SSL_ERRORS, COUNT_AUTHENTICATION_ERRORS, COUNT_HOST_BLOCKED_ERRORS " +
+        "FROM performance_schema.host_cache WHERE IP = ?",
+      [SCANNER_ADDR],
+    );
+    return rows[0];
+  }
+
+  function fromScanner(args: string[], timeoutMs = 120_000): Promise<CliResult> {
+    return runCli(args, { prefix: pair!.scanner.launcher, timeoutMs });
+  }
+
+  it("the server resolves the scanner both ways, so it keeps a host-cache row that counts errors", async () => {
+    const r = await fromScanner(["probe", TARGET, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const row = await scannerRow();
+    expect(row?.HOST).toBe(SCANNER_HOSTNAME);
+    // The probe completes TLS and ends with a refused login: an authentication error, not a connect error.
+    expect(row?.SUM_CONNECT_ERRORS).toBe(0);
+    console.log(`lockout-netns: after one probe: ${JSON.stringify(row)}`);
+  });
+
+  it("a naive scan without the guard (sslscan --starttls-mysql) blocks the scanner host, and probe says so", async () => {
+    const sslscan = requireSslscan();
+    await db!.query("FLUSH HOSTS");
+    const t0 = Date.now();
+    // sslscan exits non-zero once the server starts refusing it; the host cache is the evidence.
+    await pair!.scanner.exec([sslscan, "--no-colour", "--starttls-mysql", TARGET], { timeoutMs: 180_000 }).catch(() => undefined);
+    const row = await scannerRow();
+    console.log(`lockout-netns: sslscan took ${Date.now() - t0} ms; host_cache after it: ${JSON.stringify(row)}`);
+    expect(row!.SUM_CONNECT_ERRORS).toBeGreaterThanOrEqual(MAX_CONNECT_ERRORS);
+
+    const r = await fromScanner(["probe", TARGET, "--json"]);
+    expect(r.code).toBe(3);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.serverError.errno).toBe(1129);
+    expect(doc.serverError.advice).toMatch(/FLUSH HOSTS/);
+    expect(doc.serverError.advice).toMatch(/max_connect_errors/);
+    const text = await fromScanner(["probe", TARGET]);
+    expect(text.code).toBe(3);
+    expect(text.stderr.trim().split("\n")).toHaveLength(1);
+    expect(text.stderr).toMatch(/1129/);
+    expect(text.stdout).toMatch(/FLUSH HOSTS/);
+    await db!.query("FLUSH HOSTS");
+  });
+});
