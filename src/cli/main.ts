@@ -4,6 +4,8 @@ import { TOOL } from "../version.js";
 import { registerProbe } from "./probe.js";
 import { registerCert } from "./cert.js";
 import { registerAudit } from "./audit.js";
+import { registerSettings } from "./settings.js";
+import { registerAccounts } from "./accounts.js";
 
 /** The exit code an action sets; commander's own parse errors map to 2. */
 export interface RunState {
@@ -23,6 +25,8 @@ export function buildProgram(state: RunState): Command {
   registerAudit(program, state);
   registerProbe(program, state);
   registerCert(program, state);
+  registerSettings(program, state);
+  registerAccounts(program, state);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -1,0 +1,89 @@
+import { Option, type Command } from "commander";
+import { withContext } from "../errors.js";
+import { formatTarget } from "../net/target.js";
+import { login, type SqlSession } from "../sql/login.js";
+import { gatherAccounts, type AccountsFacts } from "../sql/accounts.js";
+import { accountRows, checkAccounts, type AccountRow } from "../checks/accounts.js";
+import { renderFindings } from "../report/findings-text.js";
+import { renderKeyValues, renderTable } from "../report/table.js";
+import { paintVerdict } from "../report/colour.js";
+import type { Finding } from "../report/types.js";
+import { addCommonOptions, timeoutsFrom, type CommonOptions } from "./options.js";
+import { addCredentialOptions, loginJson, loginSpecFrom, type CredentialCliOptions } from "./credential-options.js";
+import { envelope, makeOutput, printJson, type Output } from "./output.js";
+import type { RunState } from "./main.js";
+
+interface AccountsCliOptions extends CommonOptions, CredentialCliOptions {
+  requireX509Remote?: boolean;
+}
+
+/** `accounts [target]`: every account's REQUIRE clause, plugin and lock, and who can log in over clear text. */
+export function registerAccounts(program: Command, _state: RunState): void {
+  const cmd = program
+    .command("accounts")
+    .description("log in and list every account's REQUIRE clause (NONE, SSL, X509, ISSUER, SUBJECT, CIPHER), auth plugin and lock; flag clear-text logins")
+    .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user[:password]@]host[:port] (default: my.cnf host, else localhost:3306)");
+  addCredentialOptions(addCommonOptions(cmd))
+    .addOption(new Option("--require-x509-remote", "policy: accounts reachable from other hosts must present a client certificate"))
+    .action(async (rawTarget: string | undefined, o: AccountsCliOptions) => {
+      const io = makeOutput(o);
+      const spec = await loginSpecFrom(cmd, rawTarget, o);
+      const t = timeoutsFrom(o);
+      let session: SqlSession;
+      try {
+        session = await login(spec, { connectTimeoutMs: t.connectTimeoutMs, readTimeoutMs: t.readTimeoutMs });
+      } catch (err) {
+        throw withContext(err, formatTarget(spec), "login");
+      }
+      let facts: AccountsFacts;
+      try {
+        facts = await gatherAccounts(session);
+      } catch (err) {
+        throw withContext(err, formatTarget(spec));
+      } finally {
+        await session.close();
+      }
+      const rows = accountRows(facts);
+      const findings = checkAccounts(facts, { requireX509ForRemote: o.requireX509Remote === true });
+      if (io.json) {
+        printJson({
+          ...envelope("accounts", spec),
+          server: { version: session.version, flavor: session.flavor },
+          login: loginJson(spec, session.tls, session.currentUser),
+          requireSecureTransport: facts.requireSecureTransport ?? null,
+          accounts: rows,
+          findings,
+        });
+      } else io.out(renderAccounts(session, facts, rows, findings, io));
+    });
+}
+
+function renderAccounts(s: SqlSession, f: AccountsFacts, rows: AccountRow[], findings: Finding[], io: Output): string {
+  const { c } = io;
+  const head = renderKeyValues(
+    [
+      ["Target", formatTarget(s.spec)],
+      ["Server", `${s.version} (${s.flavor})`],
+      ["Logged in as", `${s.currentUser} (password from ${s.spec.passwordSource})`],
+      ["Login transport", paintVerdict(c, s.tls.identityVerified ? true : s.tls.encrypted ? undefined : false, s.tls.note)],
+      [
+        "require_secure_transport",
+        f.requireSecureTransport === undefined ? c.gray(`not available on ${f.flavorLabel}`) : paintVerdict(c, f.requireSecureTransport, f.requireSecureTransport ? "ON" : "OFF"),
+      ],
+    ],
+    io,
+  );
+  const table = renderTable(
+    ["Account", "REQUIRE", "Plugin", "Locked", "Clear text", "Read from"],
+    rows.map((r) => [
+      `${r.user === "" ? c.red("''") : r.user}@${r.host}`,
+      r.clause.replace(/^REQUIRE /, ""),
+      r.plugin ?? "",
+      r.locked === undefined ? "" : r.locked ? "yes" : "no",
+      paintVerdict(c, !r.cleartextAllowed, r.cleartextAllowed ? "ALLOWED" : "no"),
+      r.source,
+    ]),
+    io,
+  );
+  return [head, "", table, "", renderFindings(findings, c)].join("\n");
+}

@@ -1,0 +1,112 @@
+import type { Command } from "commander";
+import { withContext } from "../errors.js";
+import { formatTarget } from "../net/target.js";
+import { login, type SqlSession } from "../sql/login.js";
+import { gatherSettings, type ServerSettingsFacts } from "../sql/settings.js";
+import { gatherReplication, type ReplicationFacts } from "../sql/replication.js";
+import { checkSettings, settingRows, type SettingRow } from "../checks/settings.js";
+import { checkReplication } from "../checks/replication.js";
+import { renderFindings } from "../report/findings-text.js";
+import { renderKeyValues, renderTable } from "../report/table.js";
+import { paintVerdict } from "../report/colour.js";
+import type { Finding } from "../report/types.js";
+import { addCommonOptions, timeoutsFrom, type CommonOptions } from "./options.js";
+import { addCredentialOptions, loginJson, loginSpecFrom, type CredentialCliOptions } from "./credential-options.js";
+import { envelope, makeOutput, printJson, type Output } from "./output.js";
+import type { RunState } from "./main.js";
+
+type SettingsCliOptions = CommonOptions & CredentialCliOptions;
+
+/** `settings [target]`: log in and report the server's TLS variables, status, TLS library and replication channels. */
+export function registerSettings(program: Command, _state: RunState): void {
+  const cmd = program
+    .command("settings")
+    .description("log in and report the server's TLS settings (variables, status, TLS library, TLS channels) and its replication channels")
+    .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user[:password]@]host[:port] (default: my.cnf host, else localhost:3306)");
+  addCredentialOptions(addCommonOptions(cmd)).action(async (rawTarget: string | undefined, o: SettingsCliOptions) => {
+    const io = makeOutput(o);
+    const spec = await loginSpecFrom(cmd, rawTarget, o);
+    const t = timeoutsFrom(o);
+    let session: SqlSession;
+    try {
+      session = await login(spec, { connectTimeoutMs: t.connectTimeoutMs, readTimeoutMs: t.readTimeoutMs });
+    } catch (err) {
+      throw withContext(err, formatTarget(spec), "login");
+    }
+    let facts: ServerSettingsFacts;
+    let repl: ReplicationFacts;
+    try {
+      facts = await gatherSettings(session);
+      repl = await gatherReplication(session);
+    } catch (err) {
+      throw withContext(err, formatTarget(spec));
+    } finally {
+      await session.close();
+    }
+    const now = new Date();
+    const rows = settingRows(facts, now);
+    const findings = [...checkSettings(facts, now), ...checkReplication(repl)];
+    if (io.json) {
+      printJson({
+        ...envelope("settings", spec),
+        server: { version: session.version, flavor: session.flavor, versionComment: session.versionComment },
+        login: loginJson(spec, session.tls, session.currentUser),
+        settings: rows,
+        tlsChannels: facts.tlsChannels ?? null,
+        ...(facts.tlsChannelsNote ? { tlsChannelsNote: facts.tlsChannelsNote } : {}),
+        replication: repl.channels,
+        findings,
+      });
+    } else io.out(renderSettings(session, facts, rows, repl, findings, io));
+  });
+}
+
+function renderSettings(s: SqlSession, f: ServerSettingsFacts, rows: SettingRow[], repl: ReplicationFacts, findings: Finding[], io: Output): string {
+  const { c } = io;
+  const head = renderKeyValues(
+    [
+      ["Target", formatTarget(s.spec)],
+      ["Server", `${s.version} (${s.flavor})`],
+      ["Logged in as", `${s.currentUser} (password from ${s.spec.passwordSource})`],
+      ["Login transport", paintVerdict(c, s.tls.identityVerified ? true : s.tls.encrypted ? undefined : false, s.tls.note)],
+    ],
+    io,
+  );
+  const table = renderTable(
+    ["Setting", "Value", "Secure", "Meaning"],
+    rows.map((r) => [
+      r.scope === "session" ? `${r.name} (session)` : r.name,
+      r.available ? (r.value === "" ? c.gray("(empty)") : r.value!) : c.gray(r.note ?? "not available"),
+      r.secure === undefined ? "" : paintVerdict(c, r.secure, r.secure ? "yes" : "NO"),
+      r.available && r.note ? `${r.meaning}; ${r.note}` : r.meaning,
+    ]),
+    io,
+  );
+  const parts = [head, "", table];
+  if (f.tlsChannels?.length) {
+    const keys = ["Enabled", "Has_ssl", "Current_tls_version", "Current_tls_cipher", "Current_tls_ciphersuites", "Current_tls_cert", "Ssl_server_not_after"];
+    parts.push("", c.bold("TLS channels (performance_schema.tls_channel_status)"));
+    parts.push(renderTable(["Channel", ...keys], f.tlsChannels.map((ch) => [ch.channel, ...keys.map((k) => ch.properties[k] ?? "")]), io));
+  } else if (f.tlsChannelsNote) parts.push("", `TLS channels: ${c.gray(f.tlsChannelsNote)}`);
+  parts.push("", c.bold(`Replication channels (this server as a replica, from ${repl.source})`));
+  if (repl.channels.length === 0) parts.push(repl.problems.length ? c.gray("  could not be read (see findings)") : c.gray("  none: this server is not a replica"));
+  else {
+    parts.push(
+      renderTable(
+        ["Channel", "Source", "TLS", "Verifies source", "CA", "TLS version", "Cipher"],
+        repl.channels.map((ch) => [
+          ch.channel === "" ? "(default)" : ch.channel,
+          `${ch.sourceHost}:${ch.sourcePort}`,
+          paintVerdict(c, ch.tls, ch.tls ? "yes" : "NO"),
+          paintVerdict(c, ch.verifyServerCert, ch.verifyServerCert ? "yes" : "NO"),
+          ch.ca ?? "",
+          ch.tlsVersion ?? "",
+          ch.cipher ?? "",
+        ]),
+        io,
+      ),
+    );
+  }
+  parts.push("", renderFindings(findings, c));
+  return parts.join("\n");
+}
