@@ -18,6 +18,7 @@ import {
   type FakeMysqlOptions,
   type StepFault,
 } from "../support/fake-mysql/server.js";
+import { framePacket, PacketFramer } from "../support/fake-mysql/packets.js";
 
 // ---- a small independent wire reader -------------------------------------------------------------------------
 
@@ -888,5 +889,40 @@ describe("answerServerVariables", () => {
     });
     expect(answerServerVariables("SHOW VARIABLES LIKE 'tls_versio_'", tables)).toMatchObject({ rows: [["tls_version", "TLSv1.2,TLSv1.3"]] });
     expect(answerServerVariables("SELECT user FROM mysql.user", tables)).toBeUndefined();
+  });
+});
+
+// ---- the server's own framing ---------------------------------------------------------------------------------
+
+describe("fake server framing", () => {
+  it("splits a 16 MiB payload into a full packet and a continuation, and reassembles it", () => {
+    const payload = Buffer.alloc(0xffffff + 10, 7);
+    const wire = framePacket(payload, 3);
+    expect(wire.readUIntLE(0, 3)).toBe(0xffffff);
+    expect(wire[3]).toBe(3);
+    expect(wire.readUIntLE(4 + 0xffffff, 3)).toBe(10);
+    expect(wire[4 + 0xffffff + 3]).toBe(4);
+    const f = new PacketFramer();
+    f.push(wire);
+    const p = f.next();
+    expect(p?.seq).toBe(3);
+    expect(p?.payload.equals(payload)).toBe(true);
+  });
+
+  it("reassembles packets cut at every offset and keeps the bytes after them", () => {
+    const wire = Buffer.concat([framePacket(Buffer.from("hello"), 0), framePacket(Buffer.alloc(0), 1), Buffer.from([0x16, 0x03])]);
+    for (let cut = 0; cut <= wire.length; cut++) {
+      const f = new PacketFramer();
+      f.push(wire.subarray(0, cut));
+      const got = [f.next(), f.next()].filter((x) => x !== undefined);
+      f.push(wire.subarray(cut));
+      while (got.length < 2) {
+        const n = f.next();
+        if (!n) break;
+        got.push(n);
+      }
+      expect(got.map((g) => [g.seq, g.payload.toString()])).toEqual([[0, "hello"], [1, ""]]);
+      expect(f.takeRest()).toEqual(Buffer.from([0x16, 0x03]));
+    }
   });
 });

@@ -67,7 +67,7 @@ async function session(socket: Socket, ctx: SessionContext): Promise<void> {
   const behaviour = opts.behaviour ?? "normal";
   const host = peerHost(socket);
   if (runGreetingBehaviour(behaviour, socket, opts, spec, ctx.connectionId, host)) {
-    ctx.log("greeting-sent", { behaviour });
+    if (behaviour !== "silent") ctx.log("greeting-sent", { behaviour });
     return;
   }
 
