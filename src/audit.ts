@@ -9,15 +9,23 @@ import type { TimeoutOptions } from "./net/connect.js";
 import { buildChainFacts } from "./x509/chain.js";
 import { fetchChain } from "./x509/fetch-chain.js";
 import { loadAnchors } from "./x509/trust.js";
-import { DEFAULT_POLICY, isIgnored, type Policy } from "./policy/policy.js";
+import { Secret, type LoginSpec } from "./sql/credentials.js";
+import { login, type SqlSession } from "./sql/login.js";
+import { gatherSettings } from "./sql/settings.js";
+import { gatherAccounts } from "./sql/accounts.js";
+import { gatherReplication } from "./sql/replication.js";
+import { checkSettings, settingRows } from "./checks/settings.js";
+import { accountRows, checkAccounts } from "./checks/accounts.js";
+import { checkReplication } from "./checks/replication.js";
+import { DEFAULT_POLICY, isAccountAllowedRequireNone, isIgnored, type Policy } from "./policy/policy.js";
 import { type CheckName, type CheckResult, type TargetReport } from "./report/report.js";
 import type { Finding } from "./report/types.js";
 
 /** How to audit one target. */
 export interface AuditOptions extends ProbeOptions {
   policy?: Policy;
-  /** Login for settings, accounts and replication; without it those checks are skipped, saying why. */
-  credentials?: { user: string; password?: string };
+  /** Login for settings, accounts and replication (host and port are each target's); without it those checks are skipped. */
+  login?: LoginSpec;
   /** Progress callback: the target's label and what it is doing now. */
   onStep?: (label: string, step: string) => void;
 }
@@ -35,6 +43,8 @@ export interface CheckContext {
   options: AuditOptions;
   policy: Policy;
   handshake: HandshakeFacts;
+  /** Runs fn once the target's checks are done (closing a shared login). */
+  onDone(fn: () => Promise<void> | void): void;
   /** Gatherers shared by several checks (one enumeration feeds protocols and ciphers), memoised per target. */
   shared<T>(key: string, gather: () => Promise<T>): Promise<T>;
 }
@@ -54,7 +64,7 @@ export function needsTls(ctx: CheckContext): string | undefined {
 
 /** Skip reason for checks that need a login. */
 export function needsCredentials(ctx: CheckContext): string | undefined {
-  return ctx.options.credentials ? undefined : "no credentials given (pass -u/--user, or mysql://user@host); this check needs a login";
+  return ctx.options.login || ctx.target.user !== undefined ? undefined : "no credentials given (pass -u/--user, -p, or mysql://user@host); this check needs a login";
 }
 
 // Gatherers that are not wired in yet say so as an error on their check: never a silent pass.
@@ -67,9 +77,9 @@ export const CHECKS: readonly CheckDefinition[] = [
   { name: "protocols", skip: needsTls, run: notYet("protocol enumeration") },
   { name: "ciphers", skip: needsTls, run: notYet("cipher-suite enumeration") },
   { name: "certificate", skip: needsTls, run: runCertificate },
-  { name: "settings", skip: needsCredentials, run: notYet("the settings check") },
-  { name: "accounts", skip: needsCredentials, run: notYet("the accounts check") },
-  { name: "replication", skip: needsCredentials, run: notYet("the replication check") },
+  { name: "settings", skip: needsCredentials, run: runSettings },
+  { name: "accounts", skip: needsCredentials, run: runAccounts },
+  { name: "replication", skip: needsCredentials, run: runReplication },
 ];
 
 /** Reads the chain as sent (one connection, ended with a refused login) and judges it with the policy's warning days. */
@@ -101,6 +111,88 @@ async function runCertificate(ctx: CheckContext): Promise<CheckRun> {
       ]
     : [];
   return { findings, details: { ...facts, ...(fetched.fallbackReason ? { fallbackReason: fetched.fallbackReason } : {}) }, overview };
+}
+
+/** The login for this target: the run's credentials at this target's address, or the target URL's own user. */
+function loginSpecFor(ctx: CheckContext): LoginSpec {
+  const t = ctx.target;
+  const base: LoginSpec = ctx.options.login ?? {
+    host: t.host,
+    port: t.port,
+    user: t.user!,
+    password: new Secret(""),
+    passwordSource: "none",
+    sslMode: "PREFERRED",
+    ...(ctx.options.ca && ctx.options.caLabel ? { sslCa: ctx.options.caLabel } : {}),
+    optionFiles: [],
+  };
+  return {
+    ...base,
+    host: t.host,
+    port: t.port,
+    ...(t.user !== undefined ? { user: t.user } : {}),
+    ...(t.password !== undefined ? { password: new Secret(t.password), passwordSource: "target URL" as const } : {}),
+  };
+}
+
+// One login per target serves settings, accounts and replication; a failed login fails each of them with its reason.
+function session(ctx: CheckContext): Promise<SqlSession> {
+  return ctx.shared("login", async () => {
+    const s = await login(loginSpecFor(ctx), timeoutsOf(ctx.options));
+    ctx.onDone(() => s.close());
+    return s;
+  });
+}
+
+function loginOverview(s: SqlSession): [string, string][] {
+  return [["Logged in as", `${s.currentUser}, ${s.tls.note}`]];
+}
+
+async function runSettings(ctx: CheckContext): Promise<CheckRun> {
+  const s = await session(ctx);
+  const facts = await gatherSettings(s);
+  const now = new Date();
+  let findings = checkSettings(facts, now);
+  // The policy may accept clear-text transport server-wide (e.g. a socket-only or tunnelled server).
+  if (!ctx.policy.requireSecureTransport) findings = findings.filter((f) => !f.id.startsWith("settings.require-secure-transport"));
+  const rows = settingRows(facts, now);
+  const rst = rows.find((r) => r.name === "require_secure_transport");
+  return {
+    findings,
+    details: { settings: rows, ...(facts.tlsChannels ? { tlsChannels: facts.tlsChannels } : {}), login: { account: s.currentUser, encrypted: s.tls.encrypted, note: s.tls.note } },
+    overview: [...loginOverview(s), ...(rst ? ([["require_secure_transport", rst.available ? (rst.value ?? "") : (rst.note ?? "not available")]] as [string, string][]) : [])],
+  };
+}
+
+async function runAccounts(ctx: CheckContext): Promise<CheckRun> {
+  const s = await session(ctx);
+  const facts = await gatherAccounts(s);
+  const opts = { requireX509ForRemote: ctx.policy.requireX509ForRemote };
+  // Judged one account at a time so the policy can exempt named accounts from the clear-text rule only.
+  const findings: Finding[] = [];
+  for (const a of facts.accounts) {
+    const fs = checkAccounts({ ...facts, accounts: [a], problems: [] }, opts);
+    const exempt = isAccountAllowedRequireNone(a.user, a.host, ctx.policy.accountsAllowedRequireNone);
+    findings.push(...fs.filter((f) => !(exempt && f.id === "accounts.cleartext-login")));
+  }
+  findings.push(...checkAccounts({ ...facts, accounts: [] }, opts));
+  const rows = accountRows(facts);
+  const clear = rows.filter((r) => r.cleartextAllowed).length;
+  return {
+    findings,
+    details: { requireSecureTransport: facts.requireSecureTransport ?? null, accounts: rows },
+    overview: [["Accounts", `${rows.length}, ${clear} can log in over clear text`]],
+  };
+}
+
+async function runReplication(ctx: CheckContext): Promise<CheckRun> {
+  const s = await session(ctx);
+  const facts = await gatherReplication(s);
+  return {
+    findings: checkReplication(facts),
+    details: { replication: facts.channels },
+    overview: facts.channels.length ? [["Replication", `${facts.channels.length} channel(s)`]] : [],
+  };
 }
 
 let systemRoots: X509Certificate[] | undefined;
@@ -172,11 +264,13 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
   record("connectivity", "completed", transport, t0);
 
   const memo = new Map<string, Promise<unknown>>();
+  const cleanups: (() => Promise<void> | void)[] = [];
   const ctx: CheckContext = {
     target,
     options,
     policy,
     handshake,
+    onDone: (fn) => void cleanups.push(fn),
     shared<T>(key: string, gather: () => Promise<T>): Promise<T> {
       let p = memo.get(key) as Promise<T> | undefined;
       if (!p) memo.set(key, (p = gather()));
@@ -202,6 +296,7 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
       record(def.name, "error", [checkErrorFinding(def.name, reason)], t0, reason);
     }
   }
+  for (const fn of cleanups) await Promise.resolve(fn()).catch(() => undefined);
   report.durationMs = performance.now() - started;
   return report;
 }

@@ -9,12 +9,12 @@ import { renderAuditText, verdictLine } from "../report/audit-text.js";
 import { renderJunit } from "../report/junit.js";
 import { startProgress } from "../report/progress.js";
 import { exitCodeOf, reportJson } from "../report/report.js";
-import { addCommonOptions, addVerifyOptions, positiveInt, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
+import { addCommonOptions, positiveInt, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
+import { addCredentialOptions, loginSpecFrom, passwordToken, type CredentialCliOptions } from "./credential-options.js";
 import { makeOutput, printJson } from "./output.js";
 import type { RunState } from "./main.js";
 
-interface AuditCliOptions extends CommonOptions {
-  sslCa?: string;
+interface AuditCliOptions extends CommonOptions, CredentialCliOptions {
   hostName?: string;
   junit?: string;
   failOn?: string;
@@ -41,41 +41,69 @@ export function registerAudit(program: Command, state: RunState): void {
     .addOption(new Option("--targets <file>", "read more targets from a file, one per line (# starts a comment)"))
     .addOption(new Option("--concurrency <n>", "how many targets to audit at once").argParser(positiveInt).default(DEFAULT_CONCURRENCY))
     .addOption(new Option("-q, --quiet", "no progress line; print only the verdict line (--json and --junit are unaffected)"));
-  addVerifyOptions(addCommonOptions(cmd)).action(async (rawTargets: string[], o: AuditCliOptions) => {
-    const raw = [...rawTargets, ...(o.targets ? readTargetsFile(o.targets) : [])];
-    const targets = (raw.length ? raw : [undefined]).map((t) => parseTarget(t));
-    const loaded: LoadedPolicy = o.policy ? loadPolicy(o.policy) : { policy: { ...DEFAULT_POLICY }, source: "built-in default policy" };
-    const policy = { ...loaded.policy, ...(o.failOn ? { failOn: o.failOn as typeof loaded.policy.failOn } : {}) };
-    const ca = readCaFile(o.sslCa);
-    if (o.junit) assertWritable(o.junit);
-    const io = makeOutput(o);
-    const progress = startProgress({ quiet: o.quiet === true });
-    let report;
-    try {
-      report = await auditFleet(targets, {
-        ...timeoutsFrom(o),
-        ...(ca ? { ca, caLabel: o.sslCa! } : {}),
-        ...(o.hostName ? { hostName: o.hostName } : {}),
-        policy,
-        policySource: loaded.source,
-        concurrency: o.concurrency,
-        onStep: (label, step) => progress.update(`${label}: ${step}`),
-        onTargetDone: (t, done, total) => {
-          if (total > 1) progress.log(`${t.audited ? "✓" : "✗"} ${t.label} (${done}/${total})`);
-        },
-      });
-    } finally {
-      progress.stop();
-    }
-    if (o.junit) fs.writeFileSync(o.junit, renderJunit(report));
-    if (io.json) printJson(reportJson(report));
-    else if (o.quiet) io.out(verdictLine(report.summary, io, report.targets.length === 1 ? report.targets[0]!.label : `${report.targets.length} targets`));
-    else io.out(renderAuditText(report, io));
-    if (!o.quiet) {
-      for (const t of report.targets) if (!t.audited && t.error) io.err(`${t.label}: ${t.error.message}`);
-    }
-    state.exitCode = exitCodeOf(report);
-  });
+  addCredentialOptions(addCommonOptions(cmd))
+    .addOption(new Option("--host-name <name>", "the name to check the certificate against (default: each target's host)"))
+    .action(async (rawTargets: string[], o: AuditCliOptions) => {
+      const args = [...rawTargets];
+      // Commander lets a bare -p take the next word; the mysql client never does, so that word was a target.
+      if (passwordToken(rawArgsOf(cmd))?.prompt && typeof o.password === "string") {
+        args.unshift(o.password);
+        o.password = true;
+      }
+      const raw = [...args, ...(o.targets ? readTargetsFile(o.targets) : [])];
+      const targets = (raw.length ? raw : [undefined]).map((t) => parseTarget(t));
+      const login = credentialsGiven(o, targets) ? await loginSpecFrom(cmd, raw[0], o) : undefined;
+      const loaded: LoadedPolicy = o.policy ? loadPolicy(o.policy) : { policy: { ...DEFAULT_POLICY }, source: "built-in default policy" };
+      const policy = { ...loaded.policy, ...(o.failOn ? { failOn: o.failOn as typeof loaded.policy.failOn } : {}) };
+      const ca = readCaFile(o.sslCa);
+      if (o.junit) assertWritable(o.junit);
+      const io = makeOutput(o);
+      const progress = startProgress({ quiet: o.quiet === true });
+      let report;
+      try {
+        report = await auditFleet(targets, {
+          ...timeoutsFrom(o),
+          ...(ca ? { ca, caLabel: o.sslCa! } : {}),
+          ...(o.hostName ? { hostName: o.hostName } : {}),
+          ...(login ? { login } : {}),
+          policy,
+          policySource: loaded.source,
+          concurrency: o.concurrency,
+          onStep: (label, step) => progress.update(`${label}: ${step}`),
+          onTargetDone: (t, done, total) => {
+            if (total > 1) progress.log(`${t.audited ? "✓" : "✗"} ${t.label} (${done}/${total})`);
+          },
+        });
+      } finally {
+        progress.stop();
+      }
+      if (o.junit) fs.writeFileSync(o.junit, renderJunit(report));
+      if (io.json) printJson(reportJson(report));
+      else if (o.quiet) io.out(verdictLine(report.summary, io, report.targets.length === 1 ? report.targets[0]!.label : `${report.targets.length} targets`));
+      else io.out(renderAuditText(report, io));
+      if (!o.quiet) {
+        for (const t of report.targets) if (!t.audited && t.error) io.err(`${t.label}: ${t.error.message}`);
+      }
+      state.exitCode = exitCodeOf(report);
+    });
+}
+
+function rawArgsOf(cmd: Command): string[] {
+  let c: Command = cmd;
+  while (c.parent) c = c.parent;
+  return (c as unknown as { rawArgs?: string[] }).rawArgs ?? [];
+}
+
+// Settings and accounts need a login; the audit logs in only when the user asked for one in some way, so a bare
+// `mysql-tls-audit host` never tries the OS login name against a production server.
+function credentialsGiven(o: AuditCliOptions, targets: { user?: string }[]): boolean {
+  return (
+    o.user !== undefined ||
+    o.password !== undefined ||
+    o.defaultsFile !== undefined ||
+    process.env.MYSQL_PWD !== undefined ||
+    targets.some((t) => t.user !== undefined)
+  );
 }
 
 // Fail before a long audit rather than after it, when the JUnit file cannot be written.

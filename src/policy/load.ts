@@ -10,6 +10,7 @@ const KEYS: readonly (keyof Policy)[] = [
   "certificateWarningDays",
   "requireSecureTransport",
   "accountsAllowedRequireNone",
+  "requireX509ForRemote",
   "ignore",
   "failOn",
 ];
@@ -77,6 +78,10 @@ export function validatePolicy(raw: unknown, file: string): Policy {
   if (obj.requireSecureTransport !== undefined) {
     if (typeof obj.requireSecureTransport !== "boolean") fail("requireSecureTransport", "must be true or false");
     p.requireSecureTransport = obj.requireSecureTransport as boolean;
+  }
+  if (obj.requireX509ForRemote !== undefined) {
+    if (typeof obj.requireX509ForRemote !== "boolean") fail("requireX509ForRemote", "must be true or false");
+    p.requireX509ForRemote = obj.requireX509ForRemote as boolean;
   }
   if (obj.failOn !== undefined) {
     if (typeof obj.failOn !== "string" || !isFailSeverity(obj.failOn)) fail("failOn", `${JSON.stringify(obj.failOn)} is not one of ${FAIL_SEVERITIES.join(", ")}`);

@@ -22,6 +22,8 @@ export interface Policy {
   requireSecureTransport: boolean;
   /** Accounts that may be REQUIRE NONE, as user@host exactly as defined (app@%, monitor@localhost); "*" matches any text. */
   accountsAllowedRequireNone: string[];
+  /** Accounts reachable from other hosts must present a client certificate (REQUIRE X509, ISSUER or SUBJECT). */
+  requireX509ForRemote: boolean;
   /** Finding ids to drop from the report; a trailing "*" matches a prefix ("account.*"). */
   ignore: string[];
   /** Findings at or above this severity fail the run (exit 1). */
@@ -36,6 +38,7 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   certificateWarningDays: 30,
   requireSecureTransport: true,
   accountsAllowedRequireNone: [],
+  requireX509ForRemote: false,
   ignore: [],
   failOn: "medium",
 });
