@@ -52,14 +52,14 @@ export const OPENSSL_END_OF_LIFE: Readonly<Record<string, { eol: string; lts?: b
 };
 export const OPENSSL_EOL_SOURCE = "https://openssl-library.org/policies/releasestrat/index.html";
 
-/** TLS-relevant OpenSSL CVEs, by the versions they affect (inclusive) and the fix. */
-export const OPENSSL_TLS_CVES: readonly { cve: string; from: string; to: string; fixed: string; summary: string }[] = [
-  { cve: "CVE-2014-0160", from: "1.0.1", to: "1.0.1f", fixed: "1.0.1g", summary: "Heartbleed: the TLS heartbeat leaks server memory, including private keys" },
-  { cve: "CVE-2014-0224", from: "1.0.1", to: "1.0.1g", fixed: "1.0.1h", summary: "CCS injection: a man in the middle can force weak keys" },
-  { cve: "CVE-2016-2107", from: "1.0.2", to: "1.0.2g", fixed: "1.0.2h", summary: "padding oracle in AES-NI CBC (LuckyNegative20)" },
-  { cve: "CVE-2022-0778", from: "1.0.2", to: "3.0.1", fixed: "1.1.1n / 3.0.2", summary: "infinite loop parsing certificates: a peer's certificate hangs the server" },
-  { cve: "CVE-2022-3602", from: "3.0.0", to: "3.0.6", fixed: "3.0.7", summary: "X.509 email address buffer overflow during certificate verification" },
-  { cve: "CVE-2023-0286", from: "1.0.2", to: "3.0.7", fixed: "1.1.1t / 3.0.8", summary: "X.400 address type confusion in certificate checks" },
+/** TLS-relevant OpenSSL CVEs, by the version ranges (inclusive, per branch) they affect, from the OpenSSL advisories. */
+export const OPENSSL_TLS_CVES: readonly { cve: string; ranges: [string, string][]; fixed: string; summary: string }[] = [
+  { cve: "CVE-2014-0160", ranges: [["1.0.1", "1.0.1f"]], fixed: "1.0.1g", summary: "Heartbleed: the TLS heartbeat leaks server memory, including private keys" },
+  { cve: "CVE-2014-0224", ranges: [["0.9.8", "0.9.8y"], ["1.0.0", "1.0.0l"], ["1.0.1", "1.0.1g"]], fixed: "0.9.8za / 1.0.0m / 1.0.1h", summary: "CCS injection: a man in the middle can force weak keys" },
+  { cve: "CVE-2016-2107", ranges: [["1.0.1", "1.0.1s"], ["1.0.2", "1.0.2g"]], fixed: "1.0.1t / 1.0.2h", summary: "padding oracle in AES-NI CBC (LuckyNegative20)" },
+  { cve: "CVE-2022-0778", ranges: [["1.0.2", "1.0.2zc"], ["1.1.1", "1.1.1m"], ["3.0.0", "3.0.1"]], fixed: "1.1.1n / 3.0.2", summary: "infinite loop parsing certificates: a peer's certificate hangs the server" },
+  { cve: "CVE-2022-3602", ranges: [["3.0.0", "3.0.6"]], fixed: "3.0.7", summary: "X.509 email address buffer overflow during certificate verification" },
+  { cve: "CVE-2023-0286", ranges: [["1.0.2", "1.0.2zf"], ["1.1.1", "1.1.1s"], ["3.0.0", "3.0.7"]], fixed: "1.1.1t / 3.0.8", summary: "X.400 address type confusion in certificate checks" },
 ];
 
 /** Compares OpenSSL versions "1.0.1g" / "3.0.17": negative, zero or positive. */
@@ -106,7 +106,8 @@ export function judgeTlsLibrary(lib: TlsLibrary, now: Date): TlsLibraryJudgement
       out.endOfLife = "2015-12-31";
     }
     for (const c of OPENSSL_TLS_CVES) {
-      if (compareOpenssl(lib.version, c.from) >= 0 && compareOpenssl(lib.version, c.to) <= 0) out.cves.push({ cve: c.cve, fixed: c.fixed, summary: c.summary });
+      const hit = c.ranges.some(([from, to]) => compareOpenssl(lib.version!, from) >= 0 && compareOpenssl(lib.version!, to) <= 0);
+      if (hit) out.cves.push({ cve: c.cve, fixed: c.fixed, summary: c.summary });
     }
   } else if (lib.name === "yaSSL") {
     out.obsolete = "yaSSL is unmaintained (MySQL dropped it in 5.7.28 and 8.0) and lacks TLS 1.3";

@@ -1,0 +1,137 @@
+import { EventEmitter } from "node:events";
+import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inspect } from "node:util";
+import { describe, expect, it } from "vitest";
+import { parseOptionFile, mergeGroups } from "../../src/sql/option-file.js";
+import { promptPassword, resolveCredentials, scrub, Secret, parseSslMode, type CredentialEnv } from "../../src/sql/credentials.js";
+import { passwordToken } from "../../src/cli/credential-options.js";
+import { parseTarget } from "../../src/net/target.js";
+import { AuditError } from "../../src/errors.js";
+
+const SECRET = "s3cr#t 'pw'";
+
+function world(over: Partial<CredentialEnv> = {}, home = mkdtempSync(join(tmpdir(), "mta-home-"))): CredentialEnv & { warnings: string[] } {
+  const warnings: string[] = [];
+  return { env: {}, home, loginName: "osuser", prompt: async () => "typed", warn: (m) => warnings.push(m), warnings, ...over };
+}
+
+function cnf(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "mta-cnf-"));
+  const p = join(dir, "my.cnf");
+  writeFileSync(p, text, { mode: 0o600 });
+  return p;
+}
+
+describe("parseOptionFile", () => {
+  it("reads groups, quotes, escapes, comments and dash/underscore spellings as the mysql client does", () => {
+    const g = parseOptionFile(`
+# comment
+; also a comment
+[client]
+user = alice
+password = "p#ss\\tword"
+ssl-mode=VERIFY_CA  # trailing comment
+SSL_CA = /etc/ca.pem
+skip-ssl
+[mysql-tls-audit]
+user='bob'
+`);
+    expect(Object.fromEntries(g.get("client")!)).toEqual({ user: "alice", password: "p#ss\tword", ssl_mode: "VERIFY_CA", ssl_ca: "/etc/ca.pem", skip_ssl: "" });
+    expect(mergeGroups(g, ["client", "mysql-tls-audit"]).get("user")).toBe("bob");
+  });
+});
+
+describe("resolveCredentials", () => {
+  const target = parseTarget("127.0.0.1:3307");
+
+  it("takes the command line over the URL, the option file and MYSQL_PWD, and warns about a password on the command line", async () => {
+    const w = world({ env: { MYSQL_PWD: "envpw" } });
+    const file = cnf("[client]\nuser=fileuser\npassword=filepw\n");
+    const spec = await resolveCredentials({ target: parseTarget("mysql://urluser:urlpw@h:1"), targetGiven: true, user: "cli", password: "clipw", defaultsFile: file }, w);
+    expect(spec.user).toBe("cli");
+    expect(spec.password.reveal()).toBe("clipw");
+    expect(spec.passwordSource).toBe("command line");
+    expect(w.warnings.join()).toMatch(/command line interface can be insecure/);
+  });
+
+  it("falls back URL > option file > MYSQL_PWD > empty", async () => {
+    const file = cnf(`[client]\nuser=fileuser\npassword="${SECRET.replace(/"/g, '\\"')}"\nhost=db.example\nport=3310\nssl-mode=required\nssl-ca=/x/ca.pem\n`);
+    const url = await resolveCredentials({ target: parseTarget("mysql://u:urlpw@h"), targetGiven: true, defaultsFile: file }, world({ env: { MYSQL_PWD: "e" } }));
+    expect([url.user, url.password.reveal(), url.passwordSource]).toEqual(["u", "urlpw", "target URL"]);
+    const fromFile = await resolveCredentials({ target: parseTarget(undefined), targetGiven: false, defaultsFile: file }, world({ env: { MYSQL_PWD: "e" } }));
+    expect([fromFile.user, fromFile.password.reveal(), fromFile.passwordSource, fromFile.host, fromFile.port, fromFile.sslMode, fromFile.sslCa]).toEqual([
+      "fileuser", SECRET, "option file", "db.example", 3310, "REQUIRED", "/x/ca.pem",
+    ]);
+    const env = await resolveCredentials({ target, targetGiven: true, noDefaults: true }, world({ env: { MYSQL_PWD: "e" } }));
+    expect([env.user, env.password.reveal(), env.passwordSource, env.sslMode]).toEqual(["osuser", "e", "MYSQL_PWD", "PREFERRED"]);
+    const none = await resolveCredentials({ target, targetGiven: true, noDefaults: true }, world());
+    expect([none.password.reveal(), none.passwordSource]).toEqual(["", "none"]);
+  });
+
+  it("reads ~/.my.cnf by default, the [mysql-tls-audit] group over [client], and ignores a world-writable file", async () => {
+    const home = mkdtempSync(join(tmpdir(), "mta-home-"));
+    writeFileSync(join(home, ".my.cnf"), "[client]\nuser=a\npassword=x\n[mysql-tls-audit]\nuser=b\n", { mode: 0o600 });
+    const spec = await resolveCredentials({ target, targetGiven: true }, world({}, home));
+    expect([spec.user, spec.password.reveal()]).toEqual(["b", "x"]);
+    chmodSync(join(home, ".my.cnf"), 0o666);
+    const w = world({}, home);
+    const ignored = await resolveCredentials({ target, targetGiven: true }, w);
+    expect(ignored.user).toBe("osuser");
+    expect(w.warnings.join()).toMatch(/World-writable/);
+  });
+
+  it("prompts for -p without a value, and rejects a missing --defaults-file and a bad --ssl-mode as usage errors", async () => {
+    const spec = await resolveCredentials({ target, targetGiven: true, password: true, noDefaults: true }, world());
+    expect([spec.password.reveal(), spec.passwordSource]).toEqual(["typed", "prompt"]);
+    await expect(resolveCredentials({ target, targetGiven: true, defaultsFile: "/nonexistent/my.cnf" }, world())).rejects.toMatchObject({ code: "usage" });
+    await expect(resolveCredentials({ target, targetGiven: true, noDefaults: true, sslMode: "verify" }, world())).rejects.toMatchObject({ code: "usage" });
+    await expect(resolveCredentials({ target, targetGiven: true, noDefaults: true, sslCert: "/c.pem" }, world())).rejects.toThrow(/go together/);
+    expect(parseSslMode("verify_identity")).toBe("VERIFY_IDENTITY");
+  });
+
+  it("never shows the password in JSON, inspect or string form", async () => {
+    const spec = await resolveCredentials({ target, targetGiven: true, password: SECRET, noDefaults: true }, world());
+    expect(JSON.stringify(spec)).not.toContain(SECRET);
+    expect(inspect(spec, { depth: 5 })).not.toContain(SECRET);
+    expect(String(spec.password)).toBe("***");
+    expect(scrub(`Access denied (pw ${SECRET})`, new Secret(SECRET))).toBe("Access denied (pw ***)");
+  });
+});
+
+describe("promptPassword", () => {
+  function fakeTty(isTTY: boolean) {
+    const s = new EventEmitter() as unknown as NodeJS.ReadStream & { rawCalls: boolean[] };
+    const calls: boolean[] = [];
+    Object.assign(s, { isTTY, isRaw: false, rawCalls: calls, setRawMode: (b: boolean) => (calls.push(b), s), resume: () => s, pause: () => s });
+    return s;
+  }
+  it("reads without echo in raw mode, handles backspace, and restores the terminal", async () => {
+    const input = fakeTty(true);
+    let echoed = "";
+    const out = { write: (t: string) => ((echoed += t), true) } as unknown as NodeJS.WritableStream;
+    const p = promptPassword("Enter password: ", input, out);
+    input.emit("data", Buffer.from("hunter3"));
+    input.emit("data", Buffer.from("\u007f2\r"));
+    await expect(p).resolves.toBe("hunter2");
+    expect(echoed).toBe("Enter password: \n");
+    expect(input.rawCalls).toEqual([true, false]);
+  });
+  it("is a usage error when stdin is not a terminal", async () => {
+    const err = await promptPassword("Enter password: ", fakeTty(false), process.stderr).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuditError);
+    expect((err as AuditError).code).toBe("usage");
+    expect((err as AuditError).message).toMatch(/not a terminal/);
+  });
+});
+
+describe("passwordToken", () => {
+  it("tells -p alone (prompt) from -pVALUE and --password=VALUE, as the mysql client does", () => {
+    expect(passwordToken(["node", "bin", "settings", "-p", "host"])).toEqual({ prompt: true });
+    expect(passwordToken(["node", "bin", "settings", "--password", "host"])).toEqual({ prompt: true });
+    expect(passwordToken(["node", "bin", "settings", "-psecret", "host"])).toEqual({ prompt: false });
+    expect(passwordToken(["node", "bin", "settings", "--password=x"])).toEqual({ prompt: false });
+    expect(passwordToken(["node", "bin", "settings", "host"])).toBeUndefined();
+  });
+});
