@@ -86,7 +86,7 @@ export function checkCertificate(facts: ChainFacts, opts: CertificateCheckOption
         severity: c.publicKey.bits < 1024 ? "critical" : "high",
         title: `The ${roleOf(facts, i)} certificate has a ${c.publicKey.bits}-bit RSA key`,
         evidence: `${label(i)}: ${formatPublicKey(c.publicKey)}; OpenSSL at security level 2 (Debian, RHEL defaults) refuses keys under 2048 bits`,
-        fix: replace("a new key of RSA 3072 bits (or EC P-256): openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out server-key.pem"),
+        fix: replace("a certificate on a new key of RSA 3072 bits or EC P-256 (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out server-key.pem)"),
         references: [REF.nist131a],
       });
     }
@@ -165,7 +165,7 @@ export function checkCertificate(facts: ChainFacts, opts: CertificateCheckOption
         severity: "high",
         title: "The server does not send the intermediate certificate clients need",
         evidence: `the server sent ${certs.length} certificate(s); the path stops at ${label(trust.stoppedAt.index)}, issued by ${trust.stoppedAt.issuer}, which was not sent and is not in ${anchors}${stop.caIssuers.length ? ` (its issuer can be fetched from ${stop.caIssuers.join(", ")})` : ""}`,
-        fix: `Append the intermediate(s) to the ssl_cert file, leaf first:\n  cat server-cert.pem intermediate.pem > server-chain.pem\n[mysqld]\nssl_cert=/etc/mysql/tls/server-chain.pem\nthen ${reload}. If ${trust.stoppedAt.issuer} is itself a root, give clients that root instead (ssl_ca=...). Check with: openssl verify -CAfile ca.pem -untrusted intermediate.pem server-cert.pem`,
+        fix: `Append the intermediate(s) to the ssl_cert file, leaf first:\n  cat server-cert.pem intermediate.pem > server-chain.pem\n[mysqld]\nssl_cert=/etc/mysql/tls/server-chain.pem\nthen ${reload}. (Servers built on OpenSSL also complete a lone leaf from their own ssl_ca file when it holds the intermediate.) If ${trust.stoppedAt.issuer} is itself a root, give clients that root instead (ssl_ca=...). Check with: openssl verify -CAfile ca.pem -untrusted intermediate.pem server-cert.pem`,
         references: [REF.rfc5246Order, REF.mysqlTls],
       });
     } else if (!trust.verified) {
