@@ -318,9 +318,38 @@ describe("TLS upgrade", () => {
     expect(r.bytes).toEqual(Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46]));
   });
 
+  it("completes TLS when the ClientHello arrives well after the SSLRequest", async () => {
+    const s = await start({ greeting: "mysql-8.4" });
+    const raw = connect(s.port, "127.0.0.1");
+    await new Promise<void>((resolve) => {
+      let g = Buffer.alloc(0);
+      const onData = (d: Buffer): void => {
+        g = Buffer.concat([g, d]);
+        if (hasWholePacket(g)) {
+          raw.off("data", onData);
+          resolve();
+        }
+      };
+      raw.on("data", onData);
+    });
+    raw.write(sslRequest());
+    await s.waitForEvent("ssl-request");
+    await new Promise((r) => setTimeout(r, 50));
+    const t = tlsConnect({ socket: raw, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      t.once("secureConnect", () => resolve());
+      t.once("error", reject);
+    });
+    expect(t.getProtocol()).toBe("TLSv1.3");
+    // TLS 1.3: the client is done before the server has read its Finished, so wait for the server's side.
+    const est = await s.waitForEvent("tls-established");
+    t.destroy();
+    expect(est.detail?.earlyBytes).toBe(0);
+  });
+
   it("completes TLS when the ClientHello arrives in the same segment as the SSLRequest", async () => {
     const s = await start({ greeting: "mysql-8.4" });
-    const protocol = await tlsWithCoalescedHello(s.port);
+    const protocol = await tlsWithCoalescedHello(s.port, () => s.waitForEvent("tls-established"));
     expect(protocol).toBe("TLSv1.3");
     const est = await s.waitForEvent("tls-established");
     expect(est.detail?.earlyBytes).toBeGreaterThan(100);
@@ -357,7 +386,7 @@ async function waitForPort(port: number): Promise<void> {
  * TLS client whose first flight is written together with the SSLRequest in one write, so the server gets the
  * ClientHello in the same chunk as the SSLRequest (the case node:tls cannot see on its own).
  */
-async function tlsWithCoalescedHello(port: number): Promise<string | null> {
+async function tlsWithCoalescedHello(port: number, serverDone: () => Promise<unknown>): Promise<string | null> {
   const { Duplex } = await import("node:stream");
   const raw = connect(port, "127.0.0.1");
   await new Promise<void>((resolve) => {
@@ -390,6 +419,7 @@ async function tlsWithCoalescedHello(port: number): Promise<string | null> {
       t.once("secureConnect", () => resolve());
       t.once("error", reject);
     });
+    await serverDone();
     return t.getProtocol();
   } finally {
     t.destroy();

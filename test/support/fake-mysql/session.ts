@@ -184,6 +184,7 @@ async function session(socket: Socket, ctx: SessionContext): Promise<void> {
 
 /** The server side of TLS on the same socket; undefined (and the socket closed) if the handshake fails. */
 async function upgrade(socket: Socket, leftover: Buffer, ctx: SessionContext): Promise<TLSSocket | undefined> {
+  // node:tls takes over the native handle and starts reading it itself, even though detach() paused the socket.
   const base = leftover.length > 0 ? prependBytes(socket, leftover) : socket;
   const requestCert = ctx.opts.tls?.requestCert ?? false;
   // rejectUnauthorized: false so that a missing or unverified client certificate is decided at login, like
