@@ -867,6 +867,15 @@ describe("more logins", () => {
     expect(seen).toEqual({ subject: "/CN=fake-client", issuer: "/CN=fake-client", verified: true });
   });
 
+  it("refuses a mysql_native_password account on MySQL 9.x with 1524, where the plugin no longer exists", async () => {
+    const s = await start({ greeting: "mysql-9.1", users: USERS });
+    const e = await loginError(s, "nativeuser", "native-secret", { rejectUnauthorized: false });
+    expect(e).toMatchObject({ errno: 1524, message: "Plugin 'mysql_native_password' is not loaded" });
+    const on = await start({ greeting: "mysql-9.1", users: USERS, nativePassword: true });
+    const c = await login(on, "nativeuser", "native-secret", { rejectUnauthorized: false });
+    await c.end();
+  });
+
   it("never records a password in its events", async () => {
     const s = await start({ greeting: "mysql-8.4", users: USERS });
     for (const ssl of [undefined, { rejectUnauthorized: false }]) {

@@ -19,6 +19,11 @@ export interface GreetingSpec {
   mariadbExtCapabilities: number;
   /** What `SELECT @@version_comment` answers. */
   versionComment: string;
+  /**
+   * Whether accounts may use mysql_native_password. MySQL 9.0 removed it; MySQL 8.4 disables it unless started
+   * with --mysql-native-password=ON, which the 8.4 preset assumes so that tests can log in with either plugin.
+   */
+  nativePassword: boolean;
 }
 
 // MySQL 8.x: a captured MySQL 8.0.32 greeting reads ff ff / ff df, i.e. every flag up to MULTI_FACTOR_AUTHENTICATION
@@ -47,6 +52,7 @@ export const GREETING_PRESETS: Record<GreetingPreset, GreetingSpec> = {
     authPlugin: "caching_sha2_password",
     mariadbExtCapabilities: 0,
     versionComment: "MySQL Community Server - GPL",
+    nativePassword: true,
   },
   "mysql-9.1": {
     flavour: "mysql",
@@ -57,6 +63,7 @@ export const GREETING_PRESETS: Record<GreetingPreset, GreetingSpec> = {
     authPlugin: "caching_sha2_password",
     mariadbExtCapabilities: 0,
     versionComment: "MySQL Community Server - GPL",
+    nativePassword: false,
   },
   "mysql-5.7": {
     flavour: "mysql",
@@ -67,6 +74,7 @@ export const GREETING_PRESETS: Record<GreetingPreset, GreetingSpec> = {
     authPlugin: "mysql_native_password",
     mariadbExtCapabilities: 0,
     versionComment: "MySQL Community Server (GPL)",
+    nativePassword: true,
   },
   "percona-8.0": {
     flavour: "percona",
@@ -77,6 +85,7 @@ export const GREETING_PRESETS: Record<GreetingPreset, GreetingSpec> = {
     authPlugin: "caching_sha2_password",
     mariadbExtCapabilities: 0,
     versionComment: "Percona Server (GPL), Release 28, Revision 47601f19",
+    nativePassword: true,
   },
   "mariadb-10.11-like": {
     flavour: "mariadb",
@@ -88,6 +97,7 @@ export const GREETING_PRESETS: Record<GreetingPreset, GreetingSpec> = {
     authPlugin: "mysql_native_password",
     mariadbExtCapabilities: MARIADB_EXT_CAPS,
     versionComment: "Debian 12",
+    nativePassword: true,
   },
 };
 

@@ -79,6 +79,8 @@ export interface FakeMysqlOptions {
   connectionId?: number;
   charset?: number;
   statusFlags?: number;
+  /** Whether accounts may use mysql_native_password (default per preset: off on 9.x, where MySQL removed it). */
+  nativePassword?: boolean;
 
   behaviour?: Behaviour;
   /** For err-greeting, err-after-ssl-request and err-after-client-hello. */

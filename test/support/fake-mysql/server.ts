@@ -55,6 +55,7 @@ export function resolveGreeting(opts: FakeMysqlOptions): GreetingSpec {
     authPlugin: opts.authPlugin ?? base.authPlugin,
     charset: opts.charset ?? base.charset,
     statusFlags: opts.statusFlags ?? base.statusFlags,
+    nativePassword: opts.nativePassword ?? base.nativePassword,
   };
 }
 

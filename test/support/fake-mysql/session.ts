@@ -317,6 +317,12 @@ async function login(
     return undefined;
   };
 
+  if (plugin === "mysql_native_password" && !spec.nativePassword) {
+    // The account's plugin is not there (MySQL 9.x, or 8.4 without --mysql-native-password=ON).
+    ctx.log("auth-failed", { user: hr.user, reason: "mysql_native_password is not loaded" });
+    io.send(errPayload({ errno: 1524, sqlState: "HY000", message: "Plugin 'mysql_native_password' is not loaded" }, true));
+    return undefined;
+  }
   if (clientPlugin !== plugin) {
     if (!hasCap(hr.capabilities, CLIENT.PLUGIN_AUTH)) return deny(`client cannot switch to ${plugin}`, response.length > 0);
     ctx.log("auth-switch", { from: clientPlugin, to: plugin });
