@@ -1,0 +1,170 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditTarget, type AuditOptions } from "../../src/audit.js";
+import { DEFAULT_POLICY, type Policy } from "../../src/policy/policy.js";
+import type { CheckName, TargetReport } from "../../src/report/report.js";
+import { Secret, type LoginSpec } from "../../src/sql/credentials.js";
+import { startPosture, type MariaDB, type PostureName } from "../support/mariadb.js";
+
+// Real MariaDB postures, audited with and without a login; each test lists the findings the posture deserves, per check.
+const postures: PostureName[] = ["off", "modern", "legacy", "self-signed", "expired"];
+const dbs = new Map<PostureName, MariaDB>();
+const db = (p: PostureName) => dbs.get(p)!;
+
+beforeAll(async () => {
+  const started = await Promise.all(postures.map((p) => startPosture(p)));
+  postures.forEach((p, i) => dbs.set(p, started[i]!));
+  // The classic weak spot: an application account reachable from anywhere without TLS.
+  await db("legacy").query("CREATE USER 'app'@'%' IDENTIFIED BY 'app-demo-pass' REQUIRE NONE");
+  await db("modern").query("CREATE USER 'app'@'%' IDENTIFIED BY 'app-demo-pass' REQUIRE NONE");
+});
+afterAll(async () => {
+  await Promise.all([...dbs.values()].map((s) => s.stop()));
+});
+
+function loginOf(s: MariaDB): LoginSpec {
+  return { host: s.host, port: s.port, user: s.admin.user, password: new Secret(s.admin.password), passwordSource: "command line", sslMode: "PREFERRED", optionFiles: [] };
+}
+
+/** Audit options: the harness CA as --ssl-ca (so only the posture's own certificate flaw shows), a login if asked. */
+function optionsFor(s: MariaDB, opts: { login?: boolean; policy?: Partial<Policy> } = {}): AuditOptions {
+  return {
+    ...(s.certs ? { ca: readFileSync(s.certs.caBundle, "utf8"), caLabel: s.certs.caBundle } : {}),
+    ...(opts.login ? { login: loginOf(s) } : {}),
+    policy: { ...DEFAULT_POLICY, ...opts.policy },
+  };
+}
+
+/** Finding ids per check, sorted, for exact comparison; only the checks named. */
+function idsByCheck(r: TargetReport, checks: CheckName[]): Partial<Record<CheckName, string[]>> {
+  return Object.fromEntries(checks.map((name) => [name, (r.checks.find((c) => c.name === name)?.findings ?? []).map((f) => f.id).sort()]));
+}
+/** Asserts the exact findings (ids, any order) of each check named in expected. */
+function expectIds(r: TargetReport, expected: Partial<Record<CheckName, string[]>>): void {
+  const want = Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, [...v!].sort()]));
+  expect(idsByCheck(r, Object.keys(expected) as CheckName[])).toEqual(want);
+}
+const status = (r: TargetReport) => Object.fromEntries(r.checks.map((c) => [c.name, c.status]));
+const NOT_PROTOCOLS: CheckName[] = ["connectivity", "certificate", "settings", "accounts", "replication"];
+
+// Debian 12's MariaDB links OpenSSL 3.0, past its end of life on 2026-09-07: every server here deserves it.
+const LIB_EOL = "settings.tls-library-eol";
+const LOCAL_ADMIN = ["accounts.cleartext-login", "accounts.cleartext-login", "accounts.cleartext-login", "accounts.cleartext-login"];
+
+describe("the audit against real MariaDB postures", () => {
+  it("without credentials: connectivity first, settings/accounts/replication skipped saying why", async () => {
+    const r = await auditTarget({ host: db("modern").host, port: db("modern").port }, optionsFor(db("modern")));
+    expect(r.audited).toBe(true);
+    expect(r.server).toMatchObject({ flavor: "mariadb" });
+    expect(r.checks.map((c) => c.name)).toEqual(["connectivity", "protocols", "ciphers", "certificate", "settings", "accounts", "replication"]);
+    for (const name of ["settings", "accounts", "replication"]) {
+      const c = r.checks.find((x) => x.name === name)!;
+      expect(c.status).toBe("skipped");
+      expect(c.reason).toMatch(/^no credentials given/);
+    }
+    expectIds(r, { connectivity: [], certificate: [] });
+  });
+
+  it("TLS off: tls.not-offered, the TLS checks skipped, have_ssl and clear-text logins with a login", async () => {
+    const r = await auditTarget({ host: db("off").host, port: db("off").port }, optionsFor(db("off"), { login: true }));
+    expect(status(r)).toEqual({ connectivity: "completed", protocols: "skipped", ciphers: "skipped", certificate: "skipped", settings: "completed", accounts: "completed", replication: "completed" });
+    expect(r.checks.find((c) => c.name === "certificate")!.reason).toBe("the server does not offer TLS (no CLIENT_SSL in its greeting)");
+    expectIds(r, {
+      connectivity: ["tls.not-offered"],
+      certificate: [],
+      settings: [LIB_EOL, "settings.login-not-encrypted", "settings.require-secure-transport-off", "settings.tls-disabled"],
+      accounts: LOCAL_ADMIN,
+      replication: [],
+    });
+    expect(r.checks[0]!.findings[0]!.severity).toBe("critical");
+  });
+
+  it("modern (TLS 1.2+1.3, require_secure_transport ON): no certificate, settings or account findings beyond the library", async () => {
+    const r = await auditTarget({ host: db("modern").host, port: db("modern").port }, optionsFor(db("modern"), { login: true }));
+    expectIds(r, {
+      connectivity: [],
+      certificate: [],
+      settings: [LIB_EOL, "settings.login-not-verified"],
+      // app@'%' is REQUIRE NONE, but require_secure_transport ON refuses its clear-text logins.
+      accounts: [],
+      replication: [],
+    });
+  });
+
+  it("legacy (TLS 1.0-1.3, ALL:@SECLEVEL=0, require_secure_transport OFF, app@'%' REQUIRE NONE)", async () => {
+    const r = await auditTarget({ host: db("legacy").host, port: db("legacy").port }, optionsFor(db("legacy"), { login: true }));
+    expectIds(r, {
+      connectivity: [],
+      certificate: [],
+      settings: [LIB_EOL, "settings.legacy-tls-version", "settings.login-not-verified", "settings.require-secure-transport-off", "settings.weak-ssl-cipher"],
+      accounts: [...LOCAL_ADMIN, "accounts.cleartext-login"],
+      replication: [],
+    });
+    const remote = r.checks.find((c) => c.name === "accounts")!.findings.filter((f) => f.severity === "high");
+    expect(remote).toHaveLength(1);
+    expect(remote[0]!.title).toContain("app@%");
+    expect(remote[0]!.fix).toBe("ALTER USER 'app'@'%' REQUIRE SSL;");
+  });
+
+  it("self-signed and expired certificates: the certificate check names each, with its fix", async () => {
+    const ss = await auditTarget({ host: db("self-signed").host, port: db("self-signed").port }, optionsFor(db("self-signed")));
+    expectIds(ss, { connectivity: [], certificate: ["cert.self-signed"] });
+    const ex = await auditTarget({ host: db("expired").host, port: db("expired").port }, optionsFor(db("expired"), { login: true }));
+    expectIds(ex, {
+      connectivity: [],
+      certificate: ["cert.expired"],
+      settings: [LIB_EOL, "settings.login-not-verified", "settings.require-secure-transport-off", "settings.server-certificate-expired"],
+      accounts: LOCAL_ADMIN,
+      replication: [],
+    });
+    expect(ex.checks.find((c) => c.name === "certificate")!.findings[0]).toMatchObject({ severity: "critical" });
+    expect(ex.checks.find((c) => c.name === "certificate")!.findings[0]!.fix).toContain("ssl_cert=");
+  });
+
+  it("the policy: warning days, ignored ids, waived require_secure_transport, exempt REQUIRE NONE accounts, X509 for remote", async () => {
+    const r = await auditTarget(
+      { host: db("legacy").host, port: db("legacy").port },
+      optionsFor(db("legacy"), {
+        login: true,
+        policy: {
+          certificateWarningDays: 3650,
+          ignore: ["settings.tls-library-*", "settings.login-not-verified"],
+          requireSecureTransport: false,
+          accountsAllowedRequireNone: ["harness_admin@*", "root@localhost"],
+          requireX509ForRemote: true,
+        },
+      }),
+    );
+    expectIds(r, {
+      connectivity: [],
+      // The leaf and the intermediate it is sent with both end within ten years.
+      certificate: ["cert.expiring-soon", "cert.expiring-soon"],
+      settings: ["settings.legacy-tls-version", "settings.weak-ssl-cipher"],
+      accounts: ["accounts.cleartext-login", "accounts.remote-without-x509"],
+      replication: [],
+    });
+    expect(r.ignoredFindings).toBe(2);
+  });
+
+  it("a wrong password fails the three authenticated checks with the reason, and never the run", async () => {
+    const s = db("modern");
+    const r = await auditTarget({ host: s.host, port: s.port }, { ...optionsFor(s), login: { ...loginOf(s), password: new Secret("not-the-password") } });
+    expect(r.audited).toBe(true);
+    for (const name of ["settings", "accounts", "replication"] as const) {
+      const c = r.checks.find((x) => x.name === name)!;
+      expect(c.status).toBe("error");
+      expect(c.reason).toMatch(/1045|denied/i);
+      expect(c.reason).not.toContain("not-the-password");
+      expect(c.findings.map((f) => f.id)).toEqual(["audit.check-error"]);
+    }
+    expect(r.checks.find((c) => c.name === "certificate")!.status).toBe("completed");
+  });
+
+  it("a closed port is reported as data: connectivity error, everything else skipped", async () => {
+    const r = await auditTarget({ host: "127.0.0.1", port: 1 }, {});
+    expect(r).toMatchObject({ audited: false, error: { code: "refused" } });
+    expect(r.checks[0]).toMatchObject({ name: "connectivity", status: "error" });
+    expect(r.checks[0]!.findings.map((f) => f.id)).toEqual(["audit.target-unreachable"]);
+    expect(r.checks.slice(1).map((c) => c.status)).toEqual(Array(6).fill("skipped"));
+  });
+});
