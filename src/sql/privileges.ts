@@ -67,7 +67,7 @@ export function describeQueryFailure(
  * "error": what they would have shown is unknown, never a silent pass).
  */
 export function privilegeFindings(problems: readonly QueryProblem[]): Finding[] {
-  return problems.map((p) =>
+  return problems.map((p0) => ({ ...p0, sql: p0.sql.replace(/\s+/g, " ") })).map((p) =>
     p.missing
       ? {
           id: "privilege.missing",
