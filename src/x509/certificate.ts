@@ -55,7 +55,7 @@ export function readCertificate(der: Buffer, now: Date = new Date()): Certificat
   let version = 1;
   if (isContextTag(fields[0], 0)) {
     const v = childrenOf(fields[0], "version")[0];
-    version = (typeof v?.value === "string" ? v.value.charCodeAt(0) : 0) + 1;
+    version = (typeof v?.value === "string" && v.value.length > 0 ? v.value.charCodeAt(0) : 0) + 1;
     i++;
   }
   i += 2; // serialNumber (taken from node:crypto, which prints it as OpenSSL does) and the inner signature algorithm

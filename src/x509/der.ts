@@ -72,9 +72,20 @@ export function encodeDer(node: Asn1): Buffer {
 /** A UTCTime or GeneralizedTime element as a Date (RFC 5280: UTCTime years 50-99 are 19xx). */
 export function timeOf(node: Asn1 | undefined, what: string): Date {
   const raw = bytesOf(node, what).toString("latin1");
-  if (isUniversal(node, TAG.UTC_TIME)) return forge.asn1.utcTimeToDate(raw);
-  if (isUniversal(node, TAG.GENERALIZED_TIME)) return forge.asn1.generalizedTimeToDate(raw);
-  throw new Error(`malformed certificate: ${what} is not a time`);
+  // RFC 5280 §4.1.2.5 fixes both forms to whole seconds in UTC; anything else (or a NUL digit) is malformed,
+  // and forge would hand back an Invalid Date for it.
+  let d: Date | undefined;
+  if (isUniversal(node, TAG.UTC_TIME) && /^\d{12}Z$/.test(raw)) d = forge.asn1.utcTimeToDate(raw);
+  else if (isUniversal(node, TAG.GENERALIZED_TIME) && /^\d{14}Z$/.test(raw)) d = forge.asn1.generalizedTimeToDate(raw);
+  if (!d || Number.isNaN(d.getTime())) throw new Error(`malformed certificate: ${what} is not an RFC 5280 time (${JSON.stringify(raw)})`);
+  return d;
+}
+
+/** The byte at index i of a primitive element's content; a missing byte is a malformed certificate. */
+export function byteOf(node: Asn1 | undefined, i: number, what: string): number {
+  const b = bytesOf(node, what)[i];
+  if (b === undefined) throw new Error(`malformed certificate: ${what} is too short`);
+  return b;
 }
 
 /** Decodes a directory string (UTF8, Printable, IA5, T61, BMP, Universal) to a JS string. */
@@ -82,10 +93,15 @@ export function stringOf(node: Asn1 | undefined, what: string): string {
   const b = bytesOf(node, what);
   switch (node!.type as number) {
     case TAG.BMP:
+      if (b.length % 2 !== 0) throw new Error(`malformed certificate: ${what} is a BMPString of odd length`);
       return b.swap16().toString("utf16le");
     case TAG.UNIVERSAL_STRING: {
       let s = "";
-      for (let i = 0; i + 3 < b.length; i += 4) s += String.fromCodePoint(b.readUInt32BE(i));
+      for (let i = 0; i + 3 < b.length; i += 4) {
+        const cp = b.readUInt32BE(i);
+        if (cp > 0x10ffff) throw new Error(`malformed certificate: ${what} holds a code point beyond Unicode`);
+        s += String.fromCodePoint(cp);
+      }
       return s;
     }
     case TAG.T61:

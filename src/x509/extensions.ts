@@ -1,4 +1,4 @@
-import { bytesOf, childrenOf, isContextTag, isUniversal, oidOf, parseDer, TAG, type Asn1 } from "./der.js";
+import { byteOf, bytesOf, childrenOf, isContextTag, isUniversal, oidOf, parseDer, TAG, type Asn1 } from "./der.js";
 import { ACCESS_METHOD, EXT, extendedKeyUsageName, KEY_USAGE_BITS } from "./oids.js";
 
 /** Subject alternative names by kind; IPs in their usual text form (IPv6 compressed as RFC 5952). */
@@ -39,7 +39,7 @@ export function readExtensions(node: Asn1 | undefined): CertificateExtensions {
   for (const ext of list) {
     const parts = childrenOf(ext, "extension");
     const oid = oidOf(parts[0], "extension id");
-    const critical = isUniversal(parts[1], TAG.BOOLEAN) ? bytesOf(parts[1], "critical").readUInt8(0) !== 0 : false;
+    const critical = isUniversal(parts[1], TAG.BOOLEAN) ? byteOf(parts[1], 0, "critical") !== 0 : false;
     const value = parseDer(bytesOf(parts[parts.length - 1], `extension ${oid} value`));
     out.present.push(oid);
     switch (oid) {
@@ -83,7 +83,7 @@ function readBasicConstraints(value: Asn1): { ca: boolean; pathLen?: number } {
   let ca = false;
   let pathLen: number | undefined;
   for (const p of parts) {
-    if (isUniversal(p, TAG.BOOLEAN)) ca = bytesOf(p, "cA").readUInt8(0) !== 0;
+    if (isUniversal(p, TAG.BOOLEAN)) ca = byteOf(p, 0, "cA") !== 0;
     else if (isUniversal(p, TAG.INTEGER)) pathLen = Number(BigInt(`0x${bytesOf(p, "pathLenConstraint").toString("hex") || "0"}`));
   }
   return pathLen === undefined ? { ca } : { ca, pathLen };
