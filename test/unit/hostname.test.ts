@@ -4,7 +4,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { formatIp } from "../../src/x509/extensions.js";
 import { ipBytes, matchHostname, type PresentedIdentity } from "../../src/x509/hostname.js";
 import { readCertificate } from "../../src/x509/certificate.js";
 import { pemToDerList } from "../../src/x509/pem.js";
@@ -97,5 +99,31 @@ describe("agrees with OpenSSL's X509_check_host / check_ip (strict wildcard flag
         expect({ cert: facts.subject, h, matched: matchHostname(facts, h).matched }).toEqual({ cert: facts.subject, h, matched: node });
       }
     }
+  });
+});
+
+describe("IP SAN text form (property)", () => {
+  it("formatIp and ipBytes round-trip every 4- and 16-byte address, in RFC 5952 form", () => {
+    // Few distinct values per group, so runs of zeros (the :: cases) are common.
+    const group = fc.constantFrom(0, 0, 0, 1, 0xff, 0xffff, 0x0db8);
+    const v6 = fc.array(group, { minLength: 8, maxLength: 8 }).map((gs) => {
+      const b = Buffer.alloc(16);
+      gs.forEach((g, i) => b.writeUInt16BE(g, i * 2));
+      return b;
+    });
+    const v4 = fc.uint8Array({ minLength: 4, maxLength: 4 }).map((a) => Buffer.from(a));
+    fc.assert(
+      fc.property(fc.oneof(v4, v6), (b) => {
+        const text = formatIp(b);
+        expect(net.isIP(text)).toBe(b.length === 4 ? 4 : 6);
+        expect(ipBytes(text)!.equals(b)).toBe(true);
+        if (b.length === 16) {
+          expect(text).toBe(text.toLowerCase());
+          expect(text.split("::").length).toBeLessThanOrEqual(2);
+          expect(text).not.toMatch(/(^|:)0[0-9a-f]/); // no leading zeros in a group
+        }
+      }),
+      { seed: 6125, numRuns: 2000 },
+    );
   });
 });
