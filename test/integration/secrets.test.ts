@@ -1,0 +1,126 @@
+// A known password, given every way the CLI accepts one (--password=, -p, MYSQL_PWD, a mysql:// URL, a
+// defaults file), to every subcommand, against a real MariaDB (right and wrong password), a refused port and a
+// hostile server: the password must appear in no stdout, stderr, JSON or JUnit file, raw or URL-encoded.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+import { startMariaDB, type MariaDB } from "../support/mariadb.js";
+import { startFakeMysql, type FakeMysql } from "../support/fake-mysql/server.js";
+import { freePort } from "../support/ports.js";
+
+// Characters a URL must encode and an option file must quote, so every form of leaking it is caught.
+const SECRET = "Sx9!q@w:e/r%t#y-7d31";
+const USER = "secret_auditor";
+const FORMS = [SECRET, encodeURIComponent(SECRET), Buffer.from(SECRET).toString("base64")];
+
+type Source = "--password=" | "-p" | "MYSQL_PWD" | "url" | "defaults-file";
+type Scenario = "right password" | "wrong password" | "refused port" | "hostile server";
+
+const SOURCES: Source[] = ["--password=", "-p", "MYSQL_PWD", "url", "defaults-file"];
+const SCENARIOS: Scenario[] = ["right password", "wrong password", "refused port", "hostile server"];
+
+/** The subcommands of the built CLI, and whether each takes credentials. */
+async function subcommands(): Promise<Array<{ name: string; logsIn: boolean }>> {
+  const help = await runCli(["--help"]);
+  const names = [...help.stdout.matchAll(/^\s{2}([a-z][a-z-]+)\b/gm)].map((m) => m[1]!).filter((n) => n !== "help");
+  return Promise.all(names.map(async (name) => ({ name, logsIn: /--password\b/.test((await runCli([name, "--help"])).stdout) })));
+}
+const COMMANDS = await subcommands();
+
+let db: MariaDB | undefined;
+let hostile: FakeMysql | undefined;
+let deadPort = 0;
+let dir = "";
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "mta-secrets-"));
+  [db, hostile, deadPort] = await Promise.all([
+    startMariaDB({ name: "secrets", tls: { cert: "rsa" } }),
+    // Logs in fine, then answers every query with garbage: errors after the password was used.
+    startFakeMysql({ users: [{ user: USER, password: SECRET, plugin: "mysql_native_password" }], queryFault: "garbage" }),
+    freePort(),
+  ]);
+  await db.query("CREATE USER ?@'%' IDENTIFIED BY ?", [USER, SECRET]);
+  await db.query("GRANT SELECT, PROCESS, REPLICATION CLIENT ON *.* TO ?@'%'", [USER]);
+  // The wrong-password scenario logs in as this account, whose real password is not SECRET.
+  await db.query("CREATE USER 'other_account'@'%' IDENTIFIED BY 'not-the-secret-password'");
+});
+
+afterAll(async () => {
+  await Promise.all([db?.stop(), hostile?.stop()]);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function endpoint(s: Scenario): { port: number; user: string } {
+  switch (s) {
+    case "right password":
+      return { port: db!.port, user: USER };
+    case "wrong password":
+      return { port: db!.port, user: "other_account" };
+    case "refused port":
+      return { port: deadPort, user: USER };
+    case "hostile server":
+      return { port: hostile!.port, user: USER };
+  }
+}
+
+/** The argv and environment that hand the password over by `source`; files written go to `files`. */
+function invocation(cmd: string, source: Source, s: Scenario, files: string[]): { args: string[]; env: Record<string, string> } {
+  const { port, user } = endpoint(s);
+  const plain = `127.0.0.1:${port}`;
+  const tag = `${cmd}-${source.replace(/\W/g, "")}-${s.replace(/\W/g, "")}`;
+  const common = ["--timeout", "2", "--connect-timeout", "2"];
+  if (cmd === "audit") {
+    const junit = join(dir, `${tag}.xml`);
+    files.push(junit);
+    common.push("--junit", junit);
+  }
+  switch (source) {
+    case "--password=":
+      return { args: [cmd, plain, "--user", user, `--password=${SECRET}`, ...common], env: {} };
+    case "-p":
+      return { args: [cmd, plain, "-u", user, `-p${SECRET}`, ...common], env: {} };
+    case "MYSQL_PWD":
+      return { args: [cmd, plain, "--user", user, ...common], env: { MYSQL_PWD: SECRET } };
+    case "url":
+      return { args: [cmd, `mysql://${encodeURIComponent(user)}:${encodeURIComponent(SECRET)}@${plain}`, ...common], env: {} };
+    case "defaults-file": {
+      const cnf = join(dir, `${tag}.cnf`);
+      writeFileSync(cnf, `[client]\nuser=${user}\npassword="${SECRET}"\n`, { mode: 0o600 });
+      return { args: [cmd, plain, `--defaults-file=${cnf}`, ...common], env: {} };
+    }
+  }
+}
+
+function expectNoSecret(where: string, text: string): void {
+  for (const form of FORMS) expect(text.includes(form), `${where} contains the password (${form === SECRET ? "raw" : "encoded"})`).toBe(false);
+}
+
+describe.each(COMMANDS)("$name never shows the password", (cmd) => {
+  // Commands without credential options still take a mysql:// URL with a password in it.
+  const sources = cmd.logsIn ? SOURCES : (["url"] as Source[]);
+  const runs = sources.flatMap((source) => SCENARIOS.map((s) => [source, s] as [Source, Scenario]));
+
+  it.concurrent.each(runs)("password by %s, %s", async (source, s) => {
+    // Text output too for one source: the same code prints both, and each run costs a process.
+    for (const mode of source === "--password=" || !cmd.logsIn ? [["--json"], []] : [["--json"]]) {
+      const files: string[] = [];
+      const { args, env } = invocation(cmd.name, source, s, files);
+      const r = await runCli([...args, ...mode], { env: { HOME: dir, ...env }, timeoutMs: 60_000 });
+      expect(r.code, `${r.stderr}`).not.toBeNull();
+      expectNoSecret("stdout", r.stdout);
+      expectNoSecret("stderr", r.stderr);
+      for (const f of files) if (existsSync(f)) expectNoSecret(`JUnit file ${f}`, readFileSync(f, "utf8"));
+      if (s === "right password" && cmd.logsIn) {
+        // It really logged in with the password: not a test that passes because nothing was tried.
+        expect(r.code, `${r.stderr}\n${r.stdout.slice(0, 500)}`).not.toBe(3);
+      }
+      if (s === "wrong password" && cmd.logsIn && cmd.name !== "audit") {
+        expect(r.code).toBe(3);
+        expect(r.stderr).toMatch(/1045|Access denied|password/i);
+      }
+    }
+  });
+});
