@@ -34,6 +34,7 @@ interface CertJson {
   protocol: string;
   chain: ChainEntry[];
   trust: { verified: boolean; error?: string };
+  handshakeVerification: { authorized: boolean; error?: string };
   hostname: { matched: boolean; matchedBy?: string };
   findings: { id: string; severity: string; evidence: string; fix?: string }[];
 }
@@ -148,6 +149,10 @@ describe("cert against every certificate kind of the harness", () => {
       expect(ours.daysLeft).toBe(Math.floor((Date.parse(ref.notAfter) - Date.now()) / 86_400_000));
     });
     expect(j.findings.map((f) => f.id).sort()).toEqual(expected[p]);
+    // Our own path building agrees with OpenSSL's verification in the same handshake (which also judges dates).
+    const openSslSays: Partial<Record<CertPosture, string>> = { expired: "CERT_HAS_EXPIRED", "missing-intermediate": "UNABLE_TO_VERIFY_LEAF_SIGNATURE" };
+    expect(j.handshakeVerification).toEqual(openSslSays[p] ? { authorized: false, error: openSslSays[p] } : { authorized: true });
+    expect(j.trust.verified).toBe(p !== "missing-intermediate");
     for (const f of j.findings) expect(f.fix).toMatch(/ssl_cert=[\s\S]*FLUSH SSL/);
   });
 
