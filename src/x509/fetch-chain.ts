@@ -40,7 +40,8 @@ export async function fetchChain(target: Target, opts: FetchChainOptions): Promi
   try {
     return await attempt(target, opts, "TLSv1.2");
   } catch (err) {
-    if (!(err instanceof AuditError) || err.code !== "tls") throw withContext(err, name, "certificate");
+    // Only a failed TLS 1.2 handshake is worth a second connection; no TLS at all, or silence, stays the answer.
+    if (!(err instanceof AuditError) || err.code !== "tls" || err.details.step === "ssl-request") throw withContext(err, name, "certificate");
     first = err;
   }
   try {
