@@ -64,6 +64,9 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
   } catch (err) {
     throw loginError(err, spec, encrypted, where);
   }
+  // A server that drops the connection later emits 'error' on it; the pending query rejects with that error
+  // anyway, and an unheard 'error' event would crash the process instead.
+  conn.on("error", () => {});
   try {
     const tlsInfo = sessionTls(conn, spec, encrypted);
     const readTimeout = opts.readTimeoutMs ?? 10_000;
@@ -262,8 +265,15 @@ function loginError(err: unknown, spec: LoginSpec, encrypted: boolean, where: st
   if (e.code === "HANDSHAKE_NO_SSL_SUPPORT") {
     return new AuditError("tls", `the server does not offer TLS, and --ssl-mode ${spec.sslMode} requires it`, d);
   }
-  if (typeof e.code === "string" && /CERT|SELF_SIGNED|UNABLE_TO|ALTNAME|ERR_TLS|ERR_SSL|EPROTO/.test(e.code)) {
-    return new AuditError("tls", `TLS failed (--ssl-mode ${spec.sslMode}): ${raw} (${e.code})`, d);
+  // mysql2 replaces the TLS error's own code with HANDSHAKE_SSL_ERROR; the message keeps OpenSSL's reason.
+  if (typeof e.code === "string" && /HANDSHAKE_SSL_ERROR|CERT|SELF_SIGNED|UNABLE_TO|ALTNAME|ERR_TLS|ERR_SSL|EPROTO/.test(e.code)) {
+    const hint =
+      /issuer|self[- ]signed|unable to verify/i.test(raw) && !spec.sslCa
+        ? "; without --ssl-ca the system's root CAs are used: pass the CA that signed the server's certificate"
+        : /altname|Hostname\/IP does not match/i.test(raw)
+          ? "; the name is checked against the target's host: connect by a name the certificate lists, or use VERIFY_CA"
+          : "";
+    return new AuditError("tls", `TLS failed (--ssl-mode ${spec.sslMode}): ${raw}${hint}`, d);
   }
   if (e.code === "AUTH_SWITCH_PLUGIN_ERROR") return new AuditError("auth", raw, d);
   if (typeof e.errno === "number" && e.errno > 0) return new AuditError("server-error", `${raw} (error ${e.errno})`, withErrno(e.errno));

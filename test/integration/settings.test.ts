@@ -1,0 +1,153 @@
+// `settings` against a real MariaDB: every row must be what SHOW GLOBAL VARIABLES / SHOW GLOBAL STATUS say,
+// what MariaDB lacks must say so, and the findings must follow the server's real configuration.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import mysql from "mysql2/promise";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPosture, type MariaDB } from "../support/mariadb.js";
+import { runCli } from "../support/cli.js";
+import { login } from "../../src/sql/login.js";
+import { Secret, type LoginSpec, type SslMode } from "../../src/sql/credentials.js";
+import { gatherSettings } from "../../src/sql/settings.js";
+import { gatherReplication } from "../../src/sql/replication.js";
+import { checkSettings, settingRows } from "../../src/checks/settings.js";
+import { checkReplication } from "../../src/checks/replication.js";
+
+const PW = `Set-${randomBytes(9).toString("base64url")}`;
+let db: MariaDB;
+
+function spec(user: string, password: string, sslMode: SslMode = "PREFERRED", extra: Partial<LoginSpec> = {}): LoginSpec {
+  return { host: "127.0.0.1", port: db.port, user, password: new Secret(password), passwordSource: "command line", sslMode, optionFiles: [], ...extra };
+}
+
+async function settingsAs(user = db.admin.user, password = db.admin.password) {
+  const s = await login(spec(user, password));
+  try {
+    return { session: s, facts: await gatherSettings(s), repl: await gatherReplication(s) };
+  } finally {
+    await s.close();
+  }
+}
+
+beforeAll(async () => {
+  // TLS 1.0 to 1.3 and ALL:@SECLEVEL=0: a server with something to find.
+  db = await startPosture("legacy");
+  await db.query(`CREATE USER 'lowpriv'@'%' IDENTIFIED BY '${PW}'`);
+});
+
+afterAll(async () => {
+  await db?.stop();
+});
+
+describe("settings against SHOW GLOBAL VARIABLES / SHOW GLOBAL STATUS", () => {
+  it("reports each setting with the server's own value, and what MariaDB 10.11 lacks as not available", async () => {
+    const { facts, session } = await settingsAs();
+    // The reference is read over TLS: MariaDB's Ssl_server_not_before/after describe the current connection's
+    // certificate and are empty on the (clear-text) unix socket.
+    const ref = await mysql.createConnection({ host: "127.0.0.1", port: db.port, user: db.admin.user, password: db.admin.password, ssl: { rejectUnauthorized: false } });
+    const read = async (sql: string) => new Map(((await ref.query(sql))[0] as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name.toLowerCase(), r.Value]));
+    const vars = await read("SHOW GLOBAL VARIABLES");
+    const status = await read("SHOW GLOBAL STATUS");
+    await ref.end();
+    const rows = settingRows(facts);
+    let available = 0;
+    for (const r of rows.filter((x) => x.scope === "global")) {
+      const server = (r.kind === "variable" ? vars : status).get(r.name.toLowerCase());
+      if (server === undefined) {
+        expect(r, r.name).toMatchObject({ available: false, note: "not available on MariaDB 10.11" });
+        expect(r.value).toBeUndefined();
+      } else {
+        available++;
+        // Ssl_* counters move between the two reads; the rows we report are configuration, which does not.
+        expect(r, r.name).toMatchObject({ available: true, value: server });
+      }
+    }
+    expect(available).toBeGreaterThanOrEqual(14);
+    const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
+    expect(byName.version_ssl_library!.value).toMatch(/^OpenSSL \d/);
+    expect(byName.Tls_library_version!.note).toBe("not available on MariaDB 10.11");
+    expect(byName.admin_tls_version!.available).toBe(false);
+    expect(byName.tls_version).toMatchObject({ value: "TLSv1.0,TLSv1.1,TLSv1.2,TLSv1.3", secure: false });
+    expect(byName.ssl_cipher).toMatchObject({ value: "ALL:@SECLEVEL=0", secure: false });
+    expect(byName.require_secure_transport).toMatchObject({ value: "OFF", secure: false });
+    expect(byName.have_ssl).toMatchObject({ value: "YES", secure: true });
+    // This session's own Ssl_version and Ssl_cipher are what Node negotiated.
+    expect(byName.Ssl_version).toMatchObject({ scope: "session", value: session.tls.protocol, secure: true });
+    expect(byName.Ssl_cipher!.value).toBe(session.tls.cipher);
+    expect(facts.tlsChannelsNote).toBe("not available on MariaDB 10.11 (MySQL 8.0.21+ only)");
+  });
+
+  it("finds what the legacy server is configured with, and require_secure_transport follows SET GLOBAL", async () => {
+    const { facts } = await settingsAs();
+    const f = checkSettings(facts);
+    const ids = f.map((x) => x.id);
+    expect(ids).toEqual(expect.arrayContaining(["settings.require-secure-transport-off", "settings.legacy-tls-version", "settings.weak-ssl-cipher", "settings.login-not-verified"]));
+    const rst = f.find((x) => x.id === "settings.require-secure-transport-off")!;
+    await db.query(rst.fix!);
+    try {
+      const after = checkSettings((await settingsAs()).facts);
+      expect(after.map((x) => x.id)).not.toContain("settings.require-secure-transport-off");
+    } finally {
+      await db.query("SET GLOBAL require_secure_transport = OFF");
+    }
+  });
+
+  it("a login without privileges still reads the settings, and gets privilege.missing with the GRANT for replication", async () => {
+    const { facts, repl } = await settingsAs("lowpriv", PW);
+    expect(settingRows(facts).find((r) => r.name === "tls_version")!.available).toBe(true);
+    const f = checkReplication(repl);
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ id: "privilege.missing", severity: "error" });
+    expect(f[0]!.title).toMatch(/SLAVE MONITOR|REPLICATION CLIENT|SUPER/);
+    await db.query(f[0]!.fix!);
+    const again = await settingsAs("lowpriv", PW);
+    expect(again.repl.problems).toEqual([]);
+    expect(again.repl.channels).toEqual([]);
+  });
+});
+
+describe("the settings command", () => {
+  function cnfFile(text: string): string {
+    const p = join(mkdtempSync(join(tmpdir(), "mta-cnf-")), "my.cnf");
+    writeFileSync(p, text, { mode: 0o600 });
+    return p;
+  }
+
+  it("logs in from --defaults-file (host, port, user, password, ssl-mode, ssl-ca), verifies, and prints JSON without the password", async () => {
+    const file = cnfFile(
+      `[client]\nhost=127.0.0.1\nport=${db.port}\nuser=nobody\n[mysql-tls-audit]\nuser=${db.admin.user}\npassword="${db.admin.password}"\nssl-mode=VERIFY_IDENTITY\nssl-ca=${db.certs!.caBundle}\n`,
+    );
+    const r = await runCli(["settings", "--defaults-file", file, "--json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ schemaVersion: 1, command: "settings", target: { host: "127.0.0.1", port: db.port }, server: { flavor: "mariadb" } });
+    expect(doc.login).toMatchObject({ user: db.admin.user, passwordSource: "option file", sslMode: "VERIFY_IDENTITY", chainVerified: true, identityVerified: true });
+    expect(doc.settings.find((s: { name: string }) => s.name === "require_secure_transport")).toMatchObject({ kind: "variable", available: true, value: "OFF", secure: false });
+    expect(doc.settings.find((s: { name: string }) => s.name === "Tls_library_version")).toMatchObject({ kind: "status", available: false });
+    expect(doc.replication).toEqual([]);
+    expect(doc.findings.map((f: { id: string }) => f.id)).toContain("settings.require-secure-transport-off");
+    expect(r.stdout).not.toContain(db.admin.password);
+  });
+
+  it("says in the table when the login is not verified, and fails VERIFY_CA against the system roots as a TLS error", async () => {
+    const r = await runCli(["settings", `127.0.0.1:${db.port}`, "-u", db.admin.user, `-p${db.admin.password}`, "--no-defaults"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Login transport\s+TLSv1\.3 \S+, certificate NOT verified \(--ssl-mode PREFERRED/);
+    expect(r.stdout).toMatch(/admin_tls_version\s+not available on MariaDB 10\.11/);
+    expect(r.stderr).toMatch(/Using a password on the command line interface can be insecure/);
+    for (const out of [r.stdout, r.stderr]) expect(out).not.toContain(db.admin.password);
+    const v = await runCli(["settings", `127.0.0.1:${db.port}`, "-u", db.admin.user, "--ssl-mode", "VERIFY_CA", "--no-defaults"], { env: { MYSQL_PWD: db.admin.password } });
+    expect(v.code).toBe(3);
+    expect(v.stderr).toMatch(/TLS failed \(--ssl-mode VERIFY_CA\): unable to get local issuer certificate; without --ssl-ca/);
+    expect(v.stderr).not.toContain(db.admin.password);
+  });
+
+  it("-p alone prompts, and is a usage error (exit 2) when stdin is not a terminal; the next word stays the target", async () => {
+    const r = await runCli(["settings", "-u", db.admin.user, "-p", `127.0.0.1:${db.port}`, "--no-defaults"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/stdin is not a terminal/);
+  });
+});
