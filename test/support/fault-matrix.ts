@@ -44,7 +44,21 @@ const TLS_FAULTS: Array<[FaultStep, string, FakeMysqlOptions]> = [
   ["tls-handshake", "TLS alert", { behaviour: "tls-alert" }],
   ["tls-handshake", "garbage instead of TLS", { behaviour: "tls-garbage" }],
   ["tls-handshake", "unparseable certificate", { onSslRequest: answerWithUnparseableCertificate }],
+  ["tls-handshake", "silence after the ClientHello", { onSslRequest: (socket) => swallow(socket) }],
+  ["tls-handshake", "a record header announcing 64 KiB that never comes", { onSslRequest: (socket) => answerOnce(socket, Buffer.from([0x16, 0x03, 0x03, 0xff, 0xff, 0x02])) }],
 ];
+
+/** Reads whatever the client sends and never answers: a tarpit. */
+function swallow(socket: Socket): void {
+  socket.on("data", () => undefined);
+  socket.on("error", () => undefined);
+}
+
+/** Answers the first bytes (the ClientHello) with `bytes`, then stays silent. */
+function answerOnce(socket: Socket, bytes: Buffer): void {
+  socket.once("data", () => socket.write(bytes));
+  swallow(socket);
+}
 
 const STEP_FAULTS = ["silent", "close", "reset", "garbage", "truncated", "oversized", "wrong-seq", "slow-drip"] as const;
 
