@@ -41,6 +41,10 @@ export function registerAudit(program: Command, state: RunState): void {
     .addOption(new Option("--targets <file>", "read more targets from a file, one per line (# starts a comment)"))
     .addOption(new Option("--concurrency <n>", "how many targets to audit at once").argParser(positiveInt).default(DEFAULT_CONCURRENCY))
     .addOption(new Option("-q, --quiet", "no progress line; print only the verdict line (--json and --junit are unaffected)"));
+  program.addHelpText(
+    "after",
+    `\nWith no command, ${program.name()} audits: ${program.name()} [options] [targets...] (see ${program.name()} audit --help).\nExit codes: 0 nothing at or above --fail-on, 1 policy violations, 2 usage or bad input, 3 a target could not be audited.`,
+  );
   addCredentialOptions(addCommonOptions(cmd))
     .addOption(new Option("--host-name <name>", "the name to check the certificate against (default: each target's host)"))
     .action(async (rawTargets: string[], o: AuditCliOptions) => {
