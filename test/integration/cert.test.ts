@@ -64,6 +64,7 @@ beforeAll(async () => {
     (async () => ["wrong-order", await startMariaDB({ name: "wrong-order", tls: { cert: "rsa" }, extraArgs: [`--ssl-cert=${wrongOrder}`] })] as const)(),
     (async () => ["tls13-only", await startMariaDB({ name: "tls13-only", tls: { cert: "rsa", tlsVersion: "TLSv1.3" } })] as const)(),
     (async () => ["off", await startPosture("off")] as const)(),
+    (async () => ["ipv6", await startMariaDB({ name: "ipv6", tls: { cert: "rsa" }, bindAddress: "::1" })] as const)(),
   ]);
   for (const [name, db] of started) servers.set(name, db);
 });
@@ -218,6 +219,14 @@ describe("cert: trust, names, order", () => {
     expect([j.source, j.orderAsSent, j.protocol]).toEqual(["peer-certificate", false, "TLSv1.3"]);
     expect(j.chain[0]!.sha256Fingerprint).toBe(opensslView(certs.leaves.rsa.cert).sha256Fingerprint);
     expect(j.findings).toEqual([]);
+  });
+
+  it("an IPv6 target is matched only against IP SANs (the leaf lists 127.0.0.1, not ::1)", async () => {
+    const r = await runCli(["cert", `[::1]:${server("ipv6").port}`, "--json", "--ssl-ca", certs.caBundle]);
+    const j = JSON.parse(r.stdout) as CertJson;
+    expect(j.target.host).toBe("::1");
+    expect(j.findings.map((f) => f.id)).toEqual(["cert.hostname-mismatch"]);
+    expect(j.findings[0]!.evidence).toContain("::1 is not among the IP address SANs");
   });
 
   it("every probe connection ends with a refused login, not an aborted handshake", async () => {
