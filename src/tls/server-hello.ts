@@ -73,6 +73,7 @@ export function parseServerHello(body: Buffer): ServerHello {
       extensions.push({ type, data: body.subarray(p, p + len) });
       p += len;
     }
+    if (p !== body.length) throw new RangeError(`malformed ServerHello: ${body.length - p} byte(s) after the extensions`);
   }
   const helloRetryRequest = random.equals(HELLO_RETRY_RANDOM);
   let version = legacyVersion;
