@@ -1,0 +1,195 @@
+// The node:tls engine of the enumeration: one MySQL connection per probe, a real handshake through Node's
+// OpenSSL, then a refused login so the server counts an authentication error instead of an aborted handshake.
+import { Duplex } from "node:stream";
+import tls from "node:tls";
+import { AuditError } from "../errors.js";
+import type { TimeoutOptions } from "../net/connect.js";
+import { finishWithFailedLogin } from "../net/failed-login.js";
+import { openMysql } from "../net/mysql-session.js";
+import type { Target } from "../net/target.js";
+import { upgradeWithNodeTls, type TlsVersionName } from "./node-handshake.js";
+import { suiteByIana, suiteByOpenSSLName, type CipherSuite } from "./suites.js";
+
+/** How one probe connection ended, whichever engine ran it. */
+export type ProbeOutcome =
+  | {
+      kind: "accepted";
+      version: TlsVersionName;
+      code: number;
+      /** ECDHE / TLS 1.3 group, as OpenSSL names it (X25519, prime256v1, ffdhe2048, ...). */
+      group?: string;
+      /** Size of the server's DHE prime, when the suite is DHE. */
+      dhBits?: number;
+      /** False when the handshake completed and the connection ended as a refused login. */
+      aborted: boolean;
+    }
+  /** The server refused what was offered (an alert, or a close right after the ClientHello). */
+  | { kind: "rejected"; detail: string; aborted: boolean }
+  | { kind: "failed"; reason: FailureReason; detail: string; serverErrno?: number; aborted: boolean };
+
+export type FailureReason = "server-error" | "garbage" | "closed" | "server-bug" | "timeout" | "no-tls" | "connect";
+
+export const TLS13_SUITE_NAMES = [
+  "TLS_AES_128_GCM_SHA256",
+  "TLS_AES_256_GCM_SHA384",
+  "TLS_CHACHA20_POLY1305_SHA256",
+  "TLS_AES_128_CCM_SHA256",
+  "TLS_AES_128_CCM_8_SHA256",
+] as const;
+
+/** The protocol versions node:tls can be pinned to (Node has no SSL 3.0). */
+export const NODE_VERSIONS: readonly TlsVersionName[] = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+
+let speakable: Set<number> | undefined;
+
+/**
+ * The cipher-suite code points Node's OpenSSL puts in its own ClientHello at security level 0: measured by
+ * capturing that ClientHello in memory, since tls.getCiphers() omits some it can negotiate and lists names only.
+ * A suite outside this set is something node:tls cannot negotiate, and the raw engine has to probe it.
+ */
+export function nodeSpeakableCodes(): ReadonlySet<number> {
+  speakable ??= new Set([...captureOfferedSuites({ minVersion: "TLSv1", maxVersion: "TLSv1.2", ciphers: "ALL:COMPLEMENTOFALL:@SECLEVEL=0" }), ...tls13Codes()]);
+  return speakable;
+}
+
+/** True when node:tls can negotiate this suite under this version. */
+export function nodeCanSpeak(version: TlsVersionName, suite: CipherSuite): boolean {
+  return NODE_VERSIONS.includes(version) && nodeSpeakableCodes().has(suite.code) && (version === "TLSv1.3") === (suite.protocol === "tls13");
+}
+
+function tls13Codes(): number[] {
+  // Node takes TLS 1.3 suites in `ciphers` (names starting TLS_ go to OpenSSL's ciphersuites), and only those
+  // its OpenSSL implements; try them one by one so one unknown name does not hide the rest.
+  const ok = TLS13_SUITE_NAMES.filter((n) => {
+    try {
+      tls.createSecureContext({ ciphers: n, minVersion: "TLSv1.3" });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (ok.length === 0) return [];
+  return captureOfferedSuites({ minVersion: "TLSv1.3", maxVersion: "TLSv1.3", ciphers: ok.join(":") });
+}
+
+function captureOfferedSuites(opts: tls.ConnectionOptions): number[] {
+  let hello: Buffer | undefined;
+  const sink = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, cb) {
+      hello = hello ? Buffer.concat([hello, chunk]) : Buffer.from(chunk);
+      cb();
+    },
+  });
+  // tls.connect writes the ClientHello synchronously while it sets the session up.
+  const socket = tls.connect({ socket: sink, rejectUnauthorized: false, ...opts });
+  socket.on("error", () => {});
+  socket.destroy();
+  return hello ? clientHelloSuites(hello) : [];
+}
+
+/** The cipher_suites list of a ClientHello record (RFC 8446 §4.1.2), SCSVs included. */
+export function clientHelloSuites(record: Buffer): number[] {
+  // record header 5, handshake header 4, client_version 2, random 32, session_id <0..32>
+  let p = 5 + 4 + 2 + 32;
+  if (record.length < p + 1) return [];
+  p += 1 + record[p]!;
+  if (record.length < p + 2) return [];
+  const len = record.readUInt16BE(p);
+  p += 2;
+  const out: number[] = [];
+  for (let i = 0; i + 1 < len && p + i + 1 < record.length; i += 2) out.push(record.readUInt16BE(p + i));
+  return out;
+}
+
+// The TLS registry's group names (as client-hello.ts's NAMED_GROUPS spells them) where OpenSSL's differ.
+const OPENSSL_GROUP_NAMES: Readonly<Record<string, string>> = { x25519: "X25519", x448: "X448", secp256r1: "prime256v1" };
+const CANONICAL_GROUP_NAMES: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(OPENSSL_GROUP_NAMES).map(([k, v]) => [v, k]));
+
+/** The registry name of a group as Node/OpenSSL reports it (X25519 -> x25519, prime256v1 -> secp256r1). */
+export function canonicalGroup(opensslName: string): string {
+  return CANONICAL_GROUP_NAMES[opensslName] ?? opensslName;
+}
+
+/** The name Node's ecdhCurve option takes for a registry group name. */
+export function opensslGroup(name: string): string {
+  return OPENSSL_GROUP_NAMES[name] ?? name;
+}
+
+/** What one node:tls probe offers. */
+export interface NodeProbeRequest {
+  version: TlsVersionName;
+  /** Offered in this order; all must be speakable by Node under `version`. */
+  suites: CipherSuite[];
+  /** Groups to offer (registry names, e.g. x25519, secp256r1); default Node's own list. */
+  groups?: string[];
+}
+
+/** One node:tls probe of one version and suite list, ended by a refused login when the handshake completes. */
+export async function nodeTlsProbe(target: Target, req: NodeProbeRequest, timeouts: Required<TimeoutOptions>): Promise<ProbeOutcome> {
+  if (!NODE_VERSIONS.includes(req.version)) throw new AuditError("internal", `node:tls cannot speak ${req.version}`);
+  const names = req.suites.map((s) => s.openssl ?? s.iana);
+  let session;
+  try {
+    session = await openMysql(target, timeouts);
+  } catch (err) {
+    const e = err instanceof AuditError ? err : new AuditError("internal", String(err));
+    return { kind: "failed", reason: e.code === "timeout" ? "timeout" : "connect", detail: e.message, aborted: false };
+  }
+  const greeting = session.greeting;
+  if (greeting.kind === "error") {
+    session.close();
+    return { kind: "failed", reason: "server-error", detail: `the server refused the connection with error ${greeting.errno}: ${greeting.message}`, serverErrno: greeting.errno, aborted: false };
+  }
+  if (greeting.kind !== "v10" || !greeting.sslOffered) {
+    session.close();
+    return { kind: "failed", reason: "no-tls", detail: "the server does not offer TLS (CLIENT_SSL is not set)", aborted: true };
+  }
+  const tls13 = req.version === "TLSv1.3";
+  let result;
+  try {
+    result = await upgradeWithNodeTls(session, greeting, {
+      minVersion: req.version as tls.SecureVersion,
+      maxVersion: req.version as tls.SecureVersion,
+      // Node sends TLS_* names in `ciphers` to OpenSSL's TLS 1.3 list; the TLS 1.2 part ("ALL") is moot once
+      // the version is pinned to 1.3 but keeps the string valid and carries the security level.
+      ciphers: tls13 ? `${names.join(":")}:ALL:@SECLEVEL=0` : `${names.join(":")}:@SECLEVEL=0`,
+      ...(req.groups?.length ? { groups: req.groups.map(opensslGroup).join(":") } : {}),
+      timeoutMs: timeouts.readTimeoutMs,
+    });
+  } catch (err) {
+    session.close();
+    return classifyFailure(err);
+  }
+  const suite = suiteByIana(result.cipher.standardName) ?? suiteByOpenSSLName(result.cipher.name);
+  const eph = result.ephemeral;
+  const login = await finishWithFailedLogin(result.socket, greeting.authPlugin, timeouts.readTimeoutMs);
+  const aborted = login.outcome === "other";
+  if (!suite) {
+    return { kind: "failed", reason: "server-bug", detail: `negotiated a suite the registry does not know: ${result.cipher.standardName}`, aborted };
+  }
+  if (result.protocol !== req.version) {
+    return { kind: "failed", reason: "server-bug", detail: `asked for ${req.version} only, negotiated ${result.protocol}`, aborted };
+  }
+  return {
+    kind: "accepted",
+    version: req.version,
+    code: suite.code,
+    ...(eph?.type === "ECDH" && eph.name ? { group: canonicalGroup(eph.name) } : {}),
+    // Under TLS 1.3 a DH key exchange is one of the RFC 7919 groups, named by its size.
+    ...(eph?.type === "DH" && eph.size ? (req.version === "TLSv1.3" ? { group: `ffdhe${eph.size}` } : { dhBits: eph.size }) : {}),
+    aborted,
+  };
+}
+
+function classifyFailure(err: unknown): ProbeOutcome {
+  const e = err instanceof AuditError ? err : new AuditError("tls", err instanceof Error ? err.message : String(err));
+  if (e.code === "timeout") return { kind: "failed", reason: "timeout", detail: e.message, aborted: true };
+  if (e.details.serverErrno !== undefined) return { kind: "failed", reason: "server-error", detail: e.message, serverErrno: e.details.serverErrno, aborted: true };
+  if (/not TLS/.test(e.message)) return { kind: "failed", reason: "garbage", detail: e.message, aborted: true };
+  if (/wrong cipher returned|unknown cipher returned|bad key share|wrong curve/.test(e.message)) return { kind: "failed", reason: "server-bug", detail: e.message, aborted: true };
+  // Node refuses a DH prime below its minDHSize after the server completed its side: the server did accept.
+  const dh = /DH parameter size (\d+) is less than/.exec(e.message);
+  if (dh) return { kind: "failed", reason: "closed", detail: `accepted with a ${dh[1]}-bit DH prime, which Node refuses`, aborted: true };
+  return { kind: "rejected", detail: e.message, aborted: true };
+}
