@@ -251,13 +251,15 @@ export function checkSettings(f: ServerSettingsFacts, now: Date = new Date()): F
 
   for (const ch of f.tlsChannels ?? []) {
     const p = ch.properties;
-    if (/^yes$/i.test(p.Enabled ?? "") && !/^yes$/i.test(p.Has_ssl ?? "")) {
+    // "Enabled" says whether the interface supports encrypted connections. The admin interface is off unless
+    // admin_address is set, so only the main one is a finding (on MySQL 8.4, which has no have_ssl, the only one).
+    if (ch.channel === "mysql_main" && /^no$/i.test(p.Enabled ?? "")) {
       out.push({
-        id: "settings.tls-channel-without-tls",
-        severity: "high",
-        title: `The TLS channel ${ch.channel} is enabled but has no TLS context`,
-        evidence: `performance_schema.tls_channel_status: ${ch.channel} Enabled=${p.Enabled}, Has_ssl=${p.Has_ssl}`,
-        fix: ch.channel === "mysql_admin" ? "Set admin_ssl_cert/admin_ssl_key, then ALTER INSTANCE RELOAD TLS FOR CHANNEL mysql_admin" : "Set ssl_cert/ssl_key, then ALTER INSTANCE RELOAD TLS",
+        id: "settings.tls-channel-disabled",
+        severity: "critical",
+        title: "The main connection interface cannot encrypt connections (tls_channel_status: mysql_main Enabled = No)",
+        evidence: `performance_schema.tls_channel_status: mysql_main Enabled=${p.Enabled}`,
+        fix: "Set ssl_cert and ssl_key (SET PERSIST ssl_cert = '/path/server-cert.pem', ssl_key = '/path/server-key.pem'), then ALTER INSTANCE RELOAD TLS",
         references: [REF_MYSQL],
       });
     }

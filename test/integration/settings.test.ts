@@ -14,6 +14,10 @@ import { gatherSettings } from "../../src/sql/settings.js";
 import { gatherReplication } from "../../src/sql/replication.js";
 import { checkSettings, settingRows } from "../../src/checks/settings.js";
 import { checkReplication } from "../../src/checks/replication.js";
+import { AuditError } from "../../src/errors.js";
+import { makeCerts } from "../support/certs.js";
+import { startFakeMysql, type FakeMysql } from "../support/fake-mysql/server.js";
+import { mysql84Model, mysql84Status, mysql84Variables } from "../support/mysql-model.js";
 
 const PW = `Set-${randomBytes(9).toString("base64url")}`;
 let db: MariaDB;
@@ -149,5 +153,95 @@ describe("the settings command", () => {
     const r = await runCli(["settings", "-u", db.admin.user, "-p", `127.0.0.1:${db.port}`, "--no-defaults"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/stdin is not a terminal/);
+  });
+});
+
+describe("MySQL 8.4 rows (protocol-faithful test server with the MySQL 8.4 model)", () => {
+  const NOW = new Date("2026-06-01T00:00:00Z");
+  let fake: FakeMysql;
+  let log: string[];
+  const user = "audit";
+
+  beforeAll(async () => {
+    const certs = await makeCerts();
+    log = [];
+    fake = await startFakeMysql({
+      greeting: "mysql-8.4",
+      tls: { cert: certs.leaves.rsa.chain, key: certs.leaves.rsa.key },
+      users: [
+        { user, password: PW, plugin: "caching_sha2_password" },
+        { user: "native", password: PW, plugin: "mysql_native_password" },
+      ],
+      onQuery: mysql84Model({
+        log,
+        channels: [
+          { name: "", host: "src.example", port: 3306, sslAllowed: "YES", verify: false, ca: "/etc/mysql/ca.pem", tlsVersion: "TLSv1.2,TLSv1.3" },
+          { name: "eu", host: "eu.example", port: 3306, sslAllowed: "NO", verify: false },
+        ],
+      }),
+    });
+  });
+  afterAll(async () => {
+    await fake?.stop();
+  });
+
+  const fakeSpec = (u: string, sslMode: SslMode, extra: Partial<LoginSpec> = {}): LoginSpec => ({
+    host: "127.0.0.1", port: fake.port, user: u, password: new Secret(PW), passwordSource: "command line", sslMode, optionFiles: [], ...extra,
+  });
+
+  it("reads Tls_library_version, Current_tls_*, the TLS channels and this session's Ssl_version, as the model's tables hold them", async () => {
+    const s = await login(fakeSpec(user, "VERIFY_IDENTITY", { sslCa: (await makeCerts()).caBundle }));
+    const facts = await gatherSettings(s);
+    const repl = await gatherReplication(s);
+    await s.close();
+    expect(s.flavor).toBe("mysql");
+    expect(s.tls).toMatchObject({ encrypted: true, identityVerified: true });
+    const rows = Object.fromEntries(settingRows(facts, NOW).map((r) => [r.name, r]));
+    const vars = mysql84Variables();
+    const status = mysql84Status();
+    for (const r of Object.values(rows).filter((x) => x.scope === "global")) {
+      const want = r.kind === "variable" ? vars[r.name.toLowerCase()] : status[r.name];
+      if (want === undefined) expect(r, r.name).toMatchObject({ available: false, note: "not available on MySQL 8.4" });
+      else expect(r, r.name).toMatchObject({ available: true, value: want });
+    }
+    expect(rows.Tls_library_version).toMatchObject({ available: true, value: "OpenSSL 3.0.13 30 Jan 2024", secure: true });
+    expect(rows.have_ssl!.note).toBe("not available on MySQL 8.4");
+    expect(rows.version_ssl_library!.note).toBe("not available on MySQL 8.4");
+    expect(rows.Current_tls_version).toMatchObject({ value: "TLSv1.2,TLSv1.3", secure: true });
+    expect(rows.Ssl_version).toMatchObject({ scope: "session", value: s.tls.protocol });
+    expect(facts.tlsChannels?.map((c) => [c.channel, c.properties.Enabled])).toEqual([["mysql_main", "Yes"], ["mysql_admin", "No"]]);
+    expect(log).toContain("SELECT CHANNEL, PROPERTY, VALUE FROM performance_schema.tls_channel_status");
+    // OpenSSL 3.0 is an LTS until 2026-09-07: fine on 2026-06-01, a finding after.
+    expect(checkSettings(facts, NOW).map((x) => x.id)).toEqual(["settings.require-secure-transport-off"]);
+    expect(checkSettings(facts, NOW)[0]!.fix).toBe("SET PERSIST require_secure_transport = ON;");
+    expect(checkSettings(facts, new Date("2026-11-24T00:00:00Z")).map((x) => x.id)).toContain("settings.tls-library-eol");
+    const rf = checkReplication(repl);
+    expect(rf.map((x) => x.id)).toEqual(["replication.no-verify", "replication.no-tls"]);
+    expect(rf[0]!.fix).toBe(
+      "STOP REPLICA;\nCHANGE REPLICATION SOURCE TO SOURCE_SSL = 1, SOURCE_SSL_CA = '/etc/mysql/ca.pem', SOURCE_SSL_VERIFY_SERVER_CERT = 1;\nSTART REPLICA;",
+    );
+    expect(rf[1]!.fix).toContain("FOR CHANNEL 'eu'");
+  });
+
+  it("caching_sha2_password (also in clear text, via the server's RSA key) and mysql_native_password log in", async () => {
+    for (const [u, mode] of [[user, "DISABLED"], [user, "REQUIRED"], ["native", "PREFERRED"]] as const) {
+      const s = await login(fakeSpec(u, mode));
+      expect(s.tls.encrypted).toBe(mode !== "DISABLED");
+      await s.close();
+    }
+    const err = (await login({ ...fakeSpec(user, "REQUIRED"), password: new Secret(`${PW}-wrong`) }).catch((e: unknown) => e)) as AuditError;
+    expect(err.code).toBe("auth");
+    expect(err.message).not.toContain(PW);
+  });
+
+  it("settings --json against MySQL 8.4: Tls_library_version, the channels, and no password", async () => {
+    const r = await runCli(["settings", `127.0.0.1:${fake.port}`, "-u", user, "--no-defaults", "--json"], { env: { MYSQL_PWD: PW } });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.server).toMatchObject({ flavor: "mysql", version: "8.4.3" });
+    expect(doc.settings.find((x: { name: string }) => x.name === "Tls_library_version")).toMatchObject({ kind: "status", available: true });
+    expect(doc.tlsChannels).toHaveLength(2);
+    expect(doc.replication.map((c: { channel: string; tls: boolean }) => [c.channel, c.tls])).toEqual([["", true], ["eu", false]]);
+    expect(r.stdout + r.stderr).not.toContain(PW);
   });
 });

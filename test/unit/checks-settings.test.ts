@@ -68,11 +68,11 @@ describe("checkSettings", () => {
         flavorLabel: "MySQL 8.4",
         variables: { require_secure_transport: "ON" },
         status: { tls_library_version: "OpenSSL 1.1.1w  11 Sep 2023" },
-        tlsChannels: [{ channel: "mysql_admin", properties: { Enabled: "Yes", Has_ssl: "No" } }, { channel: "mysql_main", properties: { Enabled: "Yes", Has_ssl: "Yes", Current_tls_version: "TLSv1.1,TLSv1.2" } }],
+        tlsChannels: [{ channel: "mysql_admin", properties: { Enabled: "No" } }, { channel: "mysql_main", properties: { Enabled: "No", Current_tls_version: "TLSv1.1,TLSv1.2" } }],
       }),
       NOW,
     );
-    expect(ids(f)).toEqual(["settings.tls-library-eol", "settings.tls-channel-without-tls", "settings.tls-channel-legacy-version"]);
+    expect(ids(f)).toEqual(["settings.tls-library-eol", "settings.tls-channel-disabled", "settings.tls-channel-legacy-version"]);
   });
   it("says when this tool's own login was not encrypted or not verified", () => {
     expect(ids(checkSettings(maria({ variables: { require_secure_transport: "ON" }, sessionTls: { ...tlsSession, encrypted: false, chainVerified: false, identityVerified: false, note: "clear text" } }), NOW))).toEqual(["settings.login-not-encrypted"]);
