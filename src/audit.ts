@@ -225,14 +225,14 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
     details: {},
     durationMs: 0,
   };
-  const record = (name: CheckName, status: CheckResult["status"], findings: Finding[], t0: number, reason?: string): void => {
+  const record = (name: CheckName, status: CheckResult["status"], findings: Finding[], t0: number, reason?: string, end = performance.now()): void => {
     const kept = findings.filter((f) => !isIgnored(f.id, policy.ignore));
     report.ignoredFindings += findings.length - kept.length;
-    report.checks.push({ name, status, ...(reason !== undefined ? { reason } : {}), findings: kept, durationMs: performance.now() - t0 });
+    report.checks.push({ name, status, ...(reason !== undefined ? { reason } : {}), findings: kept, durationMs: end - t0 });
   };
 
   step("connecting");
-  let t0 = performance.now();
+  const t0 = performance.now();
   let handshake: HandshakeFacts;
   try {
     handshake = await probe(target, options);
@@ -277,24 +277,26 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
       return p;
     },
   };
-  for (const def of CHECKS) {
-    t0 = performance.now();
+  // The checks run at once (each bounds its own connections), so a target costs its slowest check, not their sum;
+  // results are recorded in table order whatever order they finish in.
+  step(`checking ${CHECKS.filter((d) => d.skip(ctx) === undefined).map((d) => d.name).join(", ")}`);
+  const outcomes = CHECKS.map((def) => {
+    const t = performance.now();
     const skip = def.skip(ctx);
-    if (skip !== undefined) {
-      record(def.name, "skipped", [], t0, skip);
-      continue;
-    }
-    step(def.name);
-    try {
-      const r = await def.run(ctx);
-      if (r.details !== undefined) report.details[def.name] = r.details;
-      if (r.overview) report.overview.push(...r.overview);
-      record(def.name, "completed", r.findings, t0);
-    } catch (err) {
-      const e = toAuditError(err);
-      const reason = e.message;
-      record(def.name, "error", [checkErrorFinding(def.name, reason)], t0, reason);
-    }
+    if (skip !== undefined) return Promise.resolve({ def, t, skip });
+    return def.run(ctx).then(
+      (run) => ({ def, t, run, end: performance.now() }),
+      (err: unknown) => ({ def, t, err: toAuditError(err), end: performance.now() }),
+    );
+  });
+  for (const o of await Promise.all(outcomes)) {
+    const name = o.def.name;
+    if ("skip" in o) record(name, "skipped", [], o.t, o.skip);
+    else if ("run" in o) {
+      if (o.run.details !== undefined) report.details[name] = o.run.details;
+      if (o.run.overview) report.overview.push(...o.run.overview);
+      record(name, "completed", o.run.findings, o.t, undefined, o.end);
+    } else record(name, "error", [checkErrorFinding(name, o.err.message)], o.t, o.err.message, o.end);
   }
   for (const fn of cleanups) await Promise.resolve(fn()).catch(() => undefined);
   report.durationMs = performance.now() - started;
