@@ -6,6 +6,7 @@ import { registerCert } from "./cert.js";
 import { registerAudit } from "./audit.js";
 import { registerSettings } from "./settings.js";
 import { registerAccounts } from "./accounts.js";
+import { registerCiphers } from "./ciphers.js";
 
 /** The exit code an action sets; commander's own parse errors map to 2. */
 export interface RunState {
@@ -27,6 +28,7 @@ export function buildProgram(state: RunState): Command {
   registerCert(program, state);
   registerSettings(program, state);
   registerAccounts(program, state);
+  registerCiphers(program, state);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
