@@ -62,6 +62,8 @@ export type RawProbeResult = RawProbeOutcome & {
 export async function rawTlsProbe(target: Target, offer: RawOffer, opts: Required<Pick<TimeoutOptions, "connectTimeoutMs" | "readTimeoutMs">>): Promise<RawProbeResult> {
   const t0 = performance.now();
   const session = await openMysql(target, opts);
+  // A reset can arrive between reading the answer and closing; it must not become an unhandled 'error' event.
+  session.socket.on("error", () => {});
   const finish = (outcome: RawProbeOutcome, aborted: boolean, bytesReceived = 0): RawProbeResult => ({ ...outcome, aborted, ms: performance.now() - t0, bytesReceived });
   try {
     const greeting = session.greeting;
