@@ -138,7 +138,8 @@ export function explainTlsFailure(err: Error, received: Buffer): AuditError {
   if (received.length >= 5 && received[4] === ERR_HEADER && received.readUIntLE(0, 3) === received.length - 4) {
     try {
       const e = parseErrPacket(received.subarray(4));
-      return new AuditError("tls", `the server answered with MySQL error ${e.errno}${e.sqlState ? ` (${e.sqlState})` : ""} instead of TLS: ${e.message}`, {
+      const sqlState = e.sqlState ? ` (${printable(e.sqlState)})` : "";
+      return new AuditError("tls", `the server answered with MySQL error ${e.errno}${sqlState} instead of TLS: ${printable(e.message)}`, {
         step: "tls-handshake",
         serverErrno: e.errno,
       });
@@ -152,11 +153,31 @@ export function explainTlsFailure(err: Error, received: Buffer): AuditError {
   if (received[0] !== 0x15 && received[0] !== 0x16) {
     return new AuditError("tls", `the server answered the ClientHello with bytes that are not TLS (${received.subarray(0, 8).toString("hex")}…)`, { step: "tls-handshake" });
   }
+  const lib = openSslLibrary(err);
+  // OpenSSL parses the Certificate message during the handshake; an ASN.1 or X.509 error there means the
+  // server's certificate bytes are malformed, which is what the user needs to hear.
+  if (lib && /asn1|x509|pem/i.test(lib)) {
+    return new AuditError("tls", `TLS handshake failed: the server sent a certificate that cannot be parsed (${shortTlsError(err)})`, { step: "tls-handshake" });
+  }
   return new AuditError("tls", `TLS handshake failed: ${shortTlsError(err)}`, { step: "tls-handshake" });
 }
 
+/** Server-supplied text made safe for one terminal line: control characters (newlines, escapes) shown as \xNN. */
+function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+// OpenSSL messages look like "C0E7...:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:
+// ../ssl/record/rec_layer_s3.c:1605:SSL alert number 40": thread, code, library, function, reason, source file.
+const OPENSSL_ERROR = /error:[0-9A-Fa-f]+:([^:\n]+):([^:\n]*):([^:\n]+)/;
+
+function openSslLibrary(err: Error): string | undefined {
+  return OPENSSL_ERROR.exec(err.message)?.[1];
+}
+
+/** The reason of an OpenSSL error without its thread id, code and source path; other errors' first line. */
 function shortTlsError(err: Error): string {
-  // OpenSSL messages look like "C0E7...:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1605:SSL alert number 40"
-  const m = /SSL routines:[^:]*:([^:]+)/.exec(err.message);
-  return m ? m[1]! : err.message.split("\n")[0]!;
+  const m = OPENSSL_ERROR.exec(err.message);
+  if (!m) return printable(err.message.split("\n")[0]!);
+  return printable(m[1] === "SSL routines" ? m[3]! : `${m[1]}: ${m[3]}`);
 }

@@ -216,14 +216,33 @@ describe("fuzz: diagnosing what a peer sent", () => {
     );
   });
 
-  it("explainTlsFailure never throws and always names the tls-handshake step in one line", () => {
+  it("explainTlsFailure names a malformed certificate without OpenSSL's thread id, code and source path", () => {
+    // Caught by faults.test.ts ("tls-handshake: unparseable certificate"): the raw OpenSSL string reached the user.
+    const raw = "80CC0499817F0000:error:0680009B:asn1 encoding routines:ASN1_get_object:too long:../deps/openssl/openssl/crypto/asn1/asn1_lib.c:95:";
+    const e = explainTlsFailure(new Error(raw), Buffer.from([0x16, 0x03, 0x03, 0x00, 0x01, 0x00]));
+    expect(e.message).toBe("TLS handshake failed: the server sent a certificate that cannot be parsed (asn1 encoding routines: too long)");
+    const alert = "C0E7A1B2C3D40000:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1605:SSL alert number 40";
+    expect(explainTlsFailure(new Error(alert), Buffer.from([0x15, 3, 3, 0, 2, 2, 40])).message).toBe("TLS handshake failed: sslv3 alert handshake failure");
+  });
+
+  it("explainTlsFailure keeps a hostile ERR message to one line without terminal escapes", () => {
+    const hostile = encodePacket(2, errPayload({ errno: 1043, sqlState: "08S01", message: "Bad handshake\nmysql-tls-audit: all good\x1b[2J\x07" }, true));
+    const e = explainTlsFailure(new Error("socket hang up"), hostile);
+    expect(e.details.serverErrno).toBe(1043);
+    expect(e.oneLine()).not.toMatch(/[\x00-\x1f\x7f]/);
+    expect(e.message).toContain("Bad handshake");
+  });
+
+  it("explainTlsFailure never throws, whatever the error text, and always names the tls-handshake step in one line", () => {
     const errs = VALID_ERRS.map((e) => encodePacket(2, e));
+    const text = fc.string({ unit: "binary", maxLength: 30 });
+    const messages = fc.oneof(text, fc.constant("socket hang up"), fc.tuple(text, text).map(([a, b]) => `ABCDEF0123456789:error:0A00010B:${a}:f:${b}\n${a}:../x.c:1:`));
     fc.assert(
-      fc.property(fc.oneof(bytes(100), mutated(errs)), (b) => {
-        const r = explainTlsFailure(new Error("socket hang up"), b);
+      fc.property(fc.oneof(bytes(100), mutated(errs)), messages, (b, msg) => {
+        const r = explainTlsFailure(new Error(msg), b);
         expect(r).toBeInstanceOf(AuditError);
         expect(r.details.step).toBe("tls-handshake");
-        expect(r.oneLine()).not.toMatch(/\n/);
+        expect(r.oneLine()).not.toMatch(/[\x00-\x1f\x7f]/);
       }),
       { seed: SEED, numRuns: RUNS },
     );
