@@ -44,6 +44,11 @@ export class ErrorBudget {
     this.resetCount++;
   }
 
+  /** Reservations not yet settled. */
+  get pending(): number {
+    return this.inFlight;
+  }
+
   /** Aborted connections this run cost in all. */
   get spent(): number {
     return this.spentTotal;

@@ -148,6 +148,7 @@ export class ProbeScheduler {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   private resetting: Promise<boolean> | undefined;
+  private readonly settled: (() => void)[] = [];
   connections = 0;
   readonly byEngine: Record<Engine, number> = { node: 0, raw: 0 };
   readonly problems: ScanProblem[] = [];
@@ -171,10 +172,10 @@ export class ProbeScheduler {
       try {
         outcome = await call(this.prober);
       } catch (err) {
-        this.budget.settle(true);
+        this.settle(true);
         throw err;
       }
-      this.budget.settle(outcome.aborted);
+      this.settle(outcome.aborted);
       if (outcome.kind !== "failed" || outcome.reason !== "connect") this.connections++;
       this.byEngine[engine]++;
       return outcome;
@@ -184,18 +185,31 @@ export class ProbeScheduler {
   }
 
   private async reserve(): Promise<boolean> {
-    if (this.budget.tryReserve()) return true;
-    if (!this.resetServerCount) return false;
-    // One login resets the count for every probe waiting on it.
-    this.resetting ??= this.resetServerCount()
-      .then((ok) => {
-        if (ok) this.budget.serverCountReset();
-        return ok;
-      })
-      .catch(() => false)
-      .finally(() => setTimeout(() => (this.resetting = undefined), 0));
-    const ok = await this.resetting;
-    return ok && this.budget.tryReserve();
+    for (;;) {
+      if (this.budget.tryReserve()) return true;
+      // Probes in flight may still end cleanly (a refused login) and give their room back: wait for them.
+      if (this.budget.pending > 0) {
+        await new Promise<void>((resolve) => this.settled.push(resolve));
+        continue;
+      }
+      if (!this.resetServerCount) return false;
+      // One login resets the count for every probe waiting on it.
+      this.resetting ??= this.resetServerCount()
+        .then((ok) => {
+          if (ok) this.budget.serverCountReset();
+          return ok;
+        })
+        .catch(() => false)
+        .finally(() => {
+          this.resetting = undefined;
+        });
+      if (!(await this.resetting)) return false;
+    }
+  }
+
+  private settle(aborted: boolean): void {
+    this.budget.settle(aborted);
+    for (const wake of this.settled.splice(0)) wake();
   }
 
   private slot(): Promise<void> {

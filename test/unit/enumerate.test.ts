@@ -1,0 +1,190 @@
+import { describe, expect, it } from "vitest";
+import { ErrorBudget } from "../../src/net/error-budget.js";
+import { enumerateCiphers, rawOutcome, type SuiteProber } from "../../src/tls/enumerate.js";
+import { clientHelloSuites, nodeCanSpeak, nodeSpeakableCodes, type ProbeOutcome } from "../../src/tls/node-engine.js";
+import type { TlsVersionName } from "../../src/tls/node-handshake.js";
+import { suiteByCode, suiteByOpenSSLName } from "../../src/tls/suites.js";
+
+const code = (openssl: string): number => {
+  const s = suiteByOpenSSLName(openssl);
+  if (!s) throw new Error(`no suite ${openssl}`);
+  return s.code;
+};
+const RC4_SHA = 0x0005;
+const DES_CBC3_SHA = 0x000a;
+
+interface FakeConfig {
+  /** Accepted suites per version, in the server's order. */
+  accepts: Partial<Record<TlsVersionName, number[]>>;
+  serverOrder: boolean;
+  groups?: string[];
+  /** A raw probe of this version answers with this failure instead. */
+  rawFails?: Partial<Record<TlsVersionName, ProbeOutcome>>;
+  dhBits?: number;
+}
+
+/** A simulated server: picks per its order or the client's, as OpenSSL does, and counts what the scan cost it. */
+function fakeServer(cfg: FakeConfig) {
+  const log = { node: 0, raw: 0, aborted: 0, nodeOfferedUnspeakable: 0 };
+  const pick = (version: TlsVersionName, offered: number[]): number | undefined => {
+    const acc = cfg.accepts[version] ?? [];
+    return cfg.serverOrder ? acc.find((c) => offered.includes(c)) : offered.find((c) => acc.includes(c));
+  };
+  const answer = (version: TlsVersionName, offered: number[], groups: string[] | undefined, aborted: boolean): ProbeOutcome => {
+    const c = pick(version, offered);
+    if (c === undefined) return { kind: "rejected", detail: "handshake_failure", aborted: true };
+    const kx = suiteByCode(c)?.keyExchange;
+    let group: string | undefined;
+    if (version === "TLSv1.3" || kx === "ECDHE") {
+      const mine = cfg.groups ?? ["x25519"];
+      group = groups ? groups.find((g) => mine.includes(g)) : mine[0];
+      if (group === undefined) return { kind: "rejected", detail: "no shared group", aborted: true };
+    }
+    return { kind: "accepted", version, code: c, ...(group ? { group } : {}), ...(kx === "DHE" && cfg.dhBits ? { dhBits: cfg.dhBits } : {}), aborted };
+  };
+  const prober: SuiteProber = {
+    async node(req) {
+      log.node++;
+      if (req.suites.some((s) => !nodeCanSpeak(req.version, s))) log.nodeOfferedUnspeakable++;
+      const o = answer(req.version, req.suites.map((s) => s.code), req.groups, false);
+      if (o.aborted) log.aborted++;
+      return o;
+    },
+    async raw(req) {
+      log.raw++;
+      log.aborted++;
+      const fail = cfg.rawFails?.[req.version];
+      if (fail) return fail;
+      return answer(req.version, req.codes, req.groups, true);
+    },
+  };
+  return { prober, log };
+}
+
+const target = { host: "db.example", port: 3306 };
+const LEGACY_TLS12 = ["ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES128-GCM-SHA256", "AES128-SHA", "AES256-SHA"].map(code);
+
+function acceptedSet(f: Awaited<ReturnType<typeof enumerateCiphers>>): Record<string, number[]> {
+  return Object.fromEntries(f.protocols.filter((p) => p.accepted).map((p) => [p.version, p.suites.map((s) => s.code).sort((a, b) => a - b)]));
+}
+const sorted = (a: number[]): number[] => [...a].sort((x, y) => x - y);
+
+describe("nodeSpeakableCodes (measured from Node's own ClientHello)", () => {
+  it("holds the common suites and not the ones Node's OpenSSL lacks", () => {
+    const s = nodeSpeakableCodes();
+    expect(s.has(code("ECDHE-RSA-AES128-GCM-SHA256"))).toBe(true);
+    expect(s.has(0x1301)).toBe(true);
+    expect(s.has(RC4_SHA)).toBe(false);
+    expect(s.has(DES_CBC3_SHA)).toBe(false);
+    expect(nodeCanSpeak("SSLv3", suiteByCode(code("AES128-SHA"))!)).toBe(false);
+    expect(nodeCanSpeak("TLSv1.2", suiteByCode(0x1301)!)).toBe(false);
+  });
+
+  it("reads the cipher_suites of a ClientHello record", () => {
+    const sessionId = Buffer.from([2, 0xaa, 0xbb]);
+    const body = Buffer.concat([Buffer.from([3, 3]), Buffer.alloc(32), sessionId, Buffer.from([0, 4, 0x13, 0x01, 0xc0, 0x2f])]);
+    const rec = Buffer.concat([Buffer.from([22, 3, 1, 0, 0, 1, 0, 0, 0]), body]);
+    expect(clientHelloSuites(rec)).toEqual([0x1301, 0xc02f]);
+    expect(clientHelloSuites(rec.subarray(0, 20))).toEqual([]);
+  });
+});
+
+describe("enumerateCiphers against a simulated server", () => {
+  const cfg: FakeConfig = {
+    accepts: { TLSv1: [code("AES128-SHA"), DES_CBC3_SHA], "TLSv1.2": [...LEGACY_TLS12, DES_CBC3_SHA, RC4_SHA], "TLSv1.3": [0x1302, 0x1301] },
+    serverOrder: false,
+    groups: ["x25519", "secp256r1"],
+  };
+
+  it("node engine: finds every accepted suite, with the ones Node lacks through the raw engine, cheaply", async () => {
+    const { prober, log } = fakeServer(cfg);
+    const f = await enumerateCiphers(target, prober, { budget: new ErrorBudget(20), engine: "node" });
+    expect(acceptedSet(f)).toEqual({ TLSv1: sorted(cfg.accepts.TLSv1!), "TLSv1.2": sorted(cfg.accepts["TLSv1.2"]!), "TLSv1.3": sorted(cfg.accepts["TLSv1.3"]!) });
+    expect(f.protocols.find((p) => p.version === "SSLv3")!.accepted).toBe(false);
+    expect(f.protocols.find((p) => p.version === "TLSv1.1")!.accepted).toBe(false);
+    expect(log.nodeOfferedUnspeakable).toBe(0);
+    const raw = f.protocols.flatMap((p) => p.suites.filter((s) => s.engine === "raw").map((s) => s.code));
+    expect(raw).toEqual(expect.arrayContaining([DES_CBC3_SHA, RC4_SHA]));
+    // SSLv3 1, TLSv1 raw-first 1 + 3DES 1 + final 1, TLSv1.1 1, TLSv1.2 RC4+3DES 2 + final 1, TLSv1.3 0,
+    // groups 2: the client-order sentinel keeps every node:tls suite loop free.
+    expect(f.abortedConnections).toBe(log.aborted);
+    expect(f.abortedConnections).toBeLessThanOrEqual(11);
+    expect(f.protocols.find((p) => p.version === "TLSv1.2")!.serverPreference).toBe(false);
+    expect(f.protocols.find((p) => p.version === "TLSv1.3")!.groups).toEqual(["x25519", "secp256r1"]);
+  });
+
+  it("raw engine: finds the same set", async () => {
+    const { prober, log } = fakeServer(cfg);
+    const f = await enumerateCiphers(target, prober, { budget: new ErrorBudget(undefined), engine: "raw" });
+    expect(acceptedSet(f)).toEqual({ TLSv1: sorted(cfg.accepts.TLSv1!), "TLSv1.2": sorted(cfg.accepts["TLSv1.2"]!), "TLSv1.3": sorted(cfg.accepts["TLSv1.3"]!) });
+    expect(log.node).toBe(0);
+    expect(f.abortedConnections).toBe(log.raw);
+  });
+
+  it("server order: reports serverPreference and lists the suites in the server's order", async () => {
+    const { prober } = fakeServer({ ...cfg, serverOrder: true });
+    const f = await enumerateCiphers(target, prober, { budget: new ErrorBudget(20), engine: "node", groups: false });
+    const p12 = f.protocols.find((p) => p.version === "TLSv1.2")!;
+    expect(p12.serverPreference).toBe(true);
+    expect(p12.suites.filter((s) => s.engine === "node").map((s) => s.code)).toEqual(LEGACY_TLS12);
+    expect(f.protocols.find((p) => p.version === "TLSv1.3")!.suites.map((s) => s.code)).toEqual([0x1302, 0x1301]);
+  });
+
+  it("stops at the budget, says what it did not scan, and never exceeds it", async () => {
+    const { prober, log } = fakeServer(cfg);
+    const f = await enumerateCiphers(target, prober, { budget: new ErrorBudget(3), engine: "node", concurrency: 4 });
+    expect(log.aborted).toBeLessThanOrEqual(3);
+    expect(f.abortedConnections).toBe(log.aborted);
+    expect(f.budget.stopped).toBe(true);
+    expect(f.budget.notScanned.length).toBeGreaterThan(0);
+    expect(f.protocols.some((p) => !p.complete)).toBe(true);
+  });
+
+  it("with a login that resets the server's count, finishes the scan within the limit between resets", async () => {
+    const { prober } = fakeServer(cfg);
+    let logins = 0;
+    const budget = new ErrorBudget(3);
+    const f = await enumerateCiphers(target, prober, {
+      budget,
+      engine: "node",
+      resetServerCount: async () => {
+        expect(budget.sinceLastReset).toBeLessThanOrEqual(3);
+        logins++;
+        return true;
+      },
+    });
+    expect(acceptedSet(f)["TLSv1.2"]).toEqual(sorted(cfg.accepts["TLSv1.2"]!));
+    expect(logins).toBeGreaterThan(0);
+    expect(f.budget.resets).toBe(logins);
+    expect(f.abortedConnections).toBeGreaterThan(3);
+  });
+
+  it("a server that answers raw probes of one version with a MySQL error: reported, the rest goes on", async () => {
+    const err: ProbeOutcome = { kind: "failed", reason: "server-error", detail: "the server answered with MySQL error 1043: Bad handshake", serverErrno: 1043, aborted: true };
+    const { prober } = fakeServer({ ...cfg, rawFails: { TLSv1: err } });
+    const f = await enumerateCiphers(target, prober, { budget: new ErrorBudget(20), engine: "node" });
+    const p10 = f.protocols.find((p) => p.version === "TLSv1")!;
+    expect(p10.accepted).toBeUndefined();
+    expect(f.problems).toContainEqual(expect.objectContaining({ version: "TLSv1", reason: "server-error", detail: expect.stringContaining("1043") }));
+    expect(acceptedSet(f)["TLSv1.2"]).toEqual(sorted(cfg.accepts["TLSv1.2"]!));
+  });
+
+  it("a server that rejects every suite: every version not accepted", async () => {
+    const { prober } = fakeServer({ accepts: {}, serverOrder: false });
+    const f = await enumerateCiphers(target, prober, { budget: new ErrorBudget(20), engine: "node" });
+    expect(f.protocols.map((p) => p.accepted)).toEqual([false, false, false, false, false]);
+    expect(f.problems).toEqual([]);
+  });
+});
+
+describe("rawOutcome", () => {
+  it("maps each raw verdict", () => {
+    const base = { aborted: true, ms: 1, bytesReceived: 10 };
+    expect(rawOutcome({ ...base, kind: "accepted", version: "TLSv1.2", suite: 0xc02f, group: 29, certificates: [], helloRetry: false, flightComplete: true })).toEqual({ kind: "accepted", version: "TLSv1.2", code: 0xc02f, group: "x25519", aborted: true });
+    expect(rawOutcome({ ...base, kind: "lower-version", version: "TLSv1.2", suite: 0xc02f }).kind).toBe("rejected");
+    expect(rawOutcome({ ...base, kind: "server-error", errno: 1043, message: "Bad handshake" })).toMatchObject({ kind: "failed", reason: "server-error", serverErrno: 1043 });
+    expect(rawOutcome({ ...base, kind: "server-bug", reason: "x" })).toMatchObject({ kind: "failed", reason: "server-bug" });
+    expect(rawOutcome({ ...base, kind: "garbage", reason: "x" })).toMatchObject({ kind: "failed", reason: "garbage" });
+    expect(rawOutcome({ ...base, kind: "timeout", reason: "x" })).toMatchObject({ kind: "failed", reason: "timeout" });
+  });
+});
