@@ -42,19 +42,34 @@ export const DEFAULT_GROUPS: readonly number[] = (() => {
   return [...first, ...Object.values(NAMED_GROUPS).filter((c) => !first.includes(c))];
 })();
 
-/** signature_algorithms: modern schemes first, then the legacy SHA-1/SHA-224/MD5 pairs old servers need. */
+/**
+ * signature_algorithms. Small TLS stacks keep only the first 16 pairs (wolfSSL's 32-byte HELLO_EXT_SIGALGO_MAX
+ * in older releases), so the first 16 cover every key type and hash a server may need, SHA-1 included for old
+ * servers; the rarer schemes follow.
+ */
 export const DEFAULT_SIGNATURE_ALGORITHMS: readonly number[] = [
-  0x0403, 0x0503, 0x0603, // ecdsa_secp256r1_sha256 .. secp521r1_sha512
+  0x0401, 0x0403, 0x0804, // rsa_pkcs1_sha256, ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256
+  0x0501, 0x0503, 0x0805, // ... sha384
+  0x0601, 0x0603, 0x0806, // ... sha512
   0x0807, 0x0808, // ed25519, ed448
-  0x0804, 0x0805, 0x0806, // rsa_pss_rsae_sha256..512
-  0x0809, 0x080a, 0x080b, // rsa_pss_pss_sha256..512
+  0x0201, 0x0203, // rsa_pkcs1_sha1, ecdsa_sha1
+  0x0402, 0x0202, // dsa_sha256, dsa_sha1
+  0x0809, // rsa_pss_pss_sha256
+  0x080a, 0x080b, // rsa_pss_pss_sha384/512
   0x081a, 0x081b, 0x081c, // ecdsa_brainpool*_tls13
-  0x0401, 0x0501, 0x0601, // rsa_pkcs1_sha256..512
-  0x0402, 0x0502, 0x0602, // dsa_sha256..512
+  0x0502, 0x0602, // dsa_sha384/512
   0x0303, 0x0301, 0x0302, // ecdsa/rsa/dsa with sha224
-  0x0203, 0x0201, 0x0202, // ecdsa/rsa/dsa with sha1
   0x0103, 0x0101, 0x0102, // ecdsa/rsa/dsa with md5
 ];
+
+/**
+ * How many suites small TLS stacks read from a ClientHello: yaSSL (MySQL community builds before 5.7.28) reads
+ * the first 64 and silently ignores the rest (MAX_SUITE_SZ 128 bytes); wolfSSL (some MariaDB builds) refuses a
+ * hello with more than 150 (WOLFSSL_MAX_SUITE_SZ 300 bytes). An offer longer than 64 can make an accepted
+ * suite look refused.
+ */
+export const YASSL_MAX_SUITES = 64;
+export const WOLFSSL_MAX_SUITES = 150;
 
 export interface ClientHelloOptions {
   version: TlsVersionName;

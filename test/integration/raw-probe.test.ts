@@ -4,6 +4,7 @@ import { AuditError } from "../../src/errors.js";
 import { openMysql } from "../../src/net/mysql-session.js";
 import type { Target } from "../../src/net/target.js";
 import { upgradeWithNodeTls, type TlsVersionName } from "../../src/tls/node-handshake.js";
+import { WOLFSSL_MAX_SUITES, YASSL_MAX_SUITES } from "../../src/tls/client-hello.js";
 import { rawTlsProbe, type RawOffer, type RawProbeResult } from "../../src/tls/raw-probe.js";
 import { suiteByCode, suiteByOpenSSLName, suitesForVersion } from "../../src/tls/suites.js";
 import { makeCerts } from "../support/certs.js";
@@ -194,6 +195,17 @@ describe("raw probes against the scripted responder", () => {
     expect(await rawTlsProbe(target, all("TLSv1.2"), OPTS)).toMatchObject({ kind: "lower-version", version: "TLSv1", suite: legacySuites[0] });
     // ... and node:tls cannot even offer them.
     for (const name of ["DES-CBC3-SHA", "RC4-MD5", "EXP-RC4-MD5"]) expect(() => tls.createSecureContext({ ciphers: `${name}:@SECLEVEL=0` }), name).toThrow(/no cipher match/);
+  });
+
+  it("shows why offers must stay short: yaSSL reads 64 suites, wolfSSL refuses more than 150", async () => {
+    const offer = suitesForVersion("TLSv1.2").map((s) => s.code);
+    const last = offer[offer.length - 1]!;
+    const yassl = await start({ suites: [last], suiteLimit: { maxSuites: YASSL_MAX_SUITES, overflow: "truncate" } });
+    expect(await rawTlsProbe(yassl, { version: "TLSv1.2", cipherSuites: offer }, OPTS)).toMatchObject({ kind: "rejected", alert: "handshake_failure" });
+    expect(await rawTlsProbe(yassl, { version: "TLSv1.2", cipherSuites: offer.slice(-YASSL_MAX_SUITES) }, OPTS)).toMatchObject({ kind: "accepted", suite: last });
+    const wolfssl = await start({ suites: [last], suiteLimit: { maxSuites: WOLFSSL_MAX_SUITES, overflow: "refuse" } });
+    expect(await rawTlsProbe(wolfssl, { version: "TLSv1.2", cipherSuites: offer }, OPTS)).toMatchObject({ kind: "rejected", alert: "decode_error" });
+    expect(await rawTlsProbe(wolfssl, { version: "TLSv1.2", cipherSuites: offer.slice(-WOLFSSL_MAX_SUITES) }, OPTS)).toMatchObject({ kind: "accepted", suite: last });
   });
 
   it("reports the DH size of a DHE suite and the curve of an ECDHE suite", async () => {

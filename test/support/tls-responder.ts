@@ -44,6 +44,11 @@ export interface TlsResponderOptions {
   curve?: number;
   /** DER certificates to send for suites that authenticate (default one placeholder blob). */
   certificates?: Buffer[];
+  /**
+   * Emulates small stacks' limits on the offer: "truncate" reads only the first maxSuites suites (yaSSL: 64),
+   * "refuse" answers a longer offer with a decode_error alert (wolfSSL: more than 150).
+   */
+  suiteLimit?: { maxSuites: number; overflow: "truncate" | "refuse" };
   /** For err-packet. */
   errno?: number;
   message?: string;
@@ -184,7 +189,8 @@ function kxOf(suite: number): "dh" | "ecdh" | "rsa" | "anon-dh" | "anon-ecdh" {
   return "rsa";
 }
 
-function answer(socket: Socket, hello: SeenClientHello, opts: TlsResponderOptions): void {
+function answer(socket: Socket, seen: SeenClientHello, opts: TlsResponderOptions): void {
+  let hello = seen;
   const mode = opts.mode ?? "normal";
   const recordVersion = Math.min(hello.version, 0x0303);
   switch (mode) {
@@ -223,6 +229,13 @@ function answer(socket: Socket, hello: SeenClientHello, opts: TlsResponderOption
       break;
   }
 
+  if (opts.suiteLimit && hello.suites.length > opts.suiteLimit.maxSuites) {
+    if (opts.suiteLimit.overflow === "refuse") {
+      socket.write(alert(recordVersion, 50)); // decode_error
+      return;
+    }
+    hello = { ...hello, suites: hello.suites.slice(0, opts.suiteLimit.maxSuites) };
+  }
   const versions = (opts.versions ?? ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2"]).map((v) => CODES[v]);
   const pick = (offered: number[], accepted: number[]): number | undefined =>
     opts.serverPreference === false ? offered.find((s) => accepted.includes(s)) : accepted.find((s) => offered.includes(s));

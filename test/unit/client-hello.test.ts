@@ -2,7 +2,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildClientHello, DEFAULT_GROUPS, NAMED_GROUPS, VERSION_CODES, versionName, groupName } from "../../src/tls/client-hello.js";
+import { buildClientHello, DEFAULT_GROUPS, DEFAULT_SIGNATURE_ALGORITHMS, NAMED_GROUPS, VERSION_CODES, versionName, groupName } from "../../src/tls/client-hello.js";
 import { readTlsFlight } from "../../src/tls/records.js";
 import { judgeServerHello, parseServerHello } from "../../src/tls/server-hello.js";
 import { SUITES, suitesForVersion } from "../../src/tls/suites.js";
@@ -73,6 +73,13 @@ describe("buildClientHello", () => {
     expect(h.extensions.get(0)!.subarray(5).toString()).toBe("db.example.com");
     expect(h.extensions.has(43)).toBe(false);
     expect(h.extensions.has(51)).toBe(false);
+  });
+
+  it("puts a scheme for every key type, SHA-1 included, in the first 16 signature algorithms", () => {
+    const first16 = DEFAULT_SIGNATURE_ALGORITHMS.slice(0, 16);
+    for (const alg of [0x0401, 0x0403, 0x0804, 0x0807, 0x0201, 0x0203, 0x0402, 0x0809]) expect(first16).toContain(alg);
+    expect(new Set(DEFAULT_SIGNATURE_ALGORITHMS).size).toBe(DEFAULT_SIGNATURE_ALGORITHMS.length);
+    expect(DEFAULT_SIGNATURE_ALGORITHMS.length).toBeLessThanOrEqual(32);
   });
 
   it("never sends an IP address as server_name, nor signature_algorithms before TLS 1.2", () => {
