@@ -264,6 +264,7 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
   const rawProbe = (codes: number[]): Promise<ProbeOutcome | "no-budget"> => sched.run("raw", (p) => p.raw({ version, codes }));
   let refused = false;
   let stop = false;
+  let nodeRejection: string | undefined;
 
   if (sched.engine === "raw" || nodeSet.length === 0) {
     const probe: Probe<CipherSuite> = (offer) => rawProbe(offer.map((s) => s.code));
@@ -305,22 +306,24 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
     }
     if (d.noBudget) skipped(`the rest of the ${nodeSet.length} suites node:tls can speak`);
     refused = d.found.length === 0 && d.ended === "rejected";
+    nodeRejection = d.rejection;
   }
 
-  let rawLeft = rawOnly.filter((s) => !found.has(s.code));
-  while (!stop && rawLeft.length > 0) {
-    const r = await rawProbe(rawLeft.map((s) => s.code));
-    if (r === "no-budget") {
-      skipped(`${rawLeft.length} suites only our own ClientHello can offer`);
-      break;
+  // When node:tls got nothing, the raw engine covers every suite: a server can accept what Node then fails
+  // to complete (a certificate it cannot parse, say), and the server's answer to our ClientHello settles it.
+  const nodeGotNothing = nodeSet.length > 0 && ![...found.values()].some((s) => s.engine === "node");
+  const rawLeft = (nodeGotNothing ? all : rawOnly).filter((s) => !found.has(s.code));
+  if (!stop && rawLeft.length > 0) {
+    const probe: Probe<CipherSuite> = (offer) => rawProbe(offer.map((s) => s.code));
+    const parallel = sched.budget.limit === undefined ? sched.concurrency : 1;
+    const d = await drain(rawLeft, (s) => s.code, probe, { parallel, sentinel: false });
+    for (const { item, outcome } of d.found) found.set(item.code, describe(item.code, version, "raw", outcome));
+    if (d.problem) problem("raw", d.problem);
+    if (d.noBudget) skipped(`${rawLeft.length - d.found.length} suites only our own ClientHello can offer`);
+    if (nodeGotNothing && d.found.some((f) => nodeCanSpeak(version, f.item)) && nodeRejection) {
+      sched.problems.push({ version, engine: "node", reason: "node-incomplete", detail: `the server accepted suites node:tls could not complete a handshake with (${nodeRejection}); found them with our own ClientHello` });
     }
-    if (r.kind === "rejected") break;
-    if (r.kind === "failed") {
-      problem("raw", r);
-      break;
-    }
-    found.set(r.code, describe(r.code, version, "raw", r));
-    rawLeft = rawLeft.filter((s) => s.code !== r.code);
+    refused = refused && d.found.length === 0 && d.ended === "rejected";
   }
   if (found.size === 0 && refused && facts.complete) facts.accepted = false;
   return finish();

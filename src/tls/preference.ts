@@ -21,6 +21,8 @@ export interface DrainResult<T> {
   ended: "exhausted" | "rejected" | "failed" | "no-budget";
   noBudget: boolean;
   problem?: Failed;
+  /** What the last refusal said. */
+  rejection?: string;
 }
 
 export interface DrainOptions<K> {
@@ -57,6 +59,7 @@ export async function drain<T, K>(items: T[], keyOf: (t: T) => K, probe: Probe<T
     }
     if (o.kind === "rejected") {
       res.ended = "rejected";
+      res.rejection = o.detail;
       return undefined;
     }
     if (o.kind === "failed") {

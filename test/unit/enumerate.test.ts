@@ -21,6 +21,8 @@ interface FakeConfig {
   /** A raw probe of this version answers with this failure instead. */
   rawFails?: Partial<Record<TlsVersionName, ProbeOutcome>>;
   dhBits?: number;
+  /** node:tls fails every handshake after the server accepted (a certificate Node cannot parse, say). */
+  nodeBroken?: boolean;
 }
 
 /** A simulated server: picks per its order or the client's, as OpenSSL does, and counts what the scan cost it. */
@@ -46,7 +48,7 @@ function fakeServer(cfg: FakeConfig) {
     async node(req) {
       log.node++;
       if (req.suites.some((s) => !nodeCanSpeak(req.version, s))) log.nodeOfferedUnspeakable++;
-      const o = answer(req.version, req.suites.map((s) => s.code), req.groups, false);
+      const o: ProbeOutcome = cfg.nodeBroken ? { kind: "rejected", detail: "TLS handshake failed: bad certificate", aborted: true } : answer(req.version, req.suites.map((s) => s.code), req.groups, false);
       if (o.aborted) log.aborted++;
       return o;
     },
@@ -167,6 +169,13 @@ describe("enumerateCiphers against a simulated server", () => {
     expect(p10.accepted).toBeUndefined();
     expect(f.problems).toContainEqual(expect.objectContaining({ version: "TLSv1", reason: "server-error", detail: expect.stringContaining("1043") }));
     expect(acceptedSet(f)["TLSv1.2"]).toEqual(sorted(cfg.accepts["TLSv1.2"]!));
+  });
+
+  it("when node:tls cannot complete what the server accepts, the raw engine still finds every suite and says why", async () => {
+    const { prober } = fakeServer({ ...cfg, nodeBroken: true });
+    const f = await enumerateCiphers(target, prober, { budget: new ErrorBudget(undefined), engine: "node", groups: false });
+    expect(acceptedSet(f)).toEqual({ TLSv1: sorted(cfg.accepts.TLSv1!), "TLSv1.2": sorted(cfg.accepts["TLSv1.2"]!), "TLSv1.3": sorted(cfg.accepts["TLSv1.3"]!) });
+    expect(f.problems).toContainEqual(expect.objectContaining({ version: "TLSv1.2", reason: "node-incomplete", detail: expect.stringContaining("bad certificate") }));
   });
 
   it("a server that rejects every suite: every version not accepted", async () => {
