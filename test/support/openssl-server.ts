@@ -52,7 +52,7 @@ export async function startOpenSslServer(opts: OpenSslServerOptions): Promise<Op
     // the ACCEPT line that says the socket listens.
     ...(opts.extraArgs ?? []),
   ];
-  // stdin stays an open pipe: s_server treats end of stdin as the order to shut the connection.
+  // stdin is a pipe nobody writes to: s_server reads console commands from it.
   const child = spawn(requireOpenssl(), args, { stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   const keep = (d: Buffer): void => {
