@@ -78,8 +78,80 @@ describe.skipIf(!support.ok)("lock-out guard across a veth pair (MariaDB max_con
     console.log(`lockout-netns: after one probe: ${JSON.stringify(row)}`);
   });
 
+  /** Runs `ciphers` from the scanner namespace and returns its JSON with the host-cache count it added. */
+  async function guardedScan(extra: string[]): Promise<{ r: CliResult; doc: Record<string, any>; added: number; row: HostCacheRow | undefined }> {
+    await db!.query("FLUSH HOSTS");
+    const before = (await scannerRow())?.SUM_CONNECT_ERRORS ?? 0;
+    const r = await fromScanner(["ciphers", TARGET, "--json", ...extra], 240_000);
+    const row = await scannerRow();
+    const doc = r.stdout.trim() ? JSON.parse(r.stdout) : {};
+    return { r, doc, added: (row?.SUM_CONNECT_ERRORS ?? 0) - before, row };
+  }
+
+  it("our ciphers scan with the default guard finishes, counts its aborted connections truthfully, and leaves the host unblocked", async () => {
+    // A limit just above the default budget (20): any overrun of the budget would block the host.
+    await db!.query("SET GLOBAL max_connect_errors = 25");
+    const t0 = Date.now();
+    const { r, doc, added, row } = await guardedScan([]);
+    console.log(
+      `lockout-netns: ciphers (default budget) took ${Date.now() - t0} ms, exit ${r.code}, abortedConnections ${doc.abortedConnections}, ` +
+        `connections ${doc.connections}, budget ${JSON.stringify(doc.budget)}; host_cache after it: ${JSON.stringify(row)}`,
+    );
+    expect([0, 1], r.stderr).toContain(r.code);
+    expect(doc.protocols?.length).toBeGreaterThan(0);
+    expect(row?.SUM_CONNECT_ERRORS ?? 0).toBeLessThan(25);
+    expect(row?.COUNT_HOST_BLOCKED_ERRORS ?? 0).toBe(0);
+    // The tool's own count is what the server counted: the budget is not a guess.
+    expect(doc.abortedConnections).toBe(added);
+    const after = await fromScanner(["probe", TARGET, "--json"]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(JSON.parse(after.stdout).greeting).toBe("handshake-v10");
+  });
+
+  it("with --max-aborted under the server's max_connect_errors of 10, the scan stays under it too", async () => {
+    await db!.query(`SET GLOBAL max_connect_errors = ${MAX_CONNECT_ERRORS}`);
+    const { r, doc, added, row } = await guardedScan(["--max-aborted", "5"]);
+    console.log(`lockout-netns: ciphers --max-aborted 5: exit ${r.code}, abortedConnections ${doc.abortedConnections}, budget ${JSON.stringify(doc.budget)}; host_cache: ${JSON.stringify(row)}`);
+    expect([0, 1], r.stderr).toContain(r.code);
+    expect(doc.abortedConnections).toBeLessThanOrEqual(5);
+    expect(doc.abortedConnections).toBe(added);
+    expect(row?.COUNT_HOST_BLOCKED_ERRORS ?? 0).toBe(0);
+    const after = await fromScanner(["probe", TARGET, "--json"]);
+    expect(after.code, after.stderr).toBe(0);
+  });
+
+  it("repeated scans do not add up when a successful login follows each: the login resets the server's count", async () => {
+    await db!.query(`SET GLOBAL max_connect_errors = ${MAX_CONNECT_ERRORS}`);
+    await db!.query("FLUSH HOSTS");
+    const afterScan: number[] = [];
+    const afterLogin: number[] = [];
+    const aborted: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const scan = await fromScanner(["ciphers", TARGET, "--json"], 240_000);
+      expect([0, 1], scan.stderr).toContain(scan.code);
+      aborted.push(JSON.parse(scan.stdout).abortedConnections);
+      afterScan.push((await scannerRow())?.SUM_CONNECT_ERRORS ?? 0);
+      const login = await runCli(["settings", TARGET, "--json", "--user", db!.admin.user], {
+        prefix: pair!.scanner.launcher,
+        env: { MYSQL_PWD: db!.admin.password },
+      });
+      expect([0, 1], login.stderr).toContain(login.code);
+      afterLogin.push((await scannerRow())?.SUM_CONNECT_ERRORS ?? 0);
+    }
+    console.log(
+      `lockout-netns: 3 x (ciphers, then settings with a login): abortedConnections ${JSON.stringify(aborted)}, ` +
+        `SUM_CONNECT_ERRORS after each scan ${JSON.stringify(afterScan)}, after each login ${JSON.stringify(afterLogin)}`,
+    );
+    expect(aborted.every((a) => a > 0)).toBe(true);
+    // Together the three scans cost more than the limit; the logins in between keep the host unblocked.
+    expect(aborted.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(MAX_CONNECT_ERRORS);
+    expect(afterLogin).toEqual([0, 0, 0]);
+    expect((await scannerRow())?.COUNT_HOST_BLOCKED_ERRORS ?? 0).toBe(0);
+  });
+
   it("a naive scan without the guard (sslscan --starttls-mysql) blocks the scanner host, and probe says so", async () => {
     const sslscan = requireSslscan();
+    await db!.query(`SET GLOBAL max_connect_errors = ${MAX_CONNECT_ERRORS}`);
     await db!.query("FLUSH HOSTS");
     const t0 = Date.now();
     // sslscan exits non-zero once the server starts refusing it; the host cache is the evidence.
