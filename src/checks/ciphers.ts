@@ -99,6 +99,7 @@ const PROBLEM_IDS: Record<string, { id: string; severity: Finding["severity"]; t
   closed: { id: "scan.closed", severity: "error", title: "The server closed a TLS probe mid-handshake" },
   "no-tls": { id: "scan.no-tls", severity: "error", title: "The server does not offer TLS" },
   connect: { id: "scan.connect", severity: "error", title: "A probe could not connect" },
+  "node-incomplete": { id: "scan.node-incomplete", severity: "info", title: "node:tls could not complete handshakes the server accepted; our own ClientHello found those suites" },
 };
 
 function scanFindings(f: CipherFacts): Finding[] {
