@@ -1,11 +1,16 @@
-import { AuditError, toAuditError } from "./errors.js";
+import { toAuditError } from "./errors.js";
 import { probe, type HandshakeFacts, type ProbeOptions } from "./net/probe.js";
 import { formatTarget, type Target } from "./net/target.js";
 import type { X509Certificate } from "node:crypto";
 import tls from "node:tls";
 import { checkTransport } from "./checks/transport.js";
 import { checkCertificate } from "./checks/certificate.js";
-import type { TimeoutOptions } from "./net/connect.js";
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_READ_TIMEOUT_MS, type TimeoutOptions } from "./net/connect.js";
+import { checkProtocols } from "./checks/protocols.js";
+import { checkCiphers } from "./checks/ciphers.js";
+import { enumerateCiphers, liveProber, type CipherFacts, type Engine } from "./tls/enumerate.js";
+import { ciphersJson, planRun } from "./cli/ciphers.js";
+import { applyVersionPolicy, mozillaProfile, mozillaProfileFinding, suitePolicyFindings } from "./policy/apply.js";
 import { buildChainFacts } from "./x509/chain.js";
 import { fetchChain } from "./x509/fetch-chain.js";
 import { loadAnchors } from "./x509/trust.js";
@@ -17,7 +22,7 @@ import { gatherReplication } from "./sql/replication.js";
 import { checkSettings, settingRows } from "./checks/settings.js";
 import { accountRows, checkAccounts } from "./checks/accounts.js";
 import { checkReplication } from "./checks/replication.js";
-import { DEFAULT_POLICY, isAccountAllowedRequireNone, isIgnored, type Policy } from "./policy/policy.js";
+import { DEFAULT_POLICY, isAccountAllowedRequireNone, isIgnored, tlsVersionRank, type Policy } from "./policy/policy.js";
 import { type CheckName, type CheckResult, type TargetReport } from "./report/report.js";
 import type { Finding } from "./report/types.js";
 
@@ -26,6 +31,10 @@ export interface AuditOptions extends ProbeOptions {
   policy?: Policy;
   /** Login for settings, accounts and replication (host and port are each target's); without it those checks are skipped. */
   login?: LoginSpec;
+  /** Most aborted handshakes the enumeration may cost per target (default: 20 remote, no limit on loopback). */
+  maxAborted?: number;
+  /** Probe connections at once per target during the enumeration (default 4). */
+  probeConcurrency?: number;
   /** Progress callback: the target's label and what it is doing now. */
   onStep?: (label: string, step: string) => void;
 }
@@ -67,20 +76,69 @@ export function needsCredentials(ctx: CheckContext): string | undefined {
   return ctx.options.login || ctx.target.user !== undefined ? undefined : "no credentials given (pass -u/--user, -p, or mysql://user@host); this check needs a login";
 }
 
-// Gatherers that are not wired in yet say so as an error on their check: never a silent pass.
-function notYet(what: string): () => Promise<CheckRun> {
-  return () => Promise.reject(new AuditError("internal", `${what} is not available in this build`));
-}
-
 /** The checks after connectivity, in run order: the table from which the audit, JUnit and the docs derive. */
 export const CHECKS: readonly CheckDefinition[] = [
-  { name: "protocols", skip: needsTls, run: notYet("protocol enumeration") },
-  { name: "ciphers", skip: needsTls, run: notYet("cipher-suite enumeration") },
+  { name: "protocols", skip: needsTls, run: runProtocols },
+  { name: "ciphers", skip: needsTls, run: runCiphers },
   { name: "certificate", skip: needsTls, run: runCertificate },
   { name: "settings", skip: needsCredentials, run: runSettings },
   { name: "accounts", skip: needsCredentials, run: runAccounts },
   { name: "replication", skip: needsCredentials, run: runReplication },
 ];
+
+// One enumeration per target feeds both the protocols and the ciphers check.
+function enumeration(ctx: CheckContext): Promise<{ facts: CipherFacts; engine: Engine }> {
+  return ctx.shared("enumeration", async () => {
+    const o = ctx.options;
+    const timeouts = { connectTimeoutMs: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, readTimeoutMs: o.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS };
+    const { budget, engine } = planRun(ctx.target, { ...(o.maxAborted !== undefined ? { maxAborted: o.maxAborted } : {}), engine: "auto" });
+    const canLogin = needsCredentials(ctx) === undefined;
+    const facts = await enumerateCiphers(ctx.target, liveProber(ctx.target, timeouts), {
+      budget,
+      engine,
+      concurrency: o.probeConcurrency ?? 4,
+      // A successful login resets the server's count of aborted handshakes from this host.
+      ...(canLogin ? { resetServerCount: () => resetWithLogin(ctx) } : {}),
+      onProgress: (line) => o.onStep?.(formatTarget(ctx.target), line),
+    });
+    return { facts, engine };
+  });
+}
+
+async function resetWithLogin(ctx: CheckContext): Promise<boolean> {
+  try {
+    const s = await login(loginSpecFor(ctx), timeoutsOf(ctx.options));
+    await s.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function runProtocols(ctx: CheckContext): Promise<CheckRun> {
+  const { facts } = await enumeration(ctx);
+  const accepted = facts.protocols.filter((p) => p.accepted === true).map((p) => p.version);
+  return {
+    findings: applyVersionPolicy(checkProtocols(facts), facts, ctx.policy),
+    details: facts.protocols.map((p) => ({ version: p.version, accepted: p.accepted ?? null, complete: p.complete })),
+    overview: [["Protocols", accepted.length ? accepted.join(", ") : "none accepted"]],
+  };
+}
+
+async function runCiphers(ctx: CheckContext): Promise<CheckRun> {
+  const { facts, engine } = await enumeration(ctx);
+  const profile = mozillaProfileFinding(facts);
+  const suites = facts.protocols.reduce((n, p) => n + p.suites.length, 0);
+  const weak = facts.protocols.reduce((n, p) => n + p.suites.filter((s) => s.rating === "weak" || s.rating === "insecure").length, 0);
+  return {
+    findings: [...checkCiphers(facts), ...suitePolicyFindings(facts, ctx.policy), ...(profile ? [profile] : [])],
+    details: ciphersJson(facts, engine),
+    overview: [
+      ["Cipher suites", `${suites} accepted (version, suite) pairs, ${weak} weak or insecure; Mozilla profile: ${mozillaProfile(facts)}`],
+      ["Aborted connections", `${facts.abortedConnections} (of ${facts.connections} probe connections; they count toward max_connect_errors except on loopback)`],
+    ],
+  };
+}
 
 /** Reads the chain as sent (one connection, ended with a refused login) and judges it with the policy's warning days. */
 async function runCertificate(ctx: CheckContext): Promise<CheckRun> {
@@ -155,6 +213,8 @@ async function runSettings(ctx: CheckContext): Promise<CheckRun> {
   let findings = checkSettings(facts, now);
   // The policy may accept clear-text transport server-wide (e.g. a socket-only or tunnelled server).
   if (!ctx.policy.requireSecureTransport) findings = findings.filter((f) => !f.id.startsWith("settings.require-secure-transport"));
+  // A policy whose minimum is TLS 1.0 accepts a tls_version that enables 1.0 and 1.1.
+  if (tlsVersionRank(ctx.policy.minTlsVersion) <= tlsVersionRank("TLSv1")) findings = findings.filter((f) => !/^settings\.(admin-)?legacy-tls-version$/.test(f.id));
   const rows = settingRows(facts, now);
   const rst = rows.find((r) => r.name === "require_secure_transport");
   return {

@@ -21,7 +21,13 @@ interface AuditCliOptions extends CommonOptions, CredentialCliOptions {
   policy?: string;
   targets?: string;
   concurrency: number;
+  maxAborted?: number;
   quiet?: boolean;
+}
+
+function wholeNumber(value: string): number {
+  if (!/^\d{1,6}$/.test(value)) throw new AuditError("usage", `"${value}" is not a whole number`);
+  return Number(value);
 }
 
 function severity(value: string): string {
@@ -40,6 +46,9 @@ export function registerAudit(program: Command, state: RunState): void {
     .addOption(new Option("--policy <file>", "policy file (JSON or YAML): minimum TLS version, suites, certificate warning days, accounts, ignored ids, failing severity"))
     .addOption(new Option("--targets <file>", "read more targets from a file, one per line (# starts a comment)"))
     .addOption(new Option("--concurrency <n>", "how many targets to audit at once").argParser(positiveInt).default(DEFAULT_CONCURRENCY))
+    .addOption(
+      new Option("--max-aborted <n>", "most aborted handshakes the cipher scan may cost per target (they count toward max_connect_errors); default 20 for a remote target, no limit on loopback").argParser(wholeNumber),
+    )
     .addOption(new Option("-q, --quiet", "no progress line; print only the verdict line (--json and --junit are unaffected)"));
   program.addHelpText(
     "after",

@@ -45,7 +45,9 @@ function expectIds(r: TargetReport, expected: Partial<Record<CheckName, string[]
   expect(idsByCheck(r, Object.keys(expected) as CheckName[])).toEqual(want);
 }
 const status = (r: TargetReport) => Object.fromEntries(r.checks.map((c) => [c.name, c.status]));
-const NOT_PROTOCOLS: CheckName[] = ["connectivity", "certificate", "settings", "accounts", "replication"];
+// MariaDB 10.11's default cipher list on Debian (TLS 1.2 and 1.3): 23 accepted pairs, 14 of them weak (CBC or no
+// forward secrecy), in the client's order, and ARIA/CAMELLIA/CCM suites outside even Mozilla's "old" list.
+const DEFAULT_CIPHERS = ["cipher.weak", "cipher.no-server-preference", "profile.mozilla"];
 
 // Debian 12's MariaDB links OpenSSL 3.0, past its end of life on 2026-09-07: every server here deserves it.
 const LIB_EOL = "settings.tls-library-eol";
@@ -62,7 +64,7 @@ describe("the audit against real MariaDB postures", () => {
       expect(c.status).toBe("skipped");
       expect(c.reason).toMatch(/^no credentials given/);
     }
-    expectIds(r, { connectivity: [], certificate: [] });
+    expectIds(r, { connectivity: [], protocols: [], ciphers: DEFAULT_CIPHERS, certificate: [] });
   });
 
   it("TLS off: tls.not-offered, the TLS checks skipped, have_ssl and clear-text logins with a login", async () => {
@@ -71,6 +73,8 @@ describe("the audit against real MariaDB postures", () => {
     expect(r.checks.find((c) => c.name === "certificate")!.reason).toBe("the server does not offer TLS (no CLIENT_SSL in its greeting)");
     expectIds(r, {
       connectivity: ["tls.not-offered"],
+      protocols: [],
+      ciphers: [],
       certificate: [],
       settings: [LIB_EOL, "settings.login-not-encrypted", "settings.require-secure-transport-off", "settings.tls-disabled"],
       accounts: LOCAL_ADMIN,
@@ -83,6 +87,8 @@ describe("the audit against real MariaDB postures", () => {
     const r = await auditTarget({ host: db("modern").host, port: db("modern").port }, optionsFor(db("modern"), { login: true }));
     expectIds(r, {
       connectivity: [],
+      protocols: [],
+      ciphers: DEFAULT_CIPHERS,
       certificate: [],
       settings: [LIB_EOL, "settings.login-not-verified"],
       // app@'%' is REQUIRE NONE, but require_secure_transport ON refuses its clear-text logins.
@@ -95,6 +101,9 @@ describe("the audit against real MariaDB postures", () => {
     const r = await auditTarget({ host: db("legacy").host, port: db("legacy").port }, optionsFor(db("legacy"), { login: true }));
     expectIds(r, {
       connectivity: [],
+      protocols: ["protocol.tls10-accepted", "protocol.tls11-accepted"],
+      // ALL:@SECLEVEL=0 enables ADH/AECDH; server order is the client's under TLS 1.0, 1.1 and 1.2.
+      ciphers: ["cipher.anonymous", "cipher.weak", "cipher.no-server-preference", "cipher.no-server-preference", "cipher.no-server-preference", "profile.mozilla"],
       certificate: [],
       settings: [LIB_EOL, "settings.legacy-tls-version", "settings.login-not-verified", "settings.require-secure-transport-off", "settings.weak-ssl-cipher"],
       accounts: [...LOCAL_ADMIN, "accounts.cleartext-login"],
@@ -108,10 +117,12 @@ describe("the audit against real MariaDB postures", () => {
 
   it("self-signed and expired certificates: the certificate check names each, with its fix", async () => {
     const ss = await auditTarget({ host: db("self-signed").host, port: db("self-signed").port }, optionsFor(db("self-signed")));
-    expectIds(ss, { connectivity: [], certificate: ["cert.self-signed"] });
+    expectIds(ss, { connectivity: [], protocols: [], ciphers: DEFAULT_CIPHERS, certificate: ["cert.self-signed"] });
     const ex = await auditTarget({ host: db("expired").host, port: db("expired").port }, optionsFor(db("expired"), { login: true }));
     expectIds(ex, {
       connectivity: [],
+      protocols: [],
+      ciphers: DEFAULT_CIPHERS,
       certificate: ["cert.expired"],
       settings: [LIB_EOL, "settings.login-not-verified", "settings.require-secure-transport-off", "settings.server-certificate-expired"],
       accounts: LOCAL_ADMIN,
@@ -137,6 +148,7 @@ describe("the audit against real MariaDB postures", () => {
     );
     expectIds(r, {
       connectivity: [],
+      protocols: ["protocol.tls10-accepted", "protocol.tls11-accepted"],
       // The leaf and the intermediate it is sent with both end within ten years.
       certificate: ["cert.expiring-soon", "cert.expiring-soon"],
       settings: ["settings.legacy-tls-version", "settings.weak-ssl-cipher"],
@@ -144,6 +156,40 @@ describe("the audit against real MariaDB postures", () => {
       replication: [],
     });
     expect(r.ignoredFindings).toBe(2);
+  });
+
+  it("legacy: the Mozilla profile and the aborted-connection cost are in the report", async () => {
+    const r = await auditTarget({ host: db("legacy").host, port: db("legacy").port }, optionsFor(db("legacy")));
+    const profile = r.checks.find((c) => c.name === "ciphers")!.findings.find((f) => f.id === "profile.mozilla")!;
+    expect(profile.title).toBe('The accepted protocols and suites meet no Mozilla server-side TLS profile (not even "old")');
+    expect(profile.evidence).toBe("versions TLSv1, TLSv1.1, TLSv1.2, TLSv1.3; 91 accepted (version, suite) pair(s)");
+    expect(Object.fromEntries(r.overview)["Protocols"]).toBe("TLSv1, TLSv1.1, TLSv1.2, TLSv1.3");
+    expect(Object.fromEntries(r.overview)["Aborted connections"]).toMatch(/^\d+ \(of \d+ probe connections/);
+    const details = r.details.ciphers as { protocols: { version: string; suites: unknown[] }[]; abortedConnections: number };
+    expect(details.protocols.map((p) => [p.version, p.suites.length])).toEqual([
+      ["SSLv3", 0],
+      ["TLSv1", 16],
+      ["TLSv1.1", 16],
+      ["TLSv1.2", 56],
+      ["TLSv1.3", 3],
+    ]);
+  });
+
+  it("the policy on versions and suites: minimum TLS 1.3, forbidden and allowed suites; minimum TLS 1.0 waives 1.0/1.1", async () => {
+    const strict = await auditTarget(
+      { host: db("modern").host, port: db("modern").port },
+      optionsFor(db("modern"), { policy: { minTlsVersion: "TLSv1.3", forbiddenSuites: ["ECDHE-RSA-AES128-SHA"], allowedSuites: ["TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"] } }),
+    );
+    expectIds(strict, {
+      protocols: ["policy.tls-version-below-minimum"],
+      ciphers: [...DEFAULT_CIPHERS, "policy.suite-forbidden", "policy.suite-not-allowed"],
+    });
+    const ciphers = strict.checks.find((c) => c.name === "ciphers")!.findings;
+    expect(ciphers.find((f) => f.id === "policy.suite-forbidden")!.evidence).toBe("TLSv1.2 ECDHE-RSA-AES128-SHA");
+    expect(ciphers.find((f) => f.id === "policy.suite-not-allowed")!.title).toBe("The server accepts 19 cipher suite(s) outside the policy's allowed list");
+    const lenient = await auditTarget({ host: db("legacy").host, port: db("legacy").port }, optionsFor(db("legacy"), { login: true, policy: { minTlsVersion: "TLSv1" } }));
+    expectIds(lenient, { protocols: [] });
+    expect(lenient.checks.find((c) => c.name === "settings")!.findings.map((f) => f.id)).not.toContain("settings.legacy-tls-version");
   });
 
   it("a wrong password fails the three authenticated checks with the reason, and never the run", async () => {

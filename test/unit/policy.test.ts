@@ -5,6 +5,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { AuditError } from "../../src/errors.js";
 import { loadPolicy, parsePolicy, validatePolicy } from "../../src/policy/load.js";
 import { DEFAULT_POLICY, isAccountAllowedRequireNone, isIgnored, tlsVersionRank } from "../../src/policy/policy.js";
+import { applyVersionPolicy, mozillaProfile, mozillaProfileFinding, suiteListed, suitePolicyFindings } from "../../src/policy/apply.js";
+import type { CipherFacts, ProtocolFacts, AcceptedSuite } from "../../src/tls/enumerate.js";
+import type { Finding } from "../../src/report/types.js";
 
 const dir = mkdtempSync(join(tmpdir(), "policy-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -102,5 +105,67 @@ describe("policy matching", () => {
     expect(tlsVersionRank("TLSv1.0")).toBe(tlsVersionRank("TLSv1"));
     expect(tlsVersionRank("TLSv1.3")).toBeGreaterThan(tlsVersionRank("TLSv1.2"));
     expect(tlsVersionRank("QUIC")).toBe(-1);
+  });
+});
+
+function suite(iana: string, openssl?: string): AcceptedSuite {
+  return { code: 0, iana, ...(openssl ? { openssl } : {}), rating: "secure", engine: "node" };
+}
+function proto(version: ProtocolFacts["version"], suites: AcceptedSuite[] | false): ProtocolFacts {
+  return { version, accepted: suites !== false, suites: suites || [], complete: true };
+}
+function facts(...protocols: ProtocolFacts[]): CipherFacts {
+  return { target: { host: "h", port: 1 }, protocols, abortedConnections: 0, connections: 1, budget: { stopped: false, resets: 0, notScanned: [] }, problems: [], durationMs: 1 };
+}
+const T13 = suite("TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256");
+const GCM = suite("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256");
+const CBC = suite("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA");
+const CAMELLIA = suite("TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA", "DHE-RSA-CAMELLIA256-SHA");
+const versionFinding = (id: string): Finding => ({ id, severity: "high", title: id, evidence: "e" });
+
+describe("applying the policy to protocol and cipher facts", () => {
+  const legacy = facts(proto("SSLv3", false), proto("TLSv1", [CBC]), proto("TLSv1.1", [CBC]), proto("TLSv1.2", [GCM, CBC]), proto("TLSv1.3", [T13]));
+  const checks = [versionFinding("protocol.tls10-accepted"), versionFinding("protocol.tls11-accepted"), versionFinding("cipher.weak")];
+
+  it("keeps the checks' own version findings at the default minimum, TLS 1.2", () => {
+    expect(applyVersionPolicy(checks, legacy, { minTlsVersion: "TLSv1.2" }).map((f) => f.id)).toEqual(["protocol.tls10-accepted", "protocol.tls11-accepted", "cipher.weak"]);
+  });
+
+  it("waives versions the policy allows", () => {
+    expect(applyVersionPolicy(checks, legacy, { minTlsVersion: "TLSv1" }).map((f) => f.id)).toEqual(["cipher.weak"]);
+    expect(applyVersionPolicy(checks, legacy, { minTlsVersion: "TLSv1.1" }).map((f) => f.id)).toEqual(["protocol.tls10-accepted", "cipher.weak"]);
+  });
+
+  it("adds a finding for an accepted version below the minimum that no check named", () => {
+    const out = applyVersionPolicy(checks, legacy, { minTlsVersion: "TLSv1.3" });
+    expect(out.map((f) => f.id)).toEqual(["protocol.tls10-accepted", "protocol.tls11-accepted", "cipher.weak", "policy.tls-version-below-minimum"]);
+    expect(out[3]).toMatchObject({ severity: "high", title: "The server accepts TLSv1.2, below the policy's minimum TLSv1.3" });
+    expect(out[3]!.fix).toContain("tls_version=TLSv1.3");
+  });
+
+  it("matches suites by IANA or OpenSSL name, any case", () => {
+    expect(suiteListed(CBC, ["ecdhe-rsa-aes128-sha"])).toBe(true);
+    expect(suiteListed(CBC, ["TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"])).toBe(true);
+    expect(suiteListed(CBC, ["ECDHE-RSA-AES128-GCM-SHA256"])).toBe(false);
+  });
+
+  it("reports forbidden suites and suites outside a non-empty allowed list, per version", () => {
+    const fs = suitePolicyFindings(legacy, { forbiddenSuites: ["ECDHE-RSA-AES128-SHA"], allowedSuites: ["TLS_AES_128_GCM_SHA256"] });
+    expect(fs.map((f) => [f.id, f.severity, f.evidence])).toEqual([
+      ["policy.suite-forbidden", "high", "TLSv1 ECDHE-RSA-AES128-SHA, TLSv1.1 ECDHE-RSA-AES128-SHA, TLSv1.2 ECDHE-RSA-AES128-SHA"],
+      ["policy.suite-not-allowed", "medium", "TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256"],
+    ]);
+    expect(fs[0]!.fix).toContain("ssl_cipher=");
+    expect(suitePolicyFindings(legacy, { forbiddenSuites: [], allowedSuites: [] })).toEqual([]);
+  });
+
+  it("names the strictest Mozilla profile the accepted set meets", () => {
+    expect(mozillaProfile(facts(proto("TLSv1.2", false), proto("TLSv1.3", [T13])))).toBe("modern");
+    expect(mozillaProfile(facts(proto("TLSv1.2", [GCM]), proto("TLSv1.3", [T13])))).toBe("intermediate");
+    expect(mozillaProfile(facts(proto("TLSv1.2", [GCM, CBC]), proto("TLSv1.3", [T13])))).toBe("old");
+    expect(mozillaProfile(legacy)).toBe("old");
+    expect(mozillaProfile(facts(proto("TLSv1.2", [GCM, CAMELLIA])))).toBe("none");
+    expect(mozillaProfileFinding(facts(proto("TLSv1.2", [GCM]))!)).toMatchObject({ id: "profile.mozilla", severity: "info", title: 'The accepted protocols and suites meet the Mozilla "intermediate" profile' });
+    expect(mozillaProfileFinding(facts(proto("TLSv1.2", false)))).toBeUndefined();
   });
 });
