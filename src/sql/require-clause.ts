@@ -121,12 +121,13 @@ export function parseShowCreateUser(sql: string): CreateUserFacts {
       out.plugin ??= t[k + 2]!.text;
     } else if (w === "ACCOUNT" && (up(k + 1) === "LOCK" || up(k + 1) === "UNLOCK")) {
       out.locked = up(k + 1) === "LOCK";
-    } else if (w === "REQUIRE") {
+    } else if (w === "REQUIRE" && up(k - 1) !== "PASSWORD") {
+      // MySQL also prints "PASSWORD REQUIRE CURRENT DEFAULT": that REQUIRE is not the TLS clause.
       const first = up(k + 1);
       if (first === "NONE") out.require = { type: "NONE" };
       else if (first === "SSL") out.require = { type: "SSL" };
       else if (first === "X509") out.require = { type: "X509" };
-      else {
+      else if (first === "ISSUER" || first === "SUBJECT" || first === "CIPHER") {
         const c: RequireClause = { type: "SPECIFIED" };
         let j = k + 1;
         for (;;) {

@@ -12,6 +12,9 @@ import { gatherAccounts, type AccountsFacts } from "../../src/sql/accounts.js";
 import { parseShowCreateUser } from "../../src/sql/require-clause.js";
 import { accountRows, checkAccounts } from "../../src/checks/accounts.js";
 import { AuditError } from "../../src/errors.js";
+import { makeCerts } from "../support/certs.js";
+import { startFakeMysql, type FakeMysql } from "../support/fake-mysql/server.js";
+import { mysql84Model, type ModelAccount } from "../support/mysql-model.js";
 
 const PW = `Acc-${randomBytes(9).toString("base64url")}`;
 const ISSUER = `/CN=${INTERMEDIATE_CN}`;
@@ -233,5 +236,70 @@ describe("the accounts command", () => {
     expect(bad.stderr).toMatch(/Access denied.*require_secure_transport=ON/);
     expect(bad.stderr).not.toContain(PW);
     expect(bad.stderr.trim().split("\n").filter((l) => !/Warning/.test(l))).toHaveLength(1);
+  });
+});
+
+describe("MySQL 8.4 mysql.user (protocol-faithful test server with the MySQL 8.4 model)", () => {
+  const MODEL_ACCOUNTS: ModelAccount[] = [
+    { user: "audit", host: "%", sslType: "" },
+    { user: "m_ssl", host: "%", sslType: "ANY" },
+    { user: "m_x509", host: "10.0.0.%", sslType: "X509" },
+    { user: "m_spec", host: "%", sslType: "SPECIFIED", issuer: ISSUER, subject: SUBJECT, cipher: "TLS_AES_256_GCM_SHA384" },
+    { user: "m_cipher", host: "%", sslType: "SPECIFIED", cipher: "DES-CBC3-SHA", plugin: "mysql_native_password" },
+  ];
+  let fake: FakeMysql;
+  let fakeDenied: FakeMysql;
+
+  beforeAll(async () => {
+    const certs = await makeCerts();
+    const common = {
+      greeting: "mysql-8.4" as const,
+      tls: { cert: certs.leaves.rsa.chain, key: certs.leaves.rsa.key },
+      users: [{ user: "audit", password: PW, plugin: "caching_sha2_password" as const }],
+    };
+    [fake, fakeDenied] = await Promise.all([
+      startFakeMysql({ ...common, onQuery: mysql84Model({ accounts: MODEL_ACCOUNTS }) }),
+      startFakeMysql({ ...common, onQuery: mysql84Model({ accounts: MODEL_ACCOUNTS, denied: ["mysql.user"] }) }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([fake?.stop(), fakeDenied?.stop()]);
+  });
+
+  const fakeLogin = (f: FakeMysql) =>
+    login({ host: "127.0.0.1", port: f.port, user: "audit", password: new Secret(PW), passwordSource: "command line", sslMode: "REQUIRED", optionFiles: [] });
+
+  it("maps MySQL's ssl_type enum ('', ANY, X509, SPECIFIED) as SHOW CREATE USER states it", async () => {
+    const s = await fakeLogin(fake);
+    const facts = await gatherAccounts(s);
+    for (const a of MODEL_ACCOUNTS) {
+      const got = facts.accounts.find((x) => x.user === a.user && x.host === a.host)!;
+      expect(got.source).toBe("mysql.user");
+      const [row] = await s.query(`SHOW CREATE USER '${a.user}'@'${a.host}'`);
+      expect(got.require, a.user).toEqual(parseShowCreateUser(Object.values(row!)[0]!).require);
+    }
+    await s.close();
+    expect(facts.accounts.find((a) => a.user === "m_spec")!.require).toEqual({ type: "SPECIFIED", issuer: ISSUER, subject: SUBJECT, cipher: "TLS_AES_256_GCM_SHA384" });
+    expect(facts.accounts.find((a) => a.user === "mysql.sys")).toMatchObject({ locked: true, plugin: "caching_sha2_password", require: { type: "NONE" } });
+    expect(facts.requireSecureTransport).toBe(false);
+    const f = checkAccounts(facts);
+    expect(f.find((x) => x.id === "accounts.weak-require-cipher")).toMatchObject({ severity: "medium", fix: "ALTER USER 'm_cipher'@'%' REQUIRE SSL;  -- and restrict ciphers server-wide with ssl_cipher / tls_ciphersuites" });
+    expect(f.filter((x) => x.id === "accounts.cleartext-login").map((x) => x.title.split(" ")[0])).toEqual(["audit@%", "root@localhost"]);
+  });
+
+  it("without SELECT on mysql.user: privilege.missing with the GRANT, and the own account from SHOW CREATE USER", async () => {
+    const s = await fakeLogin(fakeDenied);
+    const facts = await gatherAccounts(s);
+    await s.close();
+    expect(facts.accounts).toEqual([expect.objectContaining({ user: "audit", host: "%", source: "SHOW CREATE USER", plugin: "caching_sha2_password", locked: false })]);
+    expect(checkAccounts(facts).find((x) => x.id === "privilege.missing")!.fix).toBe("GRANT SELECT ON mysql.user TO 'audit'@'%';");
+  });
+
+  it("accounts --json never carries the password or the stored hash", async () => {
+    const r = await runCli(["accounts", `mysql://audit:${encodeURIComponent(PW)}@127.0.0.1:${fakeDenied.port}`, "--no-defaults", "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).accounts).toHaveLength(1);
+    expect(r.stdout + r.stderr).not.toContain(PW);
+    expect(r.stdout + r.stderr).not.toContain("fakehash");
   });
 });

@@ -159,7 +159,10 @@ function denied(o: MysqlModelOptions, table: string, conn: FakeConnInfo): QueryR
 
 /** An onQuery handler answering as a MySQL 8.4 server configured by `o`. */
 export function mysql84Model(o: MysqlModelOptions = {}) {
-  const accounts = [...MYSQL84_BUILTIN_ACCOUNTS, ...(o.accounts ?? [])];
+  // ORDER BY User, Host; both columns are binary-collated in mysql.user.
+  const accounts = [...MYSQL84_BUILTIN_ACCOUNTS, ...(o.accounts ?? [])].sort((a, b) =>
+    a.user !== b.user ? (a.user < b.user ? -1 : 1) : a.host < b.host ? -1 : a.host > b.host ? 1 : 0,
+  );
   return (sql: string, conn: FakeConnInfo): QueryResult => {
     o.log?.push(sql);
     const q = sql.trim().replace(/\s+/g, " ");

@@ -29,6 +29,10 @@ describe("parseShowCreateUser", () => {
     );
     expect(m).toEqual({ require: { type: "SPECIFIED", subject: "/CN=app", issuer: "/CN=It's CA" }, plugin: "caching_sha2_password", locked: false });
     expect(parseShowCreateUser("CREATE USER `r`@`%` IDENTIFIED WITH 'mysql_native_password' REQUIRE NONE ACCOUNT LOCK").require).toEqual({ type: "NONE" });
+    // MySQL 8's "PASSWORD REQUIRE CURRENT DEFAULT" is not a TLS clause (found by the MySQL 8.4 model).
+    expect(
+      parseShowCreateUser("CREATE USER `a`@`%` IDENTIFIED WITH 'caching_sha2_password' AS 'x' REQUIRE X509 PASSWORD EXPIRE DEFAULT ACCOUNT UNLOCK PASSWORD REQUIRE CURRENT DEFAULT").require,
+    ).toEqual({ type: "X509" });
   });
   it("round-trips formatRequire", () => {
     for (const c of [
