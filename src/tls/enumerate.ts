@@ -131,6 +131,8 @@ export function rawOutcome(r: RawProbeResult): ProbeOutcome {
     case "lower-version":
       return { kind: "rejected", detail: `the server answered with ${r.version} instead`, aborted: r.aborted };
     case "rejected":
+      // A close with no bytes is how some servers refuse; a close inside a record is a broken handshake.
+      if (r.alert === "closed" && r.bytesReceived > 0) return { kind: "failed", reason: "closed", detail: r.reason, aborted: r.aborted };
       return { kind: "rejected", detail: r.reason, aborted: r.aborted };
     case "server-error":
       return { kind: "failed", reason: "server-error", detail: `the server answered with MySQL error ${r.errno}${r.sqlState ? ` (${r.sqlState})` : ""} instead of TLS: ${r.message}`, serverErrno: r.errno, aborted: r.aborted };
