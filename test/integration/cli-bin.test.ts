@@ -16,18 +16,24 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 const validate = ajv.compile(AUDIT_JSON_SCHEMA);
 const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (n) => n === "testsuite" || n === "testcase" });
 
-let modern: MariaDB, selfSigned: MariaDB;
+let modern: MariaDB, selfSigned: MariaDB, hardened: MariaDB;
+// Mozilla "intermediate" for TLS 1.2 (TLS 1.3 keeps its defaults, all on the list), TLS 1.2+ only, clear text refused.
+const INTERMEDIATE = "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384";
 let dir: string;
 let closed: number;
 const at = (s: MariaDB) => `${s.host}:${s.port}`;
 
 beforeAll(async () => {
-  [modern, selfSigned] = await Promise.all([startPosture("modern"), startPosture("self-signed")]);
+  [modern, selfSigned, hardened] = await Promise.all([
+    startPosture("modern"),
+    startPosture("self-signed"),
+    startPosture("modern", { name: "hardened", tls: { cert: "rsa", tlsVersion: "TLSv1.2,TLSv1.3", cipher: INTERMEDIATE } }),
+  ]);
   dir = mkdtempSync(join(tmpdir(), "cli-bin-"));
   closed = await freePort();
 });
 afterAll(async () => {
-  await Promise.all([modern, selfSigned].filter(Boolean).map((s) => s.stop()));
+  await Promise.all([modern, selfSigned, hardened].filter(Boolean).map((s) => s.stop()));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -46,6 +52,18 @@ describe("the built CLI: the default command", () => {
     expect(validate(doc), ajv.errorsText(validate.errors)).toBe(true);
     expect(doc.targets[0]!.findings.filter((f) => f.check === "certificate").map((f) => f.id)).toEqual(["cert.self-signed"]);
     expect(doc.summary.verdict).toBe("fail");
+  });
+
+  it("exit 0 with the default policy on a server configured to Mozilla intermediate", async () => {
+    const r = await runCli([at(hardened), "--ssl-ca", hardened.certs!.caBundle, "--json"]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as AuditJson;
+    expect(doc.targets[0]!.findings.map((f) => [f.id, f.severity])).toEqual([["profile.mozilla", "info"]]);
+    expect(doc.summary).toMatchObject({ verdict: "pass", failing: 0 });
+    const text = await runCli([at(hardened), "--ssl-ca", hardened.certs!.caBundle]);
+    expect(text.code).toBe(0);
+    expect(text.stdout.split("\n")[0]).toBe(`PASS ${at(hardened)}: 0 critical, 0 high, 0 medium, 0 low, 1 info (fails on medium and above: 0 failing)`);
+    expect(text.stdout).toContain('meet the Mozilla "intermediate" profile');
   });
 
   it("exit 0 when nothing reaches --fail-on; the text report starts with the verdict line", async () => {
