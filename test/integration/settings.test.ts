@@ -1,5 +1,6 @@
 // `settings` against a real MariaDB: every row must be what SHOW GLOBAL VARIABLES / SHOW GLOBAL STATUS say,
 // what MariaDB lacks must say so, and the findings must follow the server's real configuration.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -147,6 +148,24 @@ describe("the settings command", () => {
     expect(v.code).toBe(3);
     expect(v.stderr).toMatch(/TLS failed \(--ssl-mode VERIFY_CA\): unable to get local issuer certificate; without --ssl-ca/);
     expect(v.stderr).not.toContain(db.admin.password);
+  });
+
+  it("-p alone prompts on a real terminal without echoing the password, then logs in", async () => {
+    // util-linux `script` gives the CLI a pseudo-terminal; the password is typed only once the prompt is up
+    // (before raw mode the terminal itself would echo it).
+    const cmd = ["node", "bin/mysql-tls-audit.js", "settings", `127.0.0.1:${db.port}`, "-u", db.admin.user, "-p", "--no-defaults", "--json"].join(" ");
+    const child = spawn("script", ["-qefc", cmd, "/dev/null"], { cwd: process.cwd(), env: { ...process.env, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes("Enter password: ") && !child.stdin.writableEnded) child.stdin.end(`${db.admin.password}\r`);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code).toBe(0);
+    expect(out).toContain("Enter password: ");
+    expect(out).not.toContain(db.admin.password);
+    const json = JSON.parse(out.slice(out.indexOf("{")).replace(/\r\n/g, "\n"));
+    expect(json.login).toMatchObject({ user: db.admin.user, passwordSource: "prompt", encrypted: true });
   });
 
   it("-p alone prompts, and is a usage error (exit 2) when stdin is not a terminal; the next word stays the target", async () => {
