@@ -52,13 +52,19 @@ export async function auditFleet(targets: Target[], options: FleetOptions = {}):
   const results: TargetReport[] = new Array(targets.length);
   let next = 0;
   let done = 0;
+  // A server listed twice is audited once: two concurrent scans of one server would spend its
+  // max_connect_errors twice over. Each listing still gets its own row in the report.
+  const inFlight = new Map<string, Promise<TargetReport>>();
   const worker = async (): Promise<void> => {
     while (next < targets.length) {
       const i = next++;
       const target = targets[i]!;
+      const key = `${formatTarget(target)}|${target.user ?? ""}`;
       let r: TargetReport;
       try {
-        r = await auditTarget(target, options);
+        let pending = inFlight.get(key);
+        if (!pending) inFlight.set(key, (pending = auditTarget(target, options)));
+        r = await pending;
       } catch (err) {
         // auditTarget reports target failures as data; reaching here is a bug, but it must not sink the fleet.
         const e = toAuditError(err);
