@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditTarget, type AuditOptions } from "../../src/audit.js";
+import { audit, exitCodeOf, renderJunit, reportJson } from "../../src/index.js";
 import { DEFAULT_POLICY, type Policy } from "../../src/policy/policy.js";
 import type { CheckName, TargetReport } from "../../src/report/report.js";
 import { Secret, type LoginSpec } from "../../src/sql/credentials.js";
@@ -212,5 +213,25 @@ describe("the audit against real MariaDB postures", () => {
     expect(r.checks[0]).toMatchObject({ name: "connectivity", status: "error" });
     expect(r.checks[0]!.findings.map((f) => f.id)).toEqual(["audit.target-unreachable"]);
     expect(r.checks.slice(1).map((c) => c.status)).toEqual(Array(6).fill("skipped"));
+  });
+
+  it("the programmatic API audits strings or Targets into one Report and never exits the process", async () => {
+    const exit = process.exit;
+    let exited = false;
+    process.exit = ((() => {
+      exited = true;
+    }) as unknown) as typeof process.exit;
+    try {
+      const s = db("self-signed");
+      const report = await audit([`${s.host}:${s.port}`, { host: "127.0.0.1", port: 1 }], optionsFor(s));
+      expect(report.targets.map((t) => t.audited)).toEqual([true, false]);
+      expect(exitCodeOf(report)).toBe(3);
+      expect((reportJson(report).targets as unknown[]).length).toBe(2);
+      expect(renderJunit(report)).toContain('<testsuite name="127.0.0.1:1"');
+      await expect(audit("127.0.0.1:99999")).rejects.toMatchObject({ code: "usage" });
+    } finally {
+      process.exit = exit;
+    }
+    expect(exited).toBe(false);
   });
 });
