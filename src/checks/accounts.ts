@@ -37,9 +37,9 @@ function socketOnly(a: AccountFacts): boolean {
   return a.plugin !== undefined && SOCKET_ONLY.has(a.plugin);
 }
 
-/** Whether the account can log in over clear text: REQUIRE NONE while require_secure_transport is not ON. */
+/** Whether the account can log in over clear text: REQUIRE NONE while require_secure_transport is not ON (and not locked). */
 export function cleartextAllowed(a: AccountFacts, f: Pick<AccountsFacts, "requireSecureTransport">): boolean {
-  return a.require.type === "NONE" && f.requireSecureTransport !== true && !socketOnly(a);
+  return a.require.type === "NONE" && f.requireSecureTransport !== true && !socketOnly(a) && a.locked !== true;
 }
 
 /** The accounts table rows. */
@@ -87,7 +87,7 @@ export function checkAccounts(f: AccountsFacts, policy: AccountPolicy = {}): Fin
       out.push({
         id: "accounts.cleartext-login",
         severity: remote ? "high" : "low",
-        title: `${who} can log in over clear text${remote ? " from other hosts" : " (local TCP only)"}`,
+        title: `${who} can log in over clear text${remote ? " from other hosts" : " (from this machine only)"}`,
         evidence: `${formatRequire(a.require)} and ${rstEvidence}${a.plugin ? `; plugin ${a.plugin}` : ""}`,
         fix: `ALTER USER ${account(a)} REQUIRE SSL;`,
         references: [ref],

@@ -1,7 +1,7 @@
 import { Option, type Command } from "commander";
 import { AuditError } from "../errors.js";
 import { parseTarget } from "../net/target.js";
-import { resolveCredentials, SSL_MODES, type CredentialEnv, type LoginSpec } from "../sql/credentials.js";
+import { parseSslMode, resolveCredentials, SSL_MODES, type CredentialEnv, type LoginSpec } from "../sql/credentials.js";
 
 /** The credential and TLS options of authenticated commands, as commander parses them. */
 export interface CredentialCliOptions {
@@ -25,7 +25,11 @@ export function addCredentialOptions(cmd: Command): Command {
     )
     .addOption(new Option("--defaults-file <file>", "read only this option file ([client] and [mysql-tls-audit] groups) instead of ~/.my.cnf"))
     .addOption(new Option("--no-defaults", "read no option file"))
-    .addOption(new Option("--ssl-mode <mode>", "DISABLED, PREFERRED (default, as the mysql client: TLS when offered, NOT verified), REQUIRED (not verified), VERIFY_CA, VERIFY_IDENTITY").choices([...SSL_MODES, ...SSL_MODES.map((m) => m.toLowerCase())]))
+    .addOption(
+      new Option("--ssl-mode <mode>", `${SSL_MODES.join(", ")}: PREFERRED (default, as the mysql client) uses TLS when offered but, like REQUIRED, does NOT verify the certificate`).argParser(
+        (v) => parseSslMode(v),
+      ),
+    )
     .addOption(new Option("--ssl-ca <file>", "PEM CA file to verify the server's certificate (VERIFY_CA, VERIFY_IDENTITY)"))
     .addOption(new Option("--ssl-cert <file>", "client certificate, for accounts with REQUIRE X509, ISSUER or SUBJECT"))
     .addOption(new Option("--ssl-key <file>", "private key of --ssl-cert"));

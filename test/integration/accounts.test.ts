@@ -105,6 +105,7 @@ describe("accounts against SHOW CREATE USER", () => {
     const rows = accountRows(facts);
     expect(rows.find((r) => r.user === "req_none")!.cleartextAllowed).toBe(true);
     expect(rows.find((r) => r.user === "req_ssl")!.cleartextAllowed).toBe(false);
+    expect(rows.find((r) => r.user === "req_locked")!.cleartextAllowed).toBe(false);
     const f = checkAccounts(facts);
     const by = (id: string) => f.filter((x) => x.id === id).map((x) => x.title.split(" ")[0]);
     expect(by("accounts.cleartext-login")).toEqual(expect.arrayContaining(["@%", "req_none@%", "harness_admin@127.0.0.1"]));
@@ -159,6 +160,17 @@ describe("logins", () => {
       await s.close();
       await expect(login(spec(off, user, PW, "REQUIRED"))).rejects.toMatchObject({ code: "auth" });
     }
+  });
+
+  it("an account whose plugin this tool cannot speak fails with a message naming the plugin", async () => {
+    await off.query("INSTALL SONAME 'auth_pam'");
+    await off.query("CREATE USER 'pamuser'@'%' IDENTIFIED VIA pam");
+    const err = (await login(spec(off, "pamuser", PW)).catch((e: unknown) => e)) as AuditError;
+    expect(err).toBeInstanceOf(AuditError);
+    expect(err.code).toBe("auth");
+    // MariaDB's pam plugin asks the client for its "dialog" plugin.
+    expect(err.message).toMatch(/authentication plugin dialog/);
+    expect(err.message).not.toContain(PW);
   });
 
   it("MariaDB's ed25519 plugin works", async () => {
