@@ -92,6 +92,7 @@ export function checkCiphers(f: CipherFacts): Finding[] {
 }
 
 const PROBLEM_IDS: Record<string, { id: string; severity: Finding["severity"]; title: string }> = {
+  "greeting-error": { id: "scan.greeting-error", severity: "error", title: "The server refused a probe connection before any TLS (blocked host, too many connections)" },
   "server-error": { id: "scan.server-error", severity: "error", title: "The server answered a TLS probe with a MySQL error instead of TLS" },
   garbage: { id: "scan.garbage", severity: "error", title: "The server answered a ClientHello with bytes that are not TLS" },
   "server-bug": { id: "tls.server-bug", severity: "medium", title: "The server's TLS answer broke the protocol (not trusted)" },

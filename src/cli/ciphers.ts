@@ -95,9 +95,11 @@ async function resetWithLogin(target: Target, timeouts: { connectTimeoutMs: numb
 // Nothing could be settled and every probe failed to reach a TLS-capable server: the target could not be audited.
 function unreachable(f: CipherFacts, target: Target): void {
   if (f.protocols.some((p) => p.accepted !== undefined)) return;
-  const fatal = f.problems.find((p) => p.reason === "connect" || p.reason === "no-tls");
-  if (fatal && f.problems.every((p) => p.reason === "connect" || p.reason === "no-tls")) {
-    throw new AuditError(fatal.reason === "no-tls" ? "tls" : "unreachable", fatal.detail, { target: formatTarget(target), step: "ciphers" });
+  const fatalReasons = ["connect", "no-tls", "greeting-error"];
+  const fatal = f.problems[0];
+  if (fatal && f.problems.every((p) => fatalReasons.includes(p.reason) && p.detail === fatal.detail)) {
+    const code = fatal.reason === "no-tls" ? "tls" : fatal.reason === "greeting-error" ? "server-error" : "unreachable";
+    throw new AuditError(code, fatal.detail, { target: formatTarget(target), step: "ciphers" });
   }
 }
 

@@ -135,6 +135,8 @@ export function rawOutcome(r: RawProbeResult): ProbeOutcome {
       if (r.alert === "closed" && r.bytesReceived > 0) return { kind: "failed", reason: "closed", detail: r.reason, aborted: r.aborted };
       return { kind: "rejected", detail: r.reason, aborted: r.aborted };
     case "server-error":
+      // No SSLRequest went out: the server refused the connection itself (1129 blocked host, 1130, 1040).
+      if (!r.aborted) return { kind: "failed", reason: "greeting-error", detail: `the server refused the connection with error ${r.errno}: ${r.message}`, serverErrno: r.errno, aborted: false };
       return { kind: "failed", reason: "server-error", detail: `the server answered with MySQL error ${r.errno}${r.sqlState ? ` (${r.sqlState})` : ""} instead of TLS: ${r.message}`, serverErrno: r.errno, aborted: r.aborted };
     case "garbage":
       return { kind: "failed", reason: "garbage", detail: r.reason, aborted: r.aborted };
@@ -304,7 +306,7 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
     if (d.serverPreference !== undefined) facts.serverPreference = d.serverPreference;
     if (d.problem) {
       problem("node", d.problem);
-      stop = d.problem.reason === "server-error" || d.problem.reason === "timeout";
+      stop = ["server-error", "greeting-error", "timeout"].includes(d.problem.reason);
     }
     if (d.noBudget) skipped(`the rest of the ${nodeSet.length} suites node:tls can speak`);
     refused = d.found.length === 0 && d.ended === "rejected";

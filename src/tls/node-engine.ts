@@ -27,7 +27,7 @@ export type ProbeOutcome =
   | { kind: "rejected"; detail: string; aborted: boolean }
   | { kind: "failed"; reason: FailureReason; detail: string; serverErrno?: number; aborted: boolean };
 
-export type FailureReason = "server-error" | "garbage" | "closed" | "server-bug" | "timeout" | "no-tls" | "connect";
+export type FailureReason = "greeting-error" | "server-error" | "garbage" | "closed" | "server-bug" | "timeout" | "no-tls" | "connect";
 
 export const TLS13_SUITE_NAMES = [
   "TLS_AES_128_GCM_SHA256",
@@ -139,7 +139,7 @@ export async function nodeTlsProbe(target: Target, req: NodeProbeRequest, timeou
   const greeting = session.greeting;
   if (greeting.kind === "error") {
     session.close();
-    return { kind: "failed", reason: "server-error", detail: `the server refused the connection with error ${greeting.errno}: ${greeting.message}`, serverErrno: greeting.errno, aborted: false };
+    return { kind: "failed", reason: "greeting-error", detail: `the server refused the connection with error ${greeting.errno}: ${greeting.message}`, serverErrno: greeting.errno, aborted: false };
   }
   if (greeting.kind !== "v10" || !greeting.sslOffered) {
     session.close();

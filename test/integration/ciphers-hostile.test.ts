@@ -77,6 +77,16 @@ describe("ciphers against hostile servers", () => {
     expect(code).toBe(1);
   });
 
+  it("a host blocked by max_connect_errors (ERR 1129 instead of a greeting): exit 3, one line with the server's words", async () => {
+    server = await startTlsResponder({ suites: [AES128_SHA], front: { behaviour: "err-greeting", errno: 1129, message: "Host '127.0.0.1' is blocked because of many connection errors; unblock with 'mariadb-admin flush-hosts'" } });
+    const r = await runCli(["ciphers", `127.0.0.1:${server.port}`, "--json", "--timeout", "1"], { timeoutMs: 30_000 });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("1129");
+    expect(r.stderr).toContain("is blocked because of many connection errors");
+  });
+
   it("the rest of the scan goes on: a normal responder is enumerated in full next to these", async () => {
     const { out } = await scan({ suites: [0x000a, AES128_SHA], versions: ["TLSv1", "TLSv1.2"], serverPreference: true });
     expect(out.protocols.find((p) => p.version === "TLSv1.2")!.suites.map((s) => s.openssl)).toEqual(["DES-CBC3-SHA", "AES128-SHA"]);
