@@ -64,6 +64,10 @@ function reportsError(doc: Record<string, unknown>): boolean {
   return /"status":"error"|"severity":"error"|"(error|serverError)":\{/.test(text);
 }
 
+it("the built CLI runs and lists every subcommand, so the matrix below is not vacuous", () => {
+  expect(COMMANDS.map((c) => c.name).sort()).toEqual(["accounts", "audit", "cert", "ciphers", "probe", "settings"]);
+});
+
 describe.each(COMMANDS)("$name against hostile servers", (cmd) => {
   const cases = CASES.filter((c) => !c.needsLogin || cmd.logsIn);
 

@@ -43,7 +43,8 @@ const TLS_FAULTS: Array<[FaultStep, string, FakeMysqlOptions]> = [
   ["ssl-request", "ERR after SSLRequest", { behaviour: "err-after-ssl-request" }],
   ["tls-handshake", "TLS alert", { behaviour: "tls-alert" }],
   ["tls-handshake", "garbage instead of TLS", { behaviour: "tls-garbage" }],
-  ["tls-handshake", "unparseable certificate", { onSslRequest: answerWithUnparseableCertificate }],
+  ["tls-handshake", "unparseable certificate", { onSslRequest: (socket) => answerWithBadCertificate(socket, "not-der") }],
+  ["tls-handshake", "Certificate message whose list overruns it", { onSslRequest: (socket) => answerWithBadCertificate(socket, "overrun") }],
   ["tls-handshake", "silence after the ClientHello", { onSslRequest: (socket) => swallow(socket) }],
   ["tls-handshake", "a record header announcing 64 KiB that never comes", { onSslRequest: (socket) => answerOnce(socket, Buffer.from([0x16, 0x03, 0x03, 0xff, 0xff, 0x02])) }],
 ];
@@ -142,11 +143,11 @@ export function offeredSuites(hello: Buffer): number[] {
 }
 
 /**
- * Takes over the socket after the SSLRequest and answers the ClientHello with a TLS 1.2 flight whose
- * Certificate message holds bytes that are not DER: ServerHello (the client's first non-TLS-1.3 suite),
- * Certificate, ServerHelloDone; then it waits for the client to give up.
+ * Takes over the socket after the SSLRequest and answers the ClientHello with a TLS 1.2 flight (ServerHello with
+ * the client's first non-TLS-1.3 suite, Certificate, ServerHelloDone) whose Certificate message holds bytes that
+ * are not DER ("not-der") or announces a list longer than itself ("overrun"); then waits for the client to give up.
  */
-export function answerWithUnparseableCertificate(socket: Socket): void {
+export function answerWithBadCertificate(socket: Socket, how: "not-der" | "overrun"): void {
   let buf = Buffer.alloc(0);
   const onData = (d: Buffer): void => {
     buf = Buffer.concat([buf, d]);
@@ -169,7 +170,7 @@ export function answerWithUnparseableCertificate(socket: Socket): void {
     ]);
     const flight = Buffer.concat([
       handshakeMessage(2, hello),
-      handshakeMessage(11, Buffer.concat([u24(certList.length), certList])),
+      handshakeMessage(11, Buffer.concat([u24(certList.length + (how === "overrun" ? 1000 : 0)), certList])),
       handshakeMessage(14, Buffer.alloc(0)),
     ]);
     socket.write(Buffer.concat([Buffer.from([0x16, 0x03, 0x03]), u16(flight.length), flight]));

@@ -3,7 +3,11 @@
 // RangeError from reading a field that is not there, and never loops. Fixed seed and bounded runs.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { X509Certificate } from "node:crypto";
 import { readCertificate } from "../../src/x509/certificate.js";
+import { buildChainFacts } from "../../src/x509/chain.js";
+import { certificatesAsSent } from "../../src/x509/fetch-chain.js";
+import { AuditError } from "../../src/errors.js";
 
 const SEED = 0x783530; // "x50"
 const NOW = new Date("2026-01-01T00:00:00Z");
@@ -109,5 +113,75 @@ describe("fuzz: readCertificate", () => {
     for (const s of SEEDS) {
       for (let cut = 0; cut < s.length; cut += 3) expect(readOrTypedError(s.subarray(0, cut))).toBe("error");
     }
+  });
+});
+
+/** Certificates with a few bytes overwritten, inserted or removed. */
+const mutatedCert = fc
+  .tuple(fc.nat({ max: 2 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 3 }))
+  .map(([i, edits]) => {
+    let b = Buffer.from(SEEDS[i]!);
+    for (const [pos, value, kind] of edits) {
+      const at = pos % b.length;
+      if (kind === 0) b[at] = value;
+      else if (kind === 1) b = Buffer.concat([b.subarray(0, at), Buffer.from([value]), b.subarray(at)]);
+      else b = Buffer.concat([b.subarray(0, at), b.subarray(at + 1)]);
+    }
+    return b;
+  });
+
+function u24(n: number): Buffer {
+  const b = Buffer.alloc(3);
+  b.writeUIntBE(n, 0, 3);
+  return b;
+}
+
+/** A TLS 1.2 server flight carrying these certificates: ServerHello, Certificate, ServerHelloDone. */
+function flightWith(certs: Buffer[]): Buffer {
+  const hello = Buffer.concat([Buffer.from([3, 3]), Buffer.alloc(32, 1), Buffer.from([0, 0xc0, 0x2f, 0])]);
+  const list = Buffer.concat(certs.map((c) => Buffer.concat([u24(c.length), c])));
+  const body = Buffer.concat([
+    Buffer.from([2]), u24(hello.length), hello,
+    Buffer.from([11]), u24(list.length + 3), u24(list.length), list,
+    Buffer.from([14, 0, 0, 0]),
+  ]);
+  const records: Buffer[] = [];
+  for (let p = 0; p < body.length; p += 16384) {
+    const frag = body.subarray(p, p + 16384);
+    records.push(Buffer.from([22, 3, 3, frag.length >> 8, frag.length & 0xff]), frag);
+  }
+  return Buffer.concat(records);
+}
+
+/** Only AuditError (what the CLI prints as one line) may come out of the chain code. */
+function onlyAuditErrors(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (err) {
+    if (!(err instanceof AuditError)) throw new Error(`threw ${(err as Error)?.constructor?.name} instead of AuditError: ${(err as Error)?.message}`);
+  }
+}
+
+describe("fuzz: the chain a server sends", () => {
+  const anchors = [new X509Certificate(SEEDS[0]!)];
+
+  it("certificatesAsSent reads a mutated or cut server flight into certificates or an AuditError", () => {
+    const flights = [flightWith([SEEDS[0]!, SEEDS[2]!]), flightWith([SEEDS[1]!])];
+    const arb = fc.tuple(fc.constantFrom(...flights), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()).map(([f, pos, v, cut]) => {
+      const b = Buffer.from(f);
+      if (cut) return b.subarray(0, pos % b.length);
+      b[pos % b.length] = v;
+      return b;
+    });
+    fc.assert(fc.property(arb, (b) => onlyAuditErrors(() => certificatesAsSent(b))), { seed: SEED, numRuns: 1500 });
+  });
+
+  it("buildChainFacts over chains of mutated certificates gives facts or an AuditError", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(mutatedCert, fc.constantFrom(...SEEDS)), { minLength: 1, maxLength: 3 }), (ders) =>
+        onlyAuditErrors(() => buildChainFacts(ders, { anchors, anchorSource: "file", hostName: "ec.example", source: "certificate-message", now: NOW })),
+      ),
+      { seed: SEED, numRuns: 600 },
+    );
   });
 });
