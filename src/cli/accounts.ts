@@ -8,22 +8,23 @@ import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues, renderTable } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
+import { isFailing } from "../report/report.js";
 import { addCommonOptions, timeoutsFrom, type CommonOptions } from "./options.js";
-import { addCredentialOptions, loginJson, loginSpecFrom, type CredentialCliOptions } from "./credential-options.js";
+import { addCredentialOptions, addFailOnOption, loginJson, loginSpecFrom, type CredentialCliOptions, type FailOnOption } from "./credential-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 
-interface AccountsCliOptions extends CommonOptions, CredentialCliOptions {
+interface AccountsCliOptions extends CommonOptions, CredentialCliOptions, FailOnOption {
   requireX509Remote?: boolean;
 }
 
 /** `accounts [target]`: every account's REQUIRE clause, plugin and lock, and who can log in over clear text. */
-export function registerAccounts(program: Command, _state: RunState): void {
+export function registerAccounts(program: Command, state: RunState): void {
   const cmd = program
     .command("accounts")
     .description("log in and list every account's REQUIRE clause (NONE, SSL, X509, ISSUER, SUBJECT, CIPHER), auth plugin and lock; flag clear-text logins")
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user[:password]@]host[:port] (default: my.cnf host, else localhost:3306)");
-  addCredentialOptions(addCommonOptions(cmd))
+  addFailOnOption(addCredentialOptions(addCommonOptions(cmd)))
     .addOption(new Option("--require-x509-remote", "policy: accounts reachable from other hosts must present a client certificate"))
     .action(async (rawTarget: string | undefined, o: AccountsCliOptions) => {
       const io = makeOutput(o);
@@ -55,6 +56,7 @@ export function registerAccounts(program: Command, _state: RunState): void {
           findings,
         });
       } else io.out(renderAccounts(session, facts, rows, findings, io));
+      if (findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
     });
 }
 

@@ -10,20 +10,21 @@ import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues, renderTable } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
+import { isFailing } from "../report/report.js";
 import { addCommonOptions, timeoutsFrom, type CommonOptions } from "./options.js";
-import { addCredentialOptions, loginJson, loginSpecFrom, type CredentialCliOptions } from "./credential-options.js";
+import { addCredentialOptions, addFailOnOption, loginJson, loginSpecFrom, type CredentialCliOptions, type FailOnOption } from "./credential-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 
-type SettingsCliOptions = CommonOptions & CredentialCliOptions;
+type SettingsCliOptions = CommonOptions & CredentialCliOptions & FailOnOption;
 
 /** `settings [target]`: log in and report the server's TLS variables, status, TLS library and replication channels. */
-export function registerSettings(program: Command, _state: RunState): void {
+export function registerSettings(program: Command, state: RunState): void {
   const cmd = program
     .command("settings")
     .description("log in and report the server's TLS settings (variables, status, TLS library, TLS channels) and its replication channels")
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user[:password]@]host[:port] (default: my.cnf host, else localhost:3306)");
-  addCredentialOptions(addCommonOptions(cmd)).action(async (rawTarget: string | undefined, o: SettingsCliOptions) => {
+  addFailOnOption(addCredentialOptions(addCommonOptions(cmd))).action(async (rawTarget: string | undefined, o: SettingsCliOptions) => {
     const io = makeOutput(o);
     const spec = await loginSpecFrom(cmd, rawTarget, o);
     const t = timeoutsFrom(o);
@@ -58,6 +59,7 @@ export function registerSettings(program: Command, _state: RunState): void {
         findings,
       });
     } else io.out(renderSettings(session, facts, rows, repl, findings, io));
+    if (findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
   });
 }
 

