@@ -253,6 +253,22 @@ describe("MySQL 8.4 rows (protocol-faithful test server with the MySQL 8.4 model
     expect(err.message).not.toContain(PW);
   });
 
+  it("PREFERRED falls back to clear text when the server offers no TLS, and says so; REQUIRED refuses", async () => {
+    const plain = await startFakeMysql({ greeting: "mysql-8.4", behaviour: "no-ssl", users: [{ user, password: PW, plugin: "caching_sha2_password" }], onQuery: mysql84Model() });
+    try {
+      const s = await login({ ...fakeSpec(user, "PREFERRED"), port: plain.port });
+      expect(s.tls).toMatchObject({ encrypted: false, chainVerified: false });
+      expect(s.tls.note).toMatch(/the server offers no TLS/);
+      const facts = await gatherSettings(s);
+      await s.close();
+      expect(settingRows(facts, NOW).find((r) => r.name === "Ssl_version")).toMatchObject({ value: "", secure: false, note: "this login is not encrypted" });
+      expect(checkSettings(facts, NOW).map((x) => x.id)).toContain("settings.login-not-encrypted");
+      await expect(login({ ...fakeSpec(user, "REQUIRED"), port: plain.port })).rejects.toMatchObject({ code: "tls", message: "the server does not offer TLS, and --ssl-mode REQUIRED requires it" });
+    } finally {
+      await plain.stop();
+    }
+  });
+
   it("settings --json against MySQL 8.4: Tls_library_version, the channels, and no password", async () => {
     const r = await runCli(["settings", `127.0.0.1:${fake.port}`, "-u", user, "--no-defaults", "--json"], { env: { MYSQL_PWD: PW } });
     expect(r.code).toBe(1);
