@@ -151,8 +151,9 @@ function connect(spec: LoginSpec, files: TlsFiles | undefined, opts: LoginOption
             ...(files.cert ? { cert: files.cert } : {}),
             ...(files.key ? { key: files.key } : {}),
             rejectUnauthorized: verify,
-            // mysql2 checks the name only for DNS names; sessionTls() checks IP addresses itself.
-            verifyIdentity: spec.sslMode === "VERIFY_IDENTITY",
+            // For an IP target mysql2 sends no SNI and Node then checks the certificate against "localhost":
+            // wrong. So mysql2 checks DNS names only, and sessionTls() checks IP addresses itself.
+            verifyIdentity: spec.sslMode === "VERIFY_IDENTITY" && !isIpHost(spec.host),
           },
         }
       : {}),

@@ -269,6 +269,32 @@ describe("MySQL 8.4 rows (protocol-faithful test server with the MySQL 8.4 model
     }
   });
 
+  it("a clear-text login to require_secure_transport=ON MySQL (3159) and a certificate for another name are typed, clear errors", async () => {
+    const certs = await makeCerts();
+    const strict = await startFakeMysql({
+      greeting: "mysql-8.4",
+      requireSecureTransport: true,
+      tls: { cert: certs.leaves["wrong-name"].chain, key: certs.leaves["wrong-name"].key },
+      users: [{ user, password: PW, plugin: "caching_sha2_password" }],
+      onQuery: mysql84Model(),
+    });
+    try {
+      const e1 = (await login({ ...fakeSpec(user, "DISABLED"), port: strict.port }).catch((e: unknown) => e)) as AuditError;
+      expect(e1).toMatchObject({ code: "auth", details: { serverErrno: 3159 } });
+      expect(e1.message).toMatch(/requires TLS \(require_secure_transport=ON\)/);
+      // mysql2 checks names only for DNS hosts; for an IP target the tool checks the certificate itself.
+      const e2 = (await login({ ...fakeSpec(user, "VERIFY_IDENTITY", { sslCa: certs.caBundle }), port: strict.port }).catch((e: unknown) => e)) as AuditError;
+      expect(e2).toMatchObject({ code: "tls" });
+      expect(e2.message).toMatch(/does not match "127\.0\.0\.1"/);
+      const ok = await login({ ...fakeSpec(user, "VERIFY_CA", { sslCa: certs.caBundle }), port: strict.port });
+      expect(ok.tls).toMatchObject({ chainVerified: true, identityVerified: false });
+      expect(ok.tls.note).toMatch(/name NOT checked/);
+      await ok.close();
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it("settings --json against MySQL 8.4: Tls_library_version, the channels, and no password", async () => {
     const r = await runCli(["settings", `127.0.0.1:${fake.port}`, "-u", user, "--no-defaults", "--json"], { env: { MYSQL_PWD: PW } });
     expect(r.code).toBe(1);
