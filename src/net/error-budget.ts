@@ -20,10 +20,7 @@ export class ErrorBudget {
 
   /** Claims room for one connection that may abort; false when that could exceed the limit. */
   tryReserve(): boolean {
-    if (this.limit !== undefined && this.sinceReset + this.inFlight >= this.limit) {
-      this.refusals++;
-      return false;
-    }
+    if (this.limit !== undefined && this.sinceReset + this.inFlight >= this.limit) return false;
     this.inFlight++;
     return true;
   }
@@ -64,7 +61,12 @@ export class ErrorBudget {
     return this.limit === undefined ? Infinity : Math.max(0, this.limit - this.sinceReset - this.inFlight);
   }
 
-  /** True once a probe was refused for lack of room. */
+  /** Records that a probe was given up for lack of room (after waiting and any reset). */
+  giveUp(): void {
+    this.refusals++;
+  }
+
+  /** True once a probe was given up for lack of room. */
   get stoppedScan(): boolean {
     return this.refusals > 0;
   }

@@ -171,7 +171,10 @@ export class ProbeScheduler {
   async run(engine: Engine, call: (p: SuiteProber) => Promise<ProbeOutcome>): Promise<ProbeOutcome | "no-budget"> {
     await this.slot();
     try {
-      if (!(await this.reserve())) return "no-budget";
+      if (!(await this.reserve())) {
+        this.budget.giveUp();
+        return "no-budget";
+      }
       let outcome: ProbeOutcome;
       try {
         outcome = await call(this.prober);

@@ -132,6 +132,20 @@ describe("ciphers against real MariaDB 10.11 postures", () => {
     expect(code).toBe(1);
   });
 
+  it("with credentials, a successful login resets the count between batches, so a small budget still finishes", async () => {
+    const r = await runCli(["ciphers", `mysql://${legacy.admin.user}@127.0.0.1:${legacy.port}`, "--json", "--engine", "raw", "--max-aborted", "10", "--no-groups"], {
+      env: { MYSQL_PWD: legacy.admin.password },
+      timeoutMs: 90_000,
+    });
+    expect(r.stdout).not.toContain(legacy.admin.password);
+    expect(r.stderr).not.toContain(legacy.admin.password);
+    const json = JSON.parse(r.stdout) as CiphersJson & { budget: { resets: number } };
+    expect(json.budget.stopped).toBe(false);
+    expect(json.budget.resets).toBeGreaterThan(0);
+    expect(json.abortedConnections).toBeGreaterThan(10);
+    expect(counts(json)).toEqual({ SSLv3: 0, TLSv1: 16, "TLSv1.1": 16, "TLSv1.2": 56, "TLSv1.3": 3 });
+  });
+
   it("with the node engine and a budget of 10 the legacy scan is complete", async () => {
     const { json } = await ciphers(legacy.port, "--engine", "node", "--max-aborted", "10");
     expect(json.budget.stopped).toBe(false);

@@ -15,6 +15,8 @@ describe("ErrorBudget", () => {
     expect(b.spent).toBe(2);
     expect(b.remaining).toBe(0);
     expect(b.tryReserve()).toBe(false);
+    expect(b.stoppedScan).toBe(false); // a refusal is not the end: the caller may wait or reset first
+    b.giveUp();
     expect(b.stoppedScan).toBe(true);
   });
 
