@@ -347,18 +347,18 @@ export async function enumerateCiphers(target: Target, prober: SuiteProber, opts
   const t0 = performance.now();
   const sched = new ProbeScheduler(prober, opts.budget, Math.max(1, opts.concurrency ?? 4), opts.engine ?? "node", opts.resetServerCount);
   const versions = opts.versions ?? ALL_VERSIONS;
-  const protocols = await Promise.all(
-    versions.map(async (v) => {
-      const f = await enumerateVersion(sched, v);
-      opts.onProgress?.(`${v}: ${f.accepted === true ? `${f.suites.length} suite(s) accepted` : f.accepted === false ? "not accepted" : "not determined"}`);
-      return f;
-    }),
-  );
+  const scans = versions.map(async (v) => {
+    const f = await enumerateVersion(sched, v);
+    opts.onProgress?.(`${v}: ${f.accepted === true ? `${f.suites.length} suite(s) accepted` : f.accepted === false ? "not accepted" : "not determined"}`);
+    // TLS 1.3 groups can start as soon as its suites are known, while the older versions are still scanned.
+    if (v === "TLSv1.3" && f.accepted && opts.groups !== false) await enumerateGroups(sched, f);
+    return f;
+  });
+  const protocols = await Promise.all(scans);
   if (opts.groups !== false) {
-    // Groups do not change between TLS 1.0 and 1.2 in any server we know: ask the highest of those, and TLS 1.3.
+    // Groups do not change between TLS 1.0 and 1.2 in any server we know: ask the highest of those.
     const legacy = [...protocols].reverse().find((p) => p.accepted && p.version !== "TLSv1.3" && p.suites.some((s) => s.keyExchange === "ECDHE"));
-    const tls13 = protocols.find((p) => p.accepted && p.version === "TLSv1.3");
-    await Promise.all([legacy, tls13].filter((p): p is ProtocolFacts => !!p).map((p) => enumerateGroups(sched, p)));
+    if (legacy) await enumerateGroups(sched, legacy);
   }
   return {
     target: { host: target.host, port: target.port },

@@ -103,15 +103,18 @@ export async function drain<T, K>(items: T[], keyOf: (t: T) => K, probe: Probe<T
   }
 
   if (left.length === 0) return res;
-  if (res.serverPreference === false && opts.sentinel !== false) {
-    const parts = Math.max(1, Math.min(opts.parallel ?? 1, Math.ceil(left.length / 6)));
+  // Splitting keeps the set exact but loses the server's order, so only when the order is the client's. Without
+  // a sentinel each loop ends in a refusal, so callers ask for parallel loops only when refusals are free.
+  const sentinel = res.serverPreference === false && opts.sentinel !== false ? a : undefined;
+  const parts = res.serverPreference === false ? Math.max(1, Math.min(opts.parallel ?? 1, Math.ceil(left.length / 6))) : 1;
+  if (sentinel !== undefined || parts > 1) {
     const chunks: T[][] = Array.from({ length: parts }, () => []);
     left.forEach((t, i) => chunks[i % parts]!.push(t));
     await Promise.all(
       chunks.map(async (chunk) => {
         let rest = chunk;
         while (rest.length > 0) {
-          const got = await step(rest, a);
+          const got = await step(rest, sentinel);
           if (got === undefined || got === "sentinel") return;
           rest = rest.filter((t) => t !== got);
         }
@@ -151,7 +154,7 @@ export async function enumerateGroups(sched: ProbeScheduler, p: ProtocolFacts): 
   const probe: Probe<string> = raw
     ? (offer) => sched.run("raw", (pr) => pr.raw({ version: p.version, codes: suites.map((s) => s.code), groups: offer.map((g) => NAMED_GROUPS[g]!) }))
     : (offer) => sched.run("node", (pr) => pr.node({ version: p.version, suites, groups: offer }));
-  const d = await drain(groups, (g) => g, probe, { chosen: (o) => o.group, sentinel: false });
+  const d = await drain(groups, (g) => g, probe, { chosen: (o) => o.group, sentinel: false, parallel: sched.budget.limit === undefined ? sched.concurrency : 1 });
   p.groups = d.found.map((f) => f.item);
   if (d.serverPreference !== undefined) p.groupPreference = d.serverPreference;
   if (d.problem) sched.problems.push({ version: p.version, engine: "node", reason: d.problem.reason, detail: `while enumerating groups: ${d.problem.detail}` });
