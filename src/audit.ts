@@ -1,4 +1,4 @@
-import { toAuditError } from "./errors.js";
+import { AuditError, toAuditError } from "./errors.js";
 import { probe, type HandshakeFacts, type ProbeOptions } from "./net/probe.js";
 import { formatTarget, type Target } from "./net/target.js";
 import type { X509Certificate } from "node:crypto";
@@ -294,20 +294,32 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
   step("connecting");
   const t0 = performance.now();
   let handshake: HandshakeFacts;
+  let handshakeFailure: AuditError | undefined;
   try {
     handshake = await probe(target, options);
   } catch (err) {
     const e = toAuditError(err);
-    report.error = { code: e.code, message: e.message };
-    record("connectivity", "error", [unreachableFinding(label, e.message)], t0, e.message);
-    for (const def of CHECKS) record(def.name, "skipped", [], performance.now(), "the target could not be reached");
-    report.durationMs = performance.now() - started;
-    return report;
+    if (e.details.step === "tls-handshake") {
+      // The greeting offered TLS and the upgrade failed: the server is there, and the enumeration (our own
+      // ClientHellos) may still see what node:tls could not, e.g. an RC4-only server. So the audit goes on.
+      handshakeFailure = e;
+    } else {
+      report.error = { code: e.code, message: e.message };
+      record("connectivity", "error", [unreachableFinding(label, e.message)], t0, e.message);
+      for (const def of CHECKS) record(def.name, "skipped", [], performance.now(), "the target could not be reached");
+      report.durationMs = performance.now() - started;
+      return report;
+    }
+    handshake = { target: { host: target.host, port: target.port }, connectMs: 0, greeting: "handshake-v10", tls: { offered: true } };
   }
   report.details.probe = probeDetails(handshake);
   if (handshake.server) report.server = { version: handshake.server.version, flavor: handshake.server.flavor };
   report.overview.push(...probeOverview(handshake));
-  const transport = checkTransport(handshake);
+  if (handshakeFailure) {
+    report.overview.push(["TLS handshake", `failed: ${handshakeFailure.message}`]);
+    report.details.probe = { ...probeDetails(handshake), handshakeError: handshakeFailure.message };
+  }
+  const transport = handshakeFailure ? [handshakeFailedFinding(handshakeFailure)] : checkTransport(handshake);
   if (handshake.serverError || handshake.greeting === "handshake-v9") {
     // A refusal before the handshake (1129 blocked, 1040 too many connections) or a pre-TLS server: nothing more to ask it.
     const why = handshake.serverError
@@ -371,6 +383,17 @@ function unreachableFinding(label: string, why: string): Finding {
     title: `${label} could not be audited`,
     evidence: why,
     fix: "Check the host and port, that the server is running, and that this host may connect (firewall, bind_address, skip_networking).",
+  };
+}
+
+/** The finding for a server that offers TLS but whose handshake with node:tls failed. */
+function handshakeFailedFinding(e: AuditError): Finding {
+  return {
+    id: "tls.handshake-failed",
+    severity: "high",
+    title: "The server offers TLS, but a TLS handshake with it failed",
+    evidence: e.message,
+    fix: "Check the server's error log and its ssl_cert, ssl_key, ssl_cipher and tls_version settings; a client can only connect in clear text as it stands",
   };
 }
 

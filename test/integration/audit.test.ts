@@ -6,6 +6,7 @@ import { DEFAULT_POLICY, type Policy } from "../../src/policy/policy.js";
 import type { CheckName, TargetReport } from "../../src/report/report.js";
 import { Secret, type LoginSpec } from "../../src/sql/credentials.js";
 import { startPosture, type MariaDB, type PostureName } from "../support/mariadb.js";
+import { startFakeMysql } from "../support/fake-mysql/server.js";
 
 // Real MariaDB postures, audited with and without a login; each test lists the findings the posture deserves, per check.
 const postures: PostureName[] = ["off", "modern", "legacy", "self-signed", "expired"];
@@ -205,6 +206,21 @@ describe("the audit against real MariaDB postures", () => {
       expect(c.findings.map((f) => f.id)).toEqual(["audit.check-error"]);
     }
     expect(r.checks.find((c) => c.name === "certificate")!.status).toBe("completed");
+  });
+
+  it("a server that offers TLS but fails every handshake is audited, not dropped: the failure is a finding", async () => {
+    const fake = await startFakeMysql({ behaviour: "tls-alert" });
+    try {
+      const r = await auditTarget({ host: fake.host, port: fake.port }, { readTimeoutMs: 2000 });
+      expect(r.audited).toBe(true);
+      expect(r.server).toBeUndefined();
+      expectIds(r, { connectivity: ["tls.handshake-failed"], protocols: ["protocol.no-tls12-or-13", "protocol.none-accepted"], ciphers: [] });
+      expect(r.checks.find((c) => c.name === "connectivity")!.findings[0]!.evidence).toMatch(/alert|handshake/i);
+      expect(r.checks.find((c) => c.name === "certificate")).toMatchObject({ status: "error" });
+      expect(Object.fromEntries(r.overview)["TLS handshake"]).toMatch(/^failed: /);
+    } finally {
+      await fake.stop();
+    }
   });
 
   it("a closed port is reported as data: connectivity error, everything else skipped", async () => {
