@@ -18,6 +18,8 @@ export interface AccountRow {
   /** The clause as SQL, e.g. "REQUIRE X509". */
   clause: string;
   plugin?: string;
+  /** MariaDB's IDENTIFIED VIA ... OR ...: the other plugins. */
+  alternativePlugins?: string[];
   locked?: boolean;
   /** The account can log in over an unencrypted connection. */
   cleartextAllowed: boolean;
@@ -33,8 +35,10 @@ export function isLocalHost(host: string): boolean {
   return host === "localhost" || host === "127.0.0.1" || host === "::1" || /^127\.[\d.%]*$/.test(host);
 }
 
+/** The account can only authenticate through the Unix socket (unix_socket, or Debian's 'invalid' password OR unix_socket). */
 function socketOnly(a: AccountFacts): boolean {
-  return a.plugin !== undefined && SOCKET_ONLY.has(a.plugin);
+  const usable = [...(a.passwordInvalid || a.plugin === undefined ? [] : [a.plugin]), ...(a.alternativePlugins ?? [])];
+  return usable.length > 0 && usable.every((p) => SOCKET_ONLY.has(p));
 }
 
 /** Whether the account can log in over clear text: REQUIRE NONE while require_secure_transport is not ON (and not locked). */
@@ -50,6 +54,7 @@ export function accountRows(f: AccountsFacts): AccountRow[] {
     require: a.require,
     clause: formatRequire(a.require),
     ...(a.plugin ? { plugin: a.plugin } : {}),
+    ...(a.alternativePlugins?.length ? { alternativePlugins: a.alternativePlugins } : {}),
     ...(a.locked !== undefined ? { locked: a.locked } : {}),
     cleartextAllowed: cleartextAllowed(a, f),
     source: a.source,

@@ -80,7 +80,7 @@ function renderAccounts(s: SqlSession, f: AccountsFacts, rows: AccountRow[], fin
     rows.map((r) => [
       `${r.user === "" ? c.red("''") : r.user}@${r.host}`,
       r.clause.replace(/^REQUIRE /, ""),
-      r.plugin ?? "",
+      [r.plugin ?? "", ...(r.alternativePlugins ?? [])].filter(Boolean).join(" OR "),
       r.locked === undefined ? "" : r.locked ? "yes" : "no",
       paintVerdict(c, !r.cleartextAllowed, r.cleartextAllowed ? "ALLOWED" : "no"),
       r.source,

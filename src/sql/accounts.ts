@@ -8,6 +8,10 @@ export interface AccountFacts {
   host: string;
   require: RequireClause;
   plugin?: string;
+  /** MariaDB's IDENTIFIED VIA a OR b: the other plugins the account may use. */
+  alternativePlugins?: string[];
+  /** The main plugin's password is the literal 'invalid' (MariaDB's way to make it unusable, e.g. Debian's root). */
+  passwordInvalid?: boolean;
   locked?: boolean;
   /** ssl_type as stored: MariaDB's "0".."3" or null/absent (built-in accounts), MySQL's ""/ANY/X509/SPECIFIED. */
   sslTypeRaw?: string | null;
@@ -37,7 +41,9 @@ const MARIADB_SQL = `SELECT User AS user, Host AS host,
   JSON_VALUE(Priv, '$.x509_subject') AS x509_subject,
   JSON_VALUE(Priv, '$.plugin') AS plugin,
   JSON_VALUE(Priv, '$.account_locked') AS account_locked,
-  JSON_VALUE(Priv, '$.is_role') AS is_role
+  JSON_VALUE(Priv, '$.is_role') AS is_role,
+  JSON_EXTRACT(Priv, '$.auth_or[*].plugin') AS auth_or_plugins,
+  JSON_VALUE(Priv, '$.authentication_string') = 'invalid' AS password_invalid
 FROM mysql.global_priv ORDER BY User, Host`;
 
 const MYSQL_SQL =
@@ -74,6 +80,8 @@ export async function gatherAccounts(s: SqlSession): Promise<AccountsFacts> {
         host: r.host ?? "",
         require: clauseFrom(r.ssl_type, r.x509_issuer, r.x509_subject, r.ssl_cipher),
         ...(r.plugin ? { plugin: r.plugin } : {}),
+        ...alternatives(r.auth_or_plugins),
+        ...(r.password_invalid === "1" ? { passwordInvalid: true } : {}),
         // global_priv leaves account_locked out for unlocked accounts; mysql.user says 'N' or 'Y'.
         locked: isTrue(r.account_locked),
         sslTypeRaw: r.ssl_type ?? null,
@@ -104,6 +112,8 @@ export async function gatherAccounts(s: SqlSession): Promise<AccountsFacts> {
         host: n.host,
         require: parsed.require,
         ...(parsed.plugin ? { plugin: parsed.plugin } : {}),
+        ...(parsed.alternativePlugins?.length ? { alternativePlugins: parsed.alternativePlugins } : {}),
+        ...(parsed.passwordInvalid ? { passwordInvalid: true } : {}),
         ...(parsed.locked !== undefined ? { locked: parsed.locked } : {}),
         source: "SHOW CREATE USER",
       });
@@ -114,6 +124,18 @@ export async function gatherAccounts(s: SqlSession): Promise<AccountsFacts> {
     }
   }
   return facts;
+}
+
+// JSON_EXTRACT of '$.auth_or[*].plugin' is a JSON array text such as ["unix_socket"], or NULL.
+function alternatives(json: string | null | undefined): { alternativePlugins?: string[] } {
+  if (!json) return {};
+  try {
+    const v = JSON.parse(json) as unknown;
+    const list = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === "string");
+    return list.length ? { alternativePlugins: list } : {};
+  } catch {
+    return {};
+  }
 }
 
 function isTrue(v: string | null | undefined): boolean {

@@ -210,7 +210,8 @@ function sessionTls(conn: mysql.Connection, spec: LoginSpec, encrypted: boolean)
 function textRow(r: Record<string, unknown>): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(r)) {
-    out[k] = v === null || v === undefined ? null : Buffer.isBuffer(v) ? v.toString("utf8") : String(v);
+    // mysql2 parses JSON columns into values; keep them as the JSON text the server sent.
+    out[k] = v === null || v === undefined ? null : Buffer.isBuffer(v) ? v.toString("utf8") : typeof v === "object" ? JSON.stringify(v) : String(v);
   }
   return out;
 }

@@ -104,6 +104,10 @@ function tokenize(sql: string): Token[] {
 export interface CreateUserFacts {
   require: RequireClause;
   plugin?: string;
+  /** MariaDB's IDENTIFIED VIA a USING '..' OR b: the plugins after the first. */
+  alternativePlugins?: string[];
+  /** The first plugin's USING is 'invalid': no password can log in through it. */
+  passwordInvalid?: boolean;
   locked?: boolean;
 }
 
@@ -119,6 +123,16 @@ export function parseShowCreateUser(sql: string): CreateUserFacts {
     const w = up(k);
     if (w === "IDENTIFIED" && (up(k + 1) === "WITH" || up(k + 1) === "VIA") && t[k + 2]) {
       out.plugin ??= t[k + 2]!.text;
+      if (up(k + 3) === "USING" && t[k + 4]?.kind === "string" && t[k + 4]!.text === "invalid") out.passwordInvalid = true;
+      // MariaDB: VIA a [USING '..'] OR b [USING '..'] ...
+      let j = k + 3;
+      while (j < t.length) {
+        if (up(j) === "USING" || up(j) === "AS") j += 2;
+        else if (up(j) === "OR" && t[j + 1]) {
+          (out.alternativePlugins ??= []).push(t[j + 1]!.text);
+          j += 2;
+        } else break;
+      }
     } else if (w === "ACCOUNT" && (up(k + 1) === "LOCK" || up(k + 1) === "UNLOCK")) {
       out.locked = up(k + 1) === "LOCK";
     } else if (w === "REQUIRE" && up(k - 1) !== "PASSWORD") {

@@ -42,6 +42,8 @@ async function createAccounts(db: MariaDB): Promise<void> {
   await db.query("INSTALL SONAME 'auth_ed25519'");
   await db.query(`CREATE USER 'ed'@'%' IDENTIFIED VIA ed25519 USING PASSWORD('${PW}') REQUIRE SSL`);
   await db.query("GRANT SELECT ON mysql.* TO 'ed'@'%'");
+  // Debian's root: no password can match 'invalid', so only the unix socket logs in.
+  await db.query("CREATE USER 'sockonly'@'localhost' IDENTIFIED VIA mysql_native_password USING 'invalid' OR unix_socket");
   await db.query("GRANT SELECT ON mysql.* TO 'req_x509'@'%'");
 }
 
@@ -96,6 +98,11 @@ describe("accounts against SHOW CREATE USER", () => {
       expect(facts.accounts.find((a) => a.user === "req_locked")!.locked).toBe(true);
       expect(facts.accounts.find((a) => a.user === "ed")).toMatchObject({ plugin: "ed25519", require: { type: "SSL" } });
       expect(facts.accounts.find((a) => a.user === "mariadb.sys")).toMatchObject({ locked: true, require: { type: "NONE" } });
+      const sock = facts.accounts.find((a) => a.user === "sockonly")!;
+      expect(sock).toMatchObject({ plugin: "mysql_native_password", passwordInvalid: true, alternativePlugins: ["unix_socket"] });
+      const [row] = await db.query("SHOW CREATE USER 'sockonly'@'localhost'");
+      expect(parseShowCreateUser(Object.values(row as Record<string, string>)[0]!)).toMatchObject({ passwordInvalid: true, alternativePlugins: ["unix_socket"] });
+      expect(accountRows(facts).find((r) => r.user === "sockonly")!.cleartextAllowed).toBe(false);
     }
   });
 

@@ -25,6 +25,11 @@ describe("checkAccounts", () => {
     const rows = accountRows(facts([acct("app", "%", { type: "NONE" })], { requireSecureTransport: true }));
     expect(rows[0]).toMatchObject({ cleartextAllowed: false, clause: "REQUIRE NONE" });
   });
+  it("treats Debian's root (password 'invalid' OR unix_socket) as socket-only, but not 'password OR unix_socket'", () => {
+    const debianRoot = acct("root", "localhost", { type: "NONE" }, { passwordInvalid: true, alternativePlugins: ["unix_socket"] });
+    const both = acct("both", "localhost", { type: "NONE" }, { alternativePlugins: ["unix_socket"] });
+    expect(checkAccounts(facts([debianRoot, both])).map((x) => x.title.split(" ")[0])).toEqual(["both@localhost"]);
+  });
   it("flags anonymous accounts with DROP USER", () => {
     const f = checkAccounts(facts([acct("", "%", { type: "SSL" })]));
     expect(f).toEqual([expect.objectContaining({ id: "accounts.anonymous", severity: "high", fix: "DROP USER ''@'%';" })]);

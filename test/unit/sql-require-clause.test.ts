@@ -34,6 +34,14 @@ describe("parseShowCreateUser", () => {
       parseShowCreateUser("CREATE USER `a`@`%` IDENTIFIED WITH 'caching_sha2_password' AS 'x' REQUIRE X509 PASSWORD EXPIRE DEFAULT ACCOUNT UNLOCK PASSWORD REQUIRE CURRENT DEFAULT").require,
     ).toEqual({ type: "X509" });
   });
+  it("reads MariaDB's IDENTIFIED VIA a USING 'invalid' OR b (Debian's root) as alternatives", () => {
+    expect(parseShowCreateUser("CREATE USER `root`@`localhost` IDENTIFIED VIA mysql_native_password USING 'invalid' OR unix_socket")).toEqual({
+      require: { type: "NONE" },
+      plugin: "mysql_native_password",
+      passwordInvalid: true,
+      alternativePlugins: ["unix_socket"],
+    });
+  });
   it("round-trips formatRequire", () => {
     for (const c of [
       { type: "NONE" as const },
