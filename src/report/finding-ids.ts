@@ -40,6 +40,7 @@ export const FINDING_IDS: readonly FindingIdDoc[] = [
   { id: "policy.suite-not-allowed", check: "ciphers", severity: "medium", meaning: "An accepted suite is missing from the policy's non-empty allowedSuites." },
   { id: "profile.mozilla", check: "ciphers", severity: "info", meaning: "The strictest Mozilla server-side TLS profile (modern, intermediate, old, or none) the accepted versions and suites meet." },
   { id: "scan.server-error", check: "ciphers", severity: "error", meaning: "The server answered a TLS probe with a MySQL ERR packet instead of TLS (old yaSSL builds)." },
+  { id: "scan.greeting-error", check: "ciphers", severity: "error", meaning: "A probe was refused with an ERR packet before the greeting (e.g. 1129 blocked, 1040 too many connections)." },
   { id: "scan.garbage", check: "ciphers", severity: "error", meaning: "The server answered a ClientHello with bytes that are not TLS." },
   { id: "scan.timeout", check: "ciphers", severity: "error", meaning: "The server stalled during a TLS probe." },
   { id: "scan.closed", check: "ciphers", severity: "error", meaning: "The server closed a TLS probe mid-handshake." },
