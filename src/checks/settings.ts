@@ -49,14 +49,16 @@ const library: Judge = (v, _f, now) => {
   if (j.pastEndOfLife) return { secure: false, note: `${j.library.name} ${j.library.branch} reached end of life on ${j.endOfLife}` };
   return { secure: true, ...(j.endOfLife ? { note: `${j.library.branch} supported until ${j.endOfLife}` } : {}) };
 };
-const notAfter: Judge = (v, _f, now) => {
+const emptyCert: Judge = (_v, f) =>
+  f.sessionTls.encrypted ? { note: "no server certificate" } : { note: "empty: MariaDB reports the current connection's certificate, and this login is not encrypted" };
+const notAfter: Judge = (v, f, now) => {
   const t = Date.parse(v);
-  if (Number.isNaN(t)) return v === "" ? { note: "no server certificate" } : {};
+  if (Number.isNaN(t)) return v === "" ? emptyCert(v, f, now) : {};
   return t > now.getTime() ? { secure: true } : { secure: false, note: "the server certificate has expired" };
 };
-const notBefore: Judge = (v, _f, now) => {
+const notBefore: Judge = (v, f, now) => {
   const t = Date.parse(v);
-  if (Number.isNaN(t)) return {};
+  if (Number.isNaN(t)) return v === "" ? emptyCert(v, f, now) : {};
   return t <= now.getTime() ? { secure: true } : { secure: false, note: "the server certificate is not valid yet" };
 };
 const sessionVersion: Judge = (v) => {

@@ -151,6 +151,10 @@ function connect(spec: LoginSpec, files: TlsFiles | undefined, opts: LoginOption
             ...(files.cert ? { cert: files.cert } : {}),
             ...(files.key ? { key: files.key } : {}),
             rejectUnauthorized: verify,
+            // Old servers (MySQL 5.6/5.7 on yaSSL, say) speak only TLS 1.0/1.1, which Node refuses by default. A
+            // mode that does not verify anyway may still log in to report on them (a TLS 1.3-capable client keeps
+            // its downgrade protection); the verifying modes keep Node's defaults.
+            ...(verify ? {} : { minVersion: "TLSv1" as const, ciphers: "DEFAULT:@SECLEVEL=0" }),
             // For an IP target mysql2 sends no SNI and Node then checks the certificate against "localhost":
             // wrong. So mysql2 checks DNS names only, and sessionTls() checks IP addresses itself.
             verifyIdentity: spec.sslMode === "VERIFY_IDENTITY" && !isIpHost(spec.host),
@@ -189,7 +193,8 @@ function sessionTls(conn: mysql.Connection, spec: LoginSpec, encrypted: boolean)
     }
     identityVerified = true;
   }
-  const what = `${protocol ?? "TLS"} ${cipher ?? ""}`.trim();
+  const legacy = protocol === "TLSv1" || protocol === "TLSv1.1" || protocol === "SSLv3";
+  const what = `${protocol ?? "TLS"} ${cipher ?? ""}`.trim() + (legacy ? " (an obsolete protocol: the server offers nothing newer)" : "");
   const note = identityVerified
     ? `${what}, certificate chain and name verified`
     : chainVerified

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPosture, type MariaDB } from "../support/mariadb.js";
+import { startMariaDB, startPosture, type MariaDB } from "../support/mariadb.js";
 import { runCli } from "../support/cli.js";
 import { login } from "../../src/sql/login.js";
 import { Secret, type LoginSpec, type SslMode } from "../../src/sql/credentials.js";
@@ -110,6 +110,23 @@ describe("settings against SHOW GLOBAL VARIABLES / SHOW GLOBAL STATUS", () => {
     const again = await settingsAs("lowpriv", PW);
     expect(again.repl.problems).toEqual([]);
     expect(again.repl.channels).toEqual([]);
+  });
+});
+
+describe("an old server that speaks only TLS 1.0/1.1", () => {
+  it("PREFERRED still logs in (and says the protocol is obsolete); VERIFY_CA keeps Node's TLS 1.2 floor", async () => {
+    const old = await startMariaDB({ name: "tls10-only", tls: { cert: "rsa", tlsVersion: "TLSv1.0,TLSv1.1", cipher: "ALL:@SECLEVEL=0" } });
+    try {
+      const s = await login({ ...spec(old.admin.user, old.admin.password), port: old.port });
+      expect(s.tls.protocol).toMatch(/^TLSv1(\.1)?$/);
+      expect(s.tls.note).toMatch(/obsolete protocol/);
+      const facts = await gatherSettings(s);
+      await s.close();
+      expect(settingRows(facts).find((r) => r.name === "Ssl_version")).toMatchObject({ value: s.tls.protocol, secure: false });
+      await expect(login({ ...spec(old.admin.user, old.admin.password, "VERIFY_CA", { sslCa: old.certs!.caBundle }), port: old.port })).rejects.toMatchObject({ code: "tls" });
+    } finally {
+      await old.stop();
+    }
   });
 });
 
