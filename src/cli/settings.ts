@@ -86,7 +86,7 @@ function renderSettings(s: SqlSession, f: ServerSettingsFacts, rows: SettingRow[
   );
   const parts = [head, "", table];
   if (f.tlsChannels?.length) {
-    const keys = ["Enabled", "Has_ssl", "Current_tls_version", "Current_tls_cipher", "Current_tls_ciphersuites", "Current_tls_cert", "Ssl_server_not_after"];
+    const keys = ["Enabled", "Current_tls_version", "Current_tls_cipher", "Current_tls_ciphersuites", "Current_tls_cert", "Ssl_server_not_after"];
     parts.push("", c.bold("TLS channels (performance_schema.tls_channel_status)"));
     parts.push(renderTable(["Channel", ...keys], f.tlsChannels.map((ch) => [ch.channel, ...keys.map((k) => ch.properties[k] ?? "")]), io));
   } else if (f.tlsChannelsNote) parts.push("", `TLS channels: ${c.gray(f.tlsChannelsNote)}`);

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -40,6 +40,21 @@ user='bob'
 `);
     expect(Object.fromEntries(g.get("client")!)).toEqual({ user: "alice", password: "p#ss\tword", ssl_mode: "VERIFY_CA", ssl_ca: "/etc/ca.pem", skip_ssl: "" });
     expect(mergeGroups(g, ["client", "mysql-tls-audit"]).get("user")).toBe("bob");
+  });
+});
+
+describe("readOptionFiles", () => {
+  it("follows !include and !includedir (only *.cnf), later files overriding earlier ones", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mta-inc-"));
+    mkdirSync(join(dir, "conf.d"));
+    writeFileSync(join(dir, "conf.d", "a.cnf"), "[client]\nuser=from-dir\n", { mode: 0o600 });
+    writeFileSync(join(dir, "conf.d", "b.txt"), "[client]\nuser=ignored\n", { mode: 0o600 });
+    writeFileSync(join(dir, "extra.cnf"), "[client]\npassword=from-include\n", { mode: 0o600 });
+    const main = join(dir, "my.cnf");
+    writeFileSync(main, `[client]\nuser=first\n!include ${join(dir, "extra.cnf")}\n!includedir ${join(dir, "conf.d")}\n`, { mode: 0o600 });
+    const spec = await resolveCredentials({ target: parseTarget("h"), targetGiven: true, defaultsFile: main }, world());
+    expect([spec.user, spec.password.reveal()]).toEqual(["from-dir", "from-include"]);
+    expect(spec.optionFiles.map((n) => n.read)).toEqual([true, true, true]);
   });
 });
 

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { AuditError } from "../../src/errors.js";
+import { describeQueryFailure, privilegeFindings, quoteAccount } from "../../src/sql/privileges.js";
+
+const refused = (errno: number, message: string) => new AuditError(errno === 1142 || errno === 1227 ? "privilege" : "server-error", message, { serverErrno: errno });
+
+describe("describeQueryFailure", () => {
+  it("names the narrowest privilege a 1227 lists, on *.*", () => {
+    const p = describeQueryFailure(refused(1227, "Access denied; you need (at least one of) the SUPER, SLAVE MONITOR privilege(s) for this operation"), "replication channels", "SHOW ALL SLAVES STATUS", "audit@%", { privilege: "REPLICATION CLIENT", on: "*.*" });
+    expect(p.missing).toEqual({ privilege: "SLAVE MONITOR", on: "*.*", grant: "GRANT SLAVE MONITOR ON *.* TO 'audit'@'%';" });
+  });
+  it("reads the table of a 1142 in MariaDB's and MySQL's wordings, falling back to the expected table", () => {
+    const maria = describeQueryFailure(refused(1142, "SELECT command denied to user 'a'@'127.0.0.1' for table `mysql`.`global_priv`"), "accounts", "SELECT", "a@%", { privilege: "SELECT", on: "x.y" });
+    expect(maria.missing!.grant).toBe("GRANT SELECT ON mysql.global_priv TO 'a'@'%';");
+    const mysql = describeQueryFailure(refused(1142, "SELECT command denied to user 'a'@'localhost' for table 'user'"), "accounts", "SELECT", "a@localhost", { privilege: "SELECT", on: "mysql.user" });
+    expect(mysql.missing!.grant).toBe("GRANT SELECT ON mysql.user TO 'a'@'localhost';");
+  });
+  it("leaves other errors without a GRANT, and they become query.failed findings", () => {
+    const p = describeQueryFailure(refused(1146, "Table 'mysql.global_priv' doesn't exist"), "accounts", "SELECT 1", "a@%", { privilege: "SELECT", on: "mysql.global_priv" });
+    expect(p.missing).toBeUndefined();
+    expect(privilegeFindings([p])).toEqual([expect.objectContaining({ id: "query.failed", severity: "error" })]);
+  });
+  it("quotes accounts for SQL", () => {
+    expect(quoteAccount("o'brien@10.0.0.%")).toBe("'o''brien'@'10.0.0.%'");
+    expect(quoteAccount("user@host@x")).toBe("'user@host'@'x'");
+  });
+});
