@@ -25,6 +25,7 @@ import { checkReplication } from "./checks/replication.js";
 import { DEFAULT_POLICY, isAccountAllowedRequireNone, isIgnored, tlsVersionRank, type Policy } from "./policy/policy.js";
 import { type CheckName, type CheckResult, type TargetReport } from "./report/report.js";
 import type { Finding } from "./report/types.js";
+import { withCisReference } from "./report/finding-ids.js";
 
 /** How to audit one target. */
 export interface AuditOptions extends ProbeOptions {
@@ -286,7 +287,7 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
     durationMs: 0,
   };
   const record = (name: CheckName, status: CheckResult["status"], findings: Finding[], t0: number, reason?: string, end = performance.now()): void => {
-    const kept = findings.filter((f) => !isIgnored(f.id, policy.ignore));
+    const kept = findings.filter((f) => !isIgnored(f.id, policy.ignore)).map(withCisReference);
     report.ignoredFindings += findings.length - kept.length;
     report.checks.push({ name, status, ...(reason !== undefined ? { reason } : {}), findings: kept, durationMs: end - t0 });
   };

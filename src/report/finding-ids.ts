@@ -1,5 +1,5 @@
 import type { CheckName } from "./report.js";
-import type { Severity } from "./types.js";
+import type { Finding, Severity } from "./types.js";
 
 /** The documentation of one finding id: which check emits it, how severe it usually is, what it means. */
 export interface FindingIdDoc {
@@ -8,6 +8,58 @@ export interface FindingIdDoc {
   /** The usual severity; "varies" when the evidence decides (days left, key size, local or remote host). */
   severity: Severity | "varies";
   meaning: string;
+}
+
+const CIS = "CIS Oracle MySQL and MariaDB Benchmarks:";
+/** The CIS benchmark recommendations the audit cites, by the wording of the benchmarks' titles (no item numbers: they move between editions). */
+export const CIS_REFERENCES = {
+  versions: `${CIS} limit the accepted TLS versions (tls_version = TLSv1.2,TLSv1.3)`,
+  ciphers: `${CIS} use approved ciphers only (ssl_cipher, tls_ciphersuites)`,
+  transport: `${CIS} require_secure_transport ON (and have_ssl YES)`,
+  certificates: `${CIS} no auto-generated certificates`,
+  x509: `${CIS} ssl_type X509 or SPECIFIED for remote users`,
+} as const;
+
+// Which finding ids a CIS recommendation applies to; the audit adds the reference where a check did not cite CIS itself.
+const CIS_BY_ID: Record<string, string> = {
+  ...Object.fromEntries(
+    [
+      "protocol.sslv3-accepted",
+      "protocol.tls10-accepted",
+      "protocol.tls11-accepted",
+      "policy.tls-version-below-minimum",
+      "settings.legacy-tls-version",
+      "settings.admin-legacy-tls-version",
+      "settings.tls-channel-legacy-version",
+      "replication.legacy-tls-version",
+    ].map((id) => [id, CIS_REFERENCES.versions]),
+  ),
+  ...Object.fromEntries(
+    [
+      "cipher.null",
+      "cipher.anonymous",
+      "cipher.export",
+      "cipher.insecure",
+      "cipher.weak",
+      "policy.suite-forbidden",
+      "policy.suite-not-allowed",
+      "settings.weak-ssl-cipher",
+      "settings.admin-weak-ssl-cipher",
+      "accounts.weak-require-cipher",
+    ].map((id) => [id, CIS_REFERENCES.ciphers]),
+  ),
+  ...Object.fromEntries(
+    ["tls.not-offered", "settings.tls-disabled", "settings.require-secure-transport-off", "accounts.cleartext-login", "replication.no-tls"].map((id) => [id, CIS_REFERENCES.transport]),
+  ),
+  "cert.auto-generated": CIS_REFERENCES.certificates,
+  "accounts.remote-without-x509": CIS_REFERENCES.x509,
+};
+
+/** The finding with the CIS recommendation that applies to its id added to its references, unless it cites CIS already. */
+export function withCisReference<T extends Pick<Finding, "id" | "references">>(f: T): T {
+  const cis = CIS_BY_ID[f.id];
+  if (!cis || f.references?.some((r) => r.startsWith("CIS "))) return f;
+  return { ...f, references: [...(f.references ?? []), cis] };
 }
 
 /** Every finding id the audit can emit; test/unit/report-finding-ids.test.ts keeps it in sync with the source. */
@@ -77,7 +129,6 @@ export const FINDING_IDS: readonly FindingIdDoc[] = [
   { id: "settings.tls-library-obsolete", check: "settings", severity: "high", meaning: "The server's TLS library is obsolete (yaSSL, OpenSSL 1.0 and older)." },
   { id: "settings.server-certificate-expired", check: "settings", severity: "high", meaning: "Ssl_server_not_after is in the past: the loaded certificate has expired." },
   { id: "settings.tls-channel-disabled", check: "settings", severity: "critical", meaning: "performance_schema.tls_channel_status says the main interface's TLS is disabled (mysql_main Enabled = No)." },
-  { id: "settings.tls-channel-without-tls", check: "settings", severity: "high", meaning: "A TLS channel of performance_schema.tls_channel_status has no TLS (MySQL 8.0.21+)." },
   { id: "settings.tls-channel-legacy-version", check: "settings", severity: "medium", meaning: "A TLS channel allows TLS 1.0 or 1.1." },
   { id: "settings.login-not-encrypted", check: "settings", severity: "info", meaning: "This tool's own login was not encrypted." },
   { id: "settings.login-not-verified", check: "settings", severity: "info", meaning: "This tool's own login did not verify the server's certificate (use --ssl-mode VERIFY_IDENTITY --ssl-ca)." },

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FINDING_IDS } from "../../src/report/finding-ids.js";
+import { CIS_REFERENCES, FINDING_IDS, withCisReference } from "../../src/report/finding-ids.js";
 import { CHECK_NAMES } from "../../src/report/report.js";
 
 // Every `id: "area.name"` literal in src/ (ternaries included) is a finding id some code can emit.
@@ -13,7 +13,8 @@ function idsInSource(dir: string): Map<string, string> {
       for (const [k, v] of idsInSource(p)) found.set(k, v);
       continue;
     }
-    if (!p.endsWith(".ts")) continue;
+    // The table itself is not a source of ids.
+    if (!p.endsWith(".ts") || p.endsWith("finding-ids.ts")) continue;
     for (const line of readFileSync(p, "utf8").split("\n")) {
       if (!/\bid: /.test(line)) continue;
       for (const m of line.matchAll(/"([a-z][a-z0-9]*(?:\.[a-z0-9][a-z0-9-]*)+)"/g)) found.set(m[1]!, p);
@@ -41,6 +42,27 @@ describe("the finding id table", () => {
       expect(CHECK_NAMES).toContain(d.check);
       expect(d.meaning.length).toBeGreaterThan(10);
       expect(d.id).toMatch(/^[a-z0-9]+(\.[a-z0-9-]+)+$/);
+    }
+  });
+});
+
+describe("CIS references", () => {
+  it("adds the recommendation that applies, once, and leaves findings that cite CIS or have none alone", () => {
+    const f = { id: "protocol.tls10-accepted", severity: "high" as const, title: "t", evidence: "e", references: ["RFC 8996"] };
+    expect(withCisReference(f).references).toEqual(["RFC 8996", CIS_REFERENCES.versions]);
+    expect(withCisReference(withCisReference(f)).references).toHaveLength(2);
+    const cited = { ...f, id: "settings.require-secure-transport-off", references: ["CIS Oracle MySQL Benchmark: ensure 'require_secure_transport' is set to 'ON'"] };
+    expect(withCisReference(cited)).toBe(cited);
+    const none = { ...f, id: "cert.expired" };
+    expect(withCisReference(none)).toBe(none);
+    expect(withCisReference({ id: "accounts.remote-without-x509", references: undefined }).references).toEqual([CIS_REFERENCES.x509]);
+  });
+
+  it("covers the recommendations the audit promises: versions, ciphers, transport, certificates, X509", () => {
+    const ids = new Set(FINDING_IDS.map((d) => d.id));
+    for (const id of ["protocol.tls10-accepted", "cipher.weak", "settings.require-secure-transport-off", "cert.auto-generated", "accounts.remote-without-x509"]) {
+      expect(ids.has(id)).toBe(true);
+      expect(withCisReference({ id, references: [] }).references!.some((r) => r.startsWith("CIS "))).toBe(true);
     }
   });
 });
