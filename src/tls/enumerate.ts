@@ -89,7 +89,7 @@ export interface EnumerateOptions {
    * probe). Only for targets exempt from max_connect_errors (loopback) or a budget that allows it.
    */
   engine?: Engine;
-  /** Connections at once (default 4). */
+  /** Connections at once (default 8). */
   concurrency?: number;
   budget: ErrorBudget;
   /** Logs in successfully to reset the server's error count for this host; resolves false if it could not. */
@@ -342,22 +342,26 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
   }
 }
 
+function hasEcdhe(p: ProtocolFacts): boolean {
+  return p.suites.some((s) => s.keyExchange === "ECDHE");
+}
+
 /** Scans every version (in parallel, within the concurrency limit and error budget), then the groups. */
 export async function enumerateCiphers(target: Target, prober: SuiteProber, opts: EnumerateOptions): Promise<CipherFacts> {
   const t0 = performance.now();
-  const sched = new ProbeScheduler(prober, opts.budget, Math.max(1, opts.concurrency ?? 4), opts.engine ?? "node", opts.resetServerCount);
+  const sched = new ProbeScheduler(prober, opts.budget, Math.max(1, opts.concurrency ?? 8), opts.engine ?? "node", opts.resetServerCount);
   const versions = opts.versions ?? ALL_VERSIONS;
   const scans = versions.map(async (v) => {
     const f = await enumerateVersion(sched, v);
     opts.onProgress?.(`${v}: ${f.accepted === true ? `${f.suites.length} suite(s) accepted` : f.accepted === false ? "not accepted" : "not determined"}`);
-    // TLS 1.3 groups can start as soon as its suites are known, while the older versions are still scanned.
-    if (v === "TLSv1.3" && f.accepted && opts.groups !== false) await enumerateGroups(sched, f);
+    // Groups can start as soon as a version's suites are known, while the others are still scanned. They do not
+    // change between TLS 1.0 and 1.2 in any server we know, so of those only the highest is asked (TLS 1.2 here).
+    if (opts.groups !== false && f.accepted && (v === "TLSv1.3" || (v === "TLSv1.2" && hasEcdhe(f)))) await enumerateGroups(sched, f);
     return f;
   });
   const protocols = await Promise.all(scans);
-  if (opts.groups !== false) {
-    // Groups do not change between TLS 1.0 and 1.2 in any server we know: ask the highest of those.
-    const legacy = [...protocols].reverse().find((p) => p.accepted && p.version !== "TLSv1.3" && p.suites.some((s) => s.keyExchange === "ECDHE"));
+  if (opts.groups !== false && !protocols.some((p) => p.version === "TLSv1.2" && p.groups)) {
+    const legacy = [...protocols].reverse().find((p) => p.accepted && p.version !== "TLSv1.3" && hasEcdhe(p));
     if (legacy) await enumerateGroups(sched, legacy);
   }
   return {
