@@ -63,7 +63,9 @@ export function registerAudit(program: Command, state: RunState): void {
         args.unshift(o.password);
         o.password = true;
       }
-      const raw = [...args, ...(o.targets ? readTargetsFile(o.targets) : [])];
+      const fromFile = o.targets ? readTargetsFile(o.targets) : [];
+      if (o.targets && fromFile.length === 0 && args.length === 0) throw new AuditError("usage", `--targets file ${o.targets} lists no target`);
+      const raw = [...args, ...fromFile];
       const targets = (raw.length ? raw : [undefined]).map((t) => parseTarget(t));
       const login = credentialsGiven(o, targets) ? await loginSpecFrom(cmd, raw[0], o) : undefined;
       const loaded: LoadedPolicy = o.policy ? loadPolicy(o.policy) : { policy: { ...DEFAULT_POLICY }, source: "built-in default policy" };

@@ -93,6 +93,10 @@ describe("the built CLI: the default command", () => {
   it("exit 2 for bad input, as one line naming the problem", async () => {
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, "minTlsVersion: TLSv1.4\n");
+    const emptyList = join(dir, "empty.txt");
+    writeFileSync(emptyList, "# nothing yet\n\n");
+    const badList = join(dir, "bad.txt");
+    writeFileSync(badList, "127.0.0.1:3306\ndb:0 # typo\n");
     const cases: [string[], RegExp][] = [
       [[at(modern), "--policy", bad], /policy file .*bad\.yaml: minTlsVersion: "TLSv1\.4" is not one of/],
       [[at(modern), "--policy", join(dir, "nope.yaml")], /cannot read policy file .*nope\.yaml: ENOENT/],
@@ -100,6 +104,8 @@ describe("the built CLI: the default command", () => {
       [["127.0.0.1:99999"], /port 99999 is out of range/],
       [[at(modern), "--targets", join(dir, "missing.txt")], /cannot read --targets file/],
       [[at(modern), "--concurrency", "0"], /not a positive whole number/],
+      [["--targets", emptyList], /--targets file .*empty\.txt lists no target/],
+      [["--targets", badList], /bad\.txt:2: invalid target "db:0"/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(args);
