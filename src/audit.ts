@@ -34,7 +34,7 @@ export interface AuditOptions extends ProbeOptions {
   login?: LoginSpec;
   /** Most aborted handshakes the enumeration may cost per target (default: 20 remote, no limit on loopback). */
   maxAborted?: number;
-  /** Probe connections at once per target during the enumeration (default 4). */
+  /** Probe connections at once per target during the enumeration (default: the enumeration's own). */
   probeConcurrency?: number;
   /** Progress callback: the target's label and what it is doing now. */
   onStep?: (label: string, step: string) => void;
@@ -97,7 +97,7 @@ function enumeration(ctx: CheckContext): Promise<{ facts: CipherFacts; engine: E
     const facts = await enumerateCiphers(ctx.target, liveProber(ctx.target, timeouts), {
       budget,
       engine,
-      concurrency: o.probeConcurrency ?? 4,
+      ...(o.probeConcurrency !== undefined ? { concurrency: o.probeConcurrency } : {}),
       // A successful login resets the server's count of aborted handshakes from this host.
       ...(canLogin ? { resetServerCount: () => resetWithLogin(ctx) } : {}),
       onProgress: (line) => o.onStep?.(formatTarget(ctx.target), line),
