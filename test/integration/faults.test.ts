@@ -3,7 +3,7 @@
 // audit), exit code 3 for a target that could not be audited, and no stack trace or unhandled rejection.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "../support/cli.js";
-import { FAULT_USER, faultCases, startFault, type FaultCase } from "../support/fault-matrix.js";
+import { FAULT_USER, faultCases, limiter, startFault, type FaultCase } from "../support/fault-matrix.js";
 import { BLACKHOLE_ADDR, createFaultNetns, namespaceSupport, UNREACHABLE_ADDR, type Netns } from "../support/netns.js";
 import { freePort } from "../support/ports.js";
 
@@ -68,37 +68,59 @@ it("the built CLI runs and lists every subcommand, so the matrix below is not va
   expect(COMMANDS.map((c) => c.name).sort()).toEqual(["accounts", "audit", "cert", "ciphers", "probe", "settings"]);
 });
 
+/** One run of the matrix: a fresh server for the case, the CLI against it, the server stopped. */
+async function runCase(cmd: Subcommand, c: FaultCase): Promise<{ r: CliResult; target: string }> {
+  const server = await startFault(c);
+  try {
+    const target = `127.0.0.1:${server.port}`;
+    const r = await runCli([cmd.name, target, ...COMMON, ...credentials(cmd)], { timeoutMs: cmd.budgetMs + 10_000 });
+    return { r, target };
+  } finally {
+    await server.stop();
+  }
+}
+
+const MATRIX_CONCURRENCY = 12;
+const runs = new Map<string, Promise<{ r: CliResult; target: string } | { error: unknown }>>();
+
+// Every run starts here, a dozen at a time; each test below awaits its own and judges it.
+beforeAll(() => {
+  const limit = limiter(MATRIX_CONCURRENCY);
+  for (const cmd of COMMANDS) {
+    for (const c of CASES) {
+      if (c.needsLogin && !cmd.logsIn) continue;
+      runs.set(`${cmd.name}|${c.name}`, limit(() => runCase(cmd, c)).catch((error: unknown) => ({ error })));
+    }
+  }
+});
+
 describe.each(COMMANDS)("$name against hostile servers", (cmd) => {
   const cases = CASES.filter((c) => !c.needsLogin || cmd.logsIn);
 
-  it.concurrent.each(cases.map((c) => [c.name, c] as [string, FaultCase]))("%s", async (_name, c) => {
-    const server = await startFault(c);
-    try {
-      const target = `127.0.0.1:${server.port}`;
-      const r = await runCli([cmd.name, target, ...COMMON, ...credentials(cmd)], { timeoutMs: cmd.budgetMs + 10_000 });
-      expectCleanFailure(r, cmd.budgetMs);
-      expect([1, 3], `exit ${r.code}; stderr: ${r.stderr}; stdout: ${r.stdout.slice(0, 400)}`).toContain(r.code);
-      if (r.code === 3 && r.stdout.trim() === "") {
-        // A target that could not be audited, and no report: one line on stderr naming it.
-        const lines = r.stderr.trim().split("\n");
-        expect(lines.at(-1)).toContain(target);
-      }
-      if (r.code === 3 && r.stdout.trim() !== "") {
-        // With --json the document itself must say what went wrong.
-        expect(reportsError(JSON.parse(r.stdout)), r.stdout.slice(0, 600)).toBe(true);
-      }
-      if (r.code === 1) {
-        // Exit 1 is only honest when the report says that a step failed; a fault must never pass as clean.
-        expect(reportsError(JSON.parse(r.stdout)), `exit 1 without an error in the report: ${r.stdout.slice(0, 600)}`).toBe(true);
-      }
-      // Commands that complete a handshake must name the certificate as the cause; ciphers judges ServerHellos only.
-      if (c.name === "tls-handshake: unparseable certificate" && cmd.name !== "ciphers") expect(r.stderr + r.stdout).toMatch(/certificate/i);
-      if (cmd.name === "audit" && r.stdout.trim() !== "") {
-        const doc = JSON.parse(r.stdout);
-        expect(reportsError(doc), JSON.stringify(doc).slice(0, 600)).toBe(true);
-      }
-    } finally {
-      await server.stop();
+  it.each(cases.map((c) => [c.name, c] as [string, FaultCase]))("%s", async (_name, c) => {
+    const outcome = await runs.get(`${cmd.name}|${c.name}`)!;
+    if ("error" in outcome) throw outcome.error;
+    const { r, target } = outcome;
+    expectCleanFailure(r, cmd.budgetMs);
+    expect([1, 3], `exit ${r.code}; stderr: ${r.stderr}; stdout: ${r.stdout.slice(0, 400)}`).toContain(r.code);
+    if (r.code === 3 && r.stdout.trim() === "") {
+      // A target that could not be audited, and no report: one line on stderr naming it.
+      const lines = r.stderr.trim().split("\n");
+      expect(lines.at(-1)).toContain(target);
+    }
+    if (r.code === 3 && r.stdout.trim() !== "") {
+      // With --json the document itself must say what went wrong.
+      expect(reportsError(JSON.parse(r.stdout)), r.stdout.slice(0, 600)).toBe(true);
+    }
+    if (r.code === 1) {
+      // Exit 1 is only honest when the report says that a step failed; a fault must never pass as clean.
+      expect(reportsError(JSON.parse(r.stdout)), `exit 1 without an error in the report: ${r.stdout.slice(0, 600)}`).toBe(true);
+    }
+    // Commands that complete a handshake must name the certificate as the cause; ciphers judges ServerHellos only.
+    if (c.name === "tls-handshake: unparseable certificate" && cmd.name !== "ciphers") expect(r.stderr + r.stdout).toMatch(/certificate/i);
+    if (cmd.name === "audit" && r.stdout.trim() !== "") {
+      const doc = JSON.parse(r.stdout);
+      expect(reportsError(doc), JSON.stringify(doc).slice(0, 600)).toBe(true);
     }
   });
 });
