@@ -9,7 +9,7 @@ import { makeReport, type Report, type TargetReport } from "./report/report.js";
 export interface FleetOptions extends AuditOptions {
   /** How many targets are audited at once (default 4). */
   concurrency?: number;
-  /** Where the policy came from, for the report (default "built-in default policy"). */
+  /** Where the policy came from, for the report (default: "built-in default policy", or "policy given by the caller"). */
   policySource?: string;
   /** Called as each target finishes, in finishing order. */
   onTargetDone?: (t: TargetReport, done: number, total: number) => void;
@@ -88,7 +88,7 @@ export async function auditFleet(targets: Target[], options: FleetOptions = {}):
   const policy = options.policy ?? DEFAULT_POLICY;
   return makeReport(results, {
     failOn: policy.failOn,
-    policySource: options.policySource ?? "built-in default policy",
+    policySource: options.policySource ?? (options.policy ? "policy given by the caller" : "built-in default policy"),
     startedAt,
     durationMs: performance.now() - t0,
   });
