@@ -86,7 +86,6 @@ async function ours(port, extra = []) {
   const args = [BIN, "ciphers", `127.0.0.1:${port}`, "--json", ...extra];
   const r = time ? await run(time, ["-f", "RSS_KB=%M", process.execPath, ...args]) : await run(process.execPath, args);
   const json = JSON.parse(r.stdout);
-  if (process.env.BENCH_DEBUG) console.error(JSON.stringify(json.problems).slice(0, 500), r.stderr.slice(0, 300));
   const set = json.protocols.flatMap((p) => p.suites.map((s) => `${p.version} ${s.iana}`));
   return { ms: r.ms, set, rssKb: Number(/RSS_KB=(\d+)/.exec(r.stderr)?.[1] ?? NaN), aborted: json.abortedConnections, connections: json.connections };
 }

@@ -5,10 +5,10 @@ import { AuditError } from "../errors.js";
 import type { TimeoutOptions } from "../net/connect.js";
 import { ErrorBudget } from "../net/error-budget.js";
 import type { Target } from "../net/target.js";
-import { groupName } from "./client-hello.js";
+import { groupName, WOLFSSL_MAX_SUITES, YASSL_MAX_SUITES } from "./client-hello.js";
 import type { TlsVersionName } from "./node-handshake.js";
 import { nodeCanSpeak, nodeTlsProbe, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
-import { drain, enumerateGroups, type Probe } from "./preference.js";
+import { drain, enumerateGroups, type DrainResult, type Probe } from "./preference.js";
 import { rawTlsProbe, type RawProbeResult } from "./raw-probe.js";
 import { suiteByCode, suitesForVersion, type CipherSuite, type SuiteRating } from "./suites.js";
 
@@ -253,6 +253,47 @@ function describe(code: number, version: TlsVersionName, engine: Engine, o: Extr
   };
 }
 
+// yaSSL (MySQL community builds before 5.7.28) reads only the first 64 suites of a ClientHello and wolfSSL refuses
+// more than 150 (client-hello.ts): a longer raw offer could make an accepted suite look refused, so raw offers go
+// in chunks, the suites OpenSSL builds know first, so the first chunk usually settles a version. yaSSL speaks
+// TLS 1.1 at most (MySQL 5.7 manual, 6.3.2), so TLS 1.2 and 1.3 offers need only respect wolfSSL's limit.
+function rawChunks(list: CipherSuite[], version: TlsVersionName): CipherSuite[][] {
+  const size = version === "TLSv1.2" || version === "TLSv1.3" ? WOLFSSL_MAX_SUITES : YASSL_MAX_SUITES;
+  const common = list.filter((s) => nodeCanSpeak(version, s) || s.openssl !== undefined);
+  const ordered = [...common, ...list.filter((s) => !common.includes(s))];
+  const out: CipherSuite[][] = [];
+  for (let i = 0; i < ordered.length; i += size) out.push(ordered.slice(i, i + size));
+  return out;
+}
+
+/** Offer-remove-repeat over list with raw probes, chunk by chunk; the chunks run at once when `parallel` > 1. */
+async function rawDrain(sched: ProbeScheduler, version: TlsVersionName, list: CipherSuite[], opts: { parallel: number }): Promise<DrainResult<CipherSuite>> {
+  const probe: Probe<CipherSuite> = (offer) => sched.run("raw", (p) => p.raw({ version, codes: offer.map((s) => s.code) }));
+  const chunks = rawChunks(list, version);
+  const results: DrainResult<CipherSuite>[] = [];
+  const one = async (c: CipherSuite[]): Promise<void> => {
+    results.push(await drain(c, (s) => s.code, probe, { parallel: opts.parallel, sentinel: false }));
+  };
+  if (opts.parallel > 1) await Promise.all(chunks.map(one));
+  else for (const c of chunks) await one(c);
+  const found = results.flatMap((r) => r.found);
+  const problem = results.find((r) => r.problem)?.problem;
+  const pref = results.find((r) => r.serverPreference !== undefined)?.serverPreference;
+  const noBudget = results.some((r) => r.noBudget);
+  const ended = problem ? "failed" : noBudget ? "no-budget" : found.length === 0 ? "rejected" : "exhausted";
+  return { found, ended, noBudget, ...(problem ? { problem } : {}), ...(pref !== undefined ? { serverPreference: pref } : {}) };
+}
+
+/** The first suite the server accepts out of list, one raw chunk at a time; "rejected" when no chunk is. */
+async function rawFirstAcceptance(sched: ProbeScheduler, version: TlsVersionName, list: CipherSuite[]): Promise<ProbeOutcome | "no-budget"> {
+  let last: ProbeOutcome | "no-budget" = { kind: "rejected", detail: "nothing to offer", aborted: false };
+  for (const c of rawChunks(list, version)) {
+    last = await sched.run("raw", (p) => p.raw({ version, codes: c.map((s) => s.code) }));
+    if (last === "no-budget" || last.kind !== "rejected") return last;
+  }
+  return last;
+}
+
 /** Enumerates one version: its acceptance, its suites, and whether the server enforces its order. */
 export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersionName): Promise<ProtocolFacts> {
   const all = suitesForVersion(version);
@@ -268,14 +309,12 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
     sched.notScanned.push(`${version}: ${what}`);
     facts.complete = false;
   };
-  const rawProbe = (codes: number[]): Promise<ProbeOutcome | "no-budget"> => sched.run("raw", (p) => p.raw({ version, codes }));
   let refused = false;
   let stop = false;
   let nodeRejection: string | undefined;
 
   if (sched.engine === "raw" || nodeSet.length === 0) {
-    const probe: Probe<CipherSuite> = (offer) => rawProbe(offer.map((s) => s.code));
-    const d = await drain(all, (s) => s.code, probe, { parallel: sched.concurrency, sentinel: false });
+    const d = await rawDrain(sched, version, all, { parallel: sched.budget.limit === undefined ? sched.concurrency : 1 });
     for (const { item, outcome } of d.found) found.set(item.code, describe(item.code, version, "raw", outcome));
     if (d.serverPreference !== undefined) facts.serverPreference = d.serverPreference;
     if (d.problem) problem("raw", d.problem);
@@ -285,7 +324,7 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
   }
 
   if (RAW_FIRST.has(version)) {
-    const r = await rawProbe(all.map((s) => s.code));
+    const r = await rawFirstAcceptance(sched, version, all);
     if (r === "no-budget") {
       skipped("whether the version is accepted");
       return finish();
@@ -321,9 +360,7 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
   const nodeGotNothing = nodeSet.length > 0 && ![...found.values()].some((s) => s.engine === "node");
   const rawLeft = (nodeGotNothing ? all : rawOnly).filter((s) => !found.has(s.code));
   if (!stop && rawLeft.length > 0) {
-    const probe: Probe<CipherSuite> = (offer) => rawProbe(offer.map((s) => s.code));
-    const parallel = sched.budget.limit === undefined ? sched.concurrency : 1;
-    const d = await drain(rawLeft, (s) => s.code, probe, { parallel, sentinel: false });
+    const d = await rawDrain(sched, version, rawLeft, { parallel: sched.budget.limit === undefined ? sched.concurrency : 1 });
     for (const { item, outcome } of d.found) found.set(item.code, describe(item.code, version, "raw", outcome));
     if (d.problem) problem("raw", d.problem);
     if (d.noBudget) skipped(`${rawLeft.length - d.found.length} suites only our own ClientHello can offer`);

@@ -73,7 +73,8 @@ describe("ciphers against hostile servers", () => {
     expect(out.protocols.map((p) => p.accepted)).toEqual([false, false, false, false, false]);
     expect(byId(out, "protocol.none-accepted")).toBeDefined();
     expect(out.problems).toEqual([]);
-    expect(out.abortedConnections).toBeLessThanOrEqual(7);
+    // One raw probe per chunk of suites and version (64 per offer up to TLS 1.1, 150 above).
+    expect(out.abortedConnections).toBeLessThanOrEqual(11);
     expect(code).toBe(1);
   });
 
