@@ -163,7 +163,7 @@ describe("suites Node's OpenSSL cannot negotiate", () => {
     // PSK suites: Debian's OpenSSL serves them, Node's client never offers them (no PSK callback).
     psk = await startOpenSslBehindMysql({ cert: certs.leaves.rsa.cert, key: certs.leaves.rsa.key, cipher: "PSK-AES128-CBC-SHA:PSK-AES256-GCM-SHA384:AES128-SHA:@SECLEVEL=0", minProtocol: "TLSv1.2", maxProtocol: "TLSv1.2", extraArgs: ["-psk", "0123456789abcdef"] });
     // RC4, EXPORT, NULL and 3DES: no OpenSSL here has them; the scripted responder does, for SSL 3.0 to TLS 1.2.
-    scripted = await startTlsResponder({ suites: [0x0005, 0x0003, 0x0002, 0x000a, 0x002f], versions: ["SSLv3", "TLSv1", "TLSv1.2"], serverPreference: false, dhBits: 1024 });
+    scripted = await startTlsResponder({ suites: [0x0005, 0x0003, 0x0002, 0x000a, 0x002f, 0x0033], versions: ["SSLv3", "TLSv1", "TLSv1.2"], serverPreference: false, dhBits: 1024 });
   });
   afterAll(async () => {
     await Promise.all([psk?.stop(), scripted?.stop()]);
@@ -181,13 +181,14 @@ describe("suites Node's OpenSSL cannot negotiate", () => {
   it("RC4, EXPORT, NULL and 3DES from the scripted responder, with their findings", async () => {
     const { json } = await ciphers(scripted.port, "--engine", "node", "--no-groups");
     const names = (v: string) => json.protocols.find((p) => p.version === v)!.suites.map((s) => s.openssl).sort();
-    const expected = ["AES128-SHA", "DES-CBC3-SHA", "EXP-RC4-MD5", "NULL-SHA", "RC4-SHA"];
+    const expected = ["AES128-SHA", "DES-CBC3-SHA", "DHE-RSA-AES128-SHA", "EXP-RC4-MD5", "NULL-SHA", "RC4-SHA"];
     expect(names("SSLv3")).toEqual(expected);
     expect(names("TLSv1")).toEqual(expected);
     expect(names("TLSv1.2")).toEqual(expected);
     expect(json.protocols.find((p) => p.version === "TLSv1.1")!.accepted).toBe(false);
     const ids = json.findings.map((f) => f.id);
-    expect(ids).toEqual(expect.arrayContaining(["protocol.sslv3-accepted", "cipher.insecure", "cipher.export", "cipher.null", "cipher.weak"]));
+    expect(ids).toEqual(expect.arrayContaining(["protocol.sslv3-accepted", "cipher.insecure", "cipher.export", "cipher.null", "cipher.weak", "cipher.dhe-weak-params"]));
+    expect(json.findings.find((f) => f.id === "cipher.dhe-weak-params")!.evidence).toContain("DHE-RSA-AES128-SHA: 1024-bit prime");
     // Node can speak AES128-SHA but not complete a handshake with a scripted peer: the raw engine settles it.
     expect(json.protocols.find((p) => p.version === "TLSv1.2")!.suites.find((s) => s.openssl === "RC4-SHA")!.engine).toBe("raw");
   });

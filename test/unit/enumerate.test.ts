@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ErrorBudget } from "../../src/net/error-budget.js";
+import { planRun } from "../../src/cli/ciphers.js";
+import { DEFAULT_MAX_ABORTED, ErrorBudget } from "../../src/net/error-budget.js";
 import { enumerateCiphers, rawOutcome, type SuiteProber } from "../../src/tls/enumerate.js";
 import { clientHelloSuites, nodeCanSpeak, nodeSpeakableCodes, type ProbeOutcome } from "../../src/tls/node-engine.js";
 import type { TlsVersionName } from "../../src/tls/node-handshake.js";
@@ -200,5 +201,29 @@ describe("rawOutcome", () => {
     expect(rawOutcome({ ...base, kind: "server-bug", reason: "x" })).toMatchObject({ kind: "failed", reason: "server-bug" });
     expect(rawOutcome({ ...base, kind: "garbage", reason: "x" })).toMatchObject({ kind: "failed", reason: "garbage" });
     expect(rawOutcome({ ...base, kind: "timeout", reason: "x" })).toMatchObject({ kind: "failed", reason: "timeout" });
+  });
+});
+
+describe("planRun", () => {
+  it("loopback without --max-aborted: no limit (the server exempts it) and the faster raw engine", () => {
+    for (const host of ["127.0.0.1", "127.9.8.7", "::1", "localhost"]) {
+      const p = planRun({ host }, { engine: "auto" });
+      expect(p.budget.limit, host).toBeUndefined();
+      expect(p.engine).toBe("raw");
+    }
+  });
+
+  it("a remote target: the default budget and node:tls, whose probes end as refused logins", () => {
+    const p = planRun({ host: "db.example" }, { engine: "auto" });
+    expect(p.budget.limit).toBe(DEFAULT_MAX_ABORTED);
+    expect(p.engine).toBe("node");
+    expect(planRun({ host: "10.0.0.5" }, { engine: "auto", maxAborted: 50 }).budget.limit).toBe(50);
+  });
+
+  it("an explicit --max-aborted applies on loopback too, and an explicit engine wins", () => {
+    const p = planRun({ host: "127.0.0.1" }, { engine: "auto", maxAborted: 5 });
+    expect(p.budget.limit).toBe(5);
+    expect(p.engine).toBe("node");
+    expect(planRun({ host: "db.example" }, { engine: "raw" }).engine).toBe("raw");
   });
 });
