@@ -54,7 +54,7 @@ export function registerCiphers(program: Command, state: RunState): void {
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user@]host[:port] (default localhost:3306)")
     .addOption(new Option("--concurrency <n>", "connections at once (measured on 2 cores against MariaDB: 8 scans the legacy posture in about 0.26 s, 4 in 0.4 s)").argParser(positiveInt).default(8))
     .addOption(
-      new Option("--max-aborted <n>", `most aborted handshakes the scan may cost (they count toward the server's max_connect_errors); default ${DEFAULT_MAX_ABORTED} for a remote target, no limit on loopback, which the server exempts`).argParser(wholeOrZero),
+      new Option("--max-aborted <n>", `most aborted handshakes the scan may cost (they count toward the server's max_connect_errors); default ${DEFAULT_MAX_ABORTED} for a remote target, no limit on loopback, which the server exempts; with mysql://user@host (password from MYSQL_PWD or an option file) a successful login resets the server's count when the budget runs out`).argParser(wholeOrZero),
     )
     .addOption(new Option("--engine <engine>", "auto: raw ClientHellos where the budget is unlimited (loopback), node:tls (ends as a refused login, not counted) elsewhere").choices(["auto", "node", "raw"]).default("auto"))
     .addOption(new Option("--no-groups", "skip the key-exchange group enumeration"))
