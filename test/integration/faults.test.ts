@@ -58,6 +58,16 @@ function credentials(cmd: Subcommand): string[] {
   return cmd.logsIn ? ["--user", FAULT_USER.user, `--password=${FAULT_USER.password}`] : [];
 }
 
+/** The step names a one-line error may give for a fault at each step (a TLS failure is part of a login). */
+const STEPS_NAMED: Record<FaultCase["step"], string[]> = {
+  greeting: ["connect", "greeting"],
+  "ssl-request": ["ssl-request", "tls-handshake", "login", "certificate"],
+  "tls-handshake": ["tls-handshake", "login", "certificate"],
+  // wrong-seq and slow-drip logins do complete; the session then fails at its first query.
+  login: ["login", "query"],
+  query: ["login", "query"],
+};
+
 /** True when the JSON report shows that something could not be gathered, rather than a clean pass. */
 function reportsError(doc: Record<string, unknown>): boolean {
   const text = JSON.stringify(doc);
@@ -104,9 +114,15 @@ describe.each(COMMANDS)("$name against hostile servers", (cmd) => {
     expectCleanFailure(r, cmd.budgetMs);
     expect([1, 3], `exit ${r.code}; stderr: ${r.stderr}; stdout: ${r.stdout.slice(0, 400)}`).toContain(r.code);
     if (r.code === 3 && r.stdout.trim() === "") {
-      // A target that could not be audited, and no report: one line on stderr naming it.
-      const lines = r.stderr.trim().split("\n");
-      expect(lines.at(-1)).toContain(target);
+      // A target that could not be audited, and no report: one line on stderr, "<target>: <step>: <cause>".
+      const last = r.stderr.trim().split("\n").at(-1) ?? "";
+      expect(last).toContain(target);
+      let step = last.slice(last.indexOf(target) + target.length).split(": ")[1] ?? "";
+      // A query step may be named by its SQL statement, which says even more.
+      if (/^(SELECT|SHOW)\b/i.test(step)) step = "query";
+      // mysql2 runs connect, greeting, TLS and authentication as one call: for commands that log in, "login".
+      const allowed = [...STEPS_NAMED[c.step], ...(cmd.logsIn ? ["login"] : [])];
+      expect(allowed, `"${last}" should name the step (${c.step})`).toContain(step);
     }
     if (r.code === 3 && r.stdout.trim() !== "") {
       // With --json the document itself must say what went wrong.
