@@ -142,7 +142,7 @@ function renderCiphers(f: CipherFacts, findings: Finding[], engine: Engine, io: 
   const out: string[] = [`${c.bold(formatTarget(f.target))}: TLS versions and cipher suites`, ""];
   for (const p of f.protocols) {
     const state = p.accepted === true ? c.bold("accepted") : p.accepted === false ? "not accepted" : c.magenta("not determined");
-    const order = p.serverPreference === true ? ", server enforces its order (listed in it)" : p.serverPreference === false ? ", server follows the client's order" : "";
+    const order = p.serverPreference === true ? ", server enforces its order (listed in it)" : p.serverPreference === false ? ", server follows the client's order (listed best rating first)" : "";
     out.push(`${c.bold(p.version)}: ${state}${p.accepted ? `, ${p.suites.length} suite(s)${order}` : ""}${p.complete ? "" : c.magenta(" (incomplete)")}`);
     if (p.suites.length > 0) {
       const rows = p.suites.map((s) => [

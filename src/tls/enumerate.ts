@@ -20,6 +20,8 @@ const RAW_FIRST: ReadonlySet<TlsVersionName> = new Set(["SSLv3", "TLSv1", "TLSv1
 
 export type Engine = "node" | "raw";
 
+const RATING_ORDER: Record<SuiteRating, number> = { recommended: 0, secure: 1, weak: 2, insecure: 3 };
+
 /** The two ways to make one probe connection; tests substitute a simulated server. */
 export interface SuiteProber {
   node(req: NodeProbeRequest): Promise<ProbeOutcome>;
@@ -374,6 +376,8 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
 
   function finish(): ProtocolFacts {
     facts.suites = [...found.values()];
+    // Without an enforced server order, discovery order means nothing (loops ran at once): best rating first.
+    if (facts.serverPreference !== true) facts.suites.sort((a, b) => RATING_ORDER[a.rating] - RATING_ORDER[b.rating] || a.code - b.code);
     if (found.size > 0) facts.accepted = true;
     return facts;
   }
