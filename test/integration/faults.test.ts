@@ -137,6 +137,15 @@ describe.each(COMMANDS)("$name against hostile servers", (cmd) => {
     if (cmd.name === "audit" && r.stdout.trim() !== "") {
       const doc = JSON.parse(r.stdout);
       expect(reportsError(doc), JSON.stringify(doc).slice(0, 600)).toBe(true);
+      // The failed check (or the check of an "error" finding) names the step: the TLS-side checks for faults
+      // before the login, the SQL ones after.
+      const t = doc.targets[0];
+      const failed = [
+        ...t.checks.filter((k: { status: string }) => k.status === "error").map((k: { name: string }) => k.name),
+        ...t.findings.filter((f: { severity: string }) => f.severity === "error").map((f: { check: string }) => f.check),
+      ];
+      const expected = c.needsLogin ? ["settings", "accounts", "replication"] : ["connectivity", "protocols", "ciphers", "certificate"];
+      expect(failed.some((n: string) => expected.includes(n)), `failed checks ${JSON.stringify(failed)} for a ${c.step} fault`).toBe(true);
     }
   });
 });
