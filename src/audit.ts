@@ -369,7 +369,10 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
       if (o.run.details !== undefined) report.details[name] = o.run.details;
       if (o.run.overview) report.overview.push(...o.run.overview);
       record(name, "completed", o.run.findings, o.t, undefined, o.end);
-    } else record(name, "error", [checkErrorFinding(name, o.err.message)], o.t, o.err.message, o.end);
+    } else {
+      const reason = plainReason(o.err.message);
+      record(name, "error", [checkErrorFinding(name, reason)], o.t, reason, o.end);
+    }
   }
   for (const fn of cleanups) await Promise.resolve(fn()).catch(() => undefined);
   report.durationMs = performance.now() - started;
@@ -385,6 +388,20 @@ function unreachableFinding(label: string, why: string): Finding {
     evidence: why,
     fix: "Check the host and port, that the server is running, and that this host may connect (firewall, bind_address, skip_networking).",
   };
+}
+
+// OpenSSL's raw error lines (thread id, code, source path) can reach us inside a library's message; a person
+// needs only the reason, e.g. "sslv3 alert handshake failure (SSL alert number 40)".
+const OPENSSL_RAW = /[0-9A-F]{8,}:error:[0-9A-F]{8}:[^:]*:[^:]*:([^:]*):[^\s:]*:\d+:(SSL alert number \d+)?/g;
+
+/** A check's failure as one line for people: OpenSSL's raw error lines reduced to their reason. */
+export function plainReason(message: string): string {
+  return message
+    .replace(OPENSSL_RAW, (_m, reason: string, alert?: string) => (alert ? `${reason} (${alert})` : reason))
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join("; ");
 }
 
 /** The finding for a server that offers TLS but whose handshake with node:tls failed. */

@@ -81,3 +81,17 @@ describe("the --json document", () => {
     expect(validate(renamed)).toBe(false);
   });
 });
+
+describe("check failure reasons in the report", () => {
+  it("reduce OpenSSL's raw error lines to their reason, on one line", async () => {
+    const { plainReason } = await import("../../src/audit.js");
+    expect(
+      plainReason(
+        "TLS failed (--ssl-mode PREFERRED): 80BC8AE3A57F0000:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 40\n",
+      ),
+    ).toBe("TLS failed (--ssl-mode PREFERRED): sslv3 alert handshake failure (SSL alert number 40)");
+    expect(plainReason("809C029ECA7F0000:error:0680009B:asn1 encoding routines:ASN1_get_object:too long:../deps/openssl/openssl/crypto/asn1/asn1_lib.c:95:\n")).toBe("too long");
+    expect(plainReason("first\nsecond")).toBe("first; second");
+    expect(plainReason("Access denied for user 'a'@'localhost' (using password: YES)")).toBe("Access denied for user 'a'@'localhost' (using password: YES)");
+  });
+});
