@@ -18,7 +18,7 @@ export function startProgress(opts: { quiet?: boolean; stream?: NodeJS.WriteStre
   let frame = 0;
   let stopped = false;
   const draw = (): void => {
-    const width = Math.max(20, (stream.columns ?? 80) - 3);
+    const width = Math.max(20, (stream.columns || 80) - 3);
     stream.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${text.slice(0, width)}`);
   };
   const timer = setInterval(draw, 100);
