@@ -314,6 +314,7 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
   let refused = false;
   let stop = false;
   let nodeRejection: string | undefined;
+  let nodeFellShort = false;
 
   if (sched.engine === "raw" || nodeSet.length === 0) {
     const d = await rawDrain(sched, version, all, { parallel: sched.budget.limit === undefined ? sched.concurrency : 1 });
@@ -348,7 +349,11 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
     const d = await drain(remaining, (s) => s.code, probe, { parallel: sched.concurrency });
     for (const { item, outcome } of d.found) found.set(item.code, describe(item.code, version, "node", outcome));
     if (d.serverPreference !== undefined) facts.serverPreference = d.serverPreference;
-    if (d.problem) {
+    if (d.problem?.reason === "node-incomplete") {
+      // The server accepted something node:tls would not finish: the raw engine below covers every suite.
+      nodeFellShort = true;
+      sched.problems.push({ version, engine: "node", reason: d.problem.reason, detail: d.problem.detail });
+    } else if (d.problem) {
       problem("node", d.problem);
       stop = ["server-error", "greeting-error", "timeout"].includes(d.problem.reason);
     }
@@ -360,7 +365,7 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
   // When node:tls got nothing, the raw engine covers every suite: a server can accept what Node then fails
   // to complete (a certificate it cannot parse, say), and the server's answer to our ClientHello settles it.
   const nodeGotNothing = nodeSet.length > 0 && ![...found.values()].some((s) => s.engine === "node");
-  const rawLeft = (nodeGotNothing ? all : rawOnly).filter((s) => !found.has(s.code));
+  const rawLeft = (nodeGotNothing || nodeFellShort ? all : rawOnly).filter((s) => !found.has(s.code));
   if (!stop && rawLeft.length > 0) {
     const d = await rawDrain(sched, version, rawLeft, { parallel: sched.budget.limit === undefined ? sched.concurrency : 1 });
     for (const { item, outcome } of d.found) found.set(item.code, describe(item.code, version, "raw", outcome));

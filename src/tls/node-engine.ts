@@ -27,7 +27,7 @@ export type ProbeOutcome =
   | { kind: "rejected"; detail: string; aborted: boolean }
   | { kind: "failed"; reason: FailureReason; detail: string; serverErrno?: number; aborted: boolean };
 
-export type FailureReason = "greeting-error" | "server-error" | "garbage" | "closed" | "server-bug" | "timeout" | "no-tls" | "connect";
+export type FailureReason = "node-incomplete" | "greeting-error" | "server-error" | "garbage" | "closed" | "server-bug" | "timeout" | "no-tls" | "connect";
 
 export const TLS13_SUITE_NAMES = [
   "TLS_AES_128_GCM_SHA256",
@@ -190,6 +190,6 @@ function classifyFailure(err: unknown): ProbeOutcome {
   if (/wrong cipher returned|unknown cipher returned|bad key share|wrong curve/.test(e.message)) return { kind: "failed", reason: "server-bug", detail: e.message, aborted: true };
   // Node refuses a DH prime below its minDHSize after the server completed its side: the server did accept.
   const dh = /DH parameter size (\d+) is less than/.exec(e.message);
-  if (dh) return { kind: "failed", reason: "closed", detail: `accepted with a ${dh[1]}-bit DH prime, which Node refuses`, aborted: true };
+  if (dh) return { kind: "failed", reason: "node-incomplete", detail: `the server sent a ${dh[1]}-bit DH prime, which node:tls refuses to complete a handshake with`, aborted: true };
   return { kind: "rejected", detail: e.message, aborted: true };
 }

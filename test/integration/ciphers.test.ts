@@ -178,6 +178,19 @@ describe("suites Node's OpenSSL cannot negotiate", () => {
     expect(v12.suites.map((s) => `${s.openssl} ${s.engine}`).sort()).toEqual(["AES128-SHA node", "PSK-AES128-CBC-SHA raw", "PSK-AES256-GCM-SHA384 raw"]);
   });
 
+  it("a 512-bit DHE prime (Debian's OpenSSL will not even serve one; the scripted responder does): a high finding", async () => {
+    const weak = await startTlsResponder({ suites: [0x0033, 0x002f], versions: ["TLSv1.2"], dhBits: 512 });
+    try {
+      const { json } = await ciphers(weak.port, "--engine", "node", "--no-groups");
+      const v12 = json.protocols.find((p) => p.version === "TLSv1.2")!;
+      expect(v12.suites.map((s) => s.openssl).sort()).toEqual(["AES128-SHA", "DHE-RSA-AES128-SHA"]);
+      expect(v12.suites.find((s) => s.openssl === "DHE-RSA-AES128-SHA")!.dhBits).toBe(512);
+      expect(json.findings.find((f) => f.id === "cipher.dhe-weak-params")).toMatchObject({ severity: "high" });
+    } finally {
+      await weak.stop();
+    }
+  });
+
   it("RC4, EXPORT, NULL and 3DES from the scripted responder, with their findings", async () => {
     const { json } = await ciphers(scripted.port, "--engine", "node", "--no-groups");
     const names = (v: string) => json.protocols.find((p) => p.version === v)!.suites.map((s) => s.openssl).sort();

@@ -24,6 +24,8 @@ interface FakeConfig {
   dhBits?: number;
   /** node:tls fails every handshake after the server accepted (a certificate Node cannot parse, say). */
   nodeBroken?: boolean;
+  /** node:tls refuses to finish when the server picks a DHE suite (its DH prime is under Node's floor). */
+  nodeDhFloor?: boolean;
 }
 
 /** A simulated server: picks per its order or the client's, as OpenSSL does, and counts what the scan cost it. */
@@ -49,7 +51,10 @@ function fakeServer(cfg: FakeConfig) {
     async node(req) {
       log.node++;
       if (req.suites.some((s) => !nodeCanSpeak(req.version, s))) log.nodeOfferedUnspeakable++;
-      const o: ProbeOutcome = cfg.nodeBroken ? { kind: "rejected", detail: "TLS handshake failed: bad certificate", aborted: true } : answer(req.version, req.suites.map((s) => s.code), req.groups, false);
+      let o: ProbeOutcome = cfg.nodeBroken ? { kind: "rejected", detail: "TLS handshake failed: bad certificate", aborted: true } : answer(req.version, req.suites.map((s) => s.code), req.groups, false);
+      if (cfg.nodeDhFloor && o.kind === "accepted" && suiteByCode(o.code)?.keyExchange === "DHE") {
+        o = { kind: "failed", reason: "node-incomplete", detail: "the server sent a 512-bit DH prime, which node:tls refuses to complete a handshake with", aborted: true };
+      }
       if (o.aborted) log.aborted++;
       return o;
     },
@@ -182,6 +187,16 @@ describe("enumerateCiphers against a simulated server", () => {
     const f = await enumerateCiphers(target, prober, { budget: new ErrorBudget(undefined), engine: "node", groups: false });
     expect(acceptedSet(f)).toEqual({ TLSv1: sorted(cfg.accepts.TLSv1!), "TLSv1.2": sorted(cfg.accepts["TLSv1.2"]!), "TLSv1.3": sorted(cfg.accepts["TLSv1.3"]!) });
     expect(f.problems).toContainEqual(expect.objectContaining({ version: "TLSv1.2", reason: "node-incomplete", detail: expect.stringContaining("bad certificate") }));
+  });
+
+  it("a DH prime under Node's floor: the raw engine covers the version, the DHE suite is found with its size", async () => {
+    const { prober } = fakeServer({ ...cfg, dhBits: 512, nodeDhFloor: true });
+    const f = await enumerateCiphers(target, prober, { budget: new ErrorBudget(undefined), engine: "node", groups: false });
+    const v12 = f.protocols.find((p) => p.version === "TLSv1.2")!;
+    expect(v12.suites.map((s) => s.code).sort((a, b) => a - b)).toEqual(sorted(cfg.accepts["TLSv1.2"]!));
+    expect(v12.suites.find((s) => s.openssl === "DHE-RSA-AES128-GCM-SHA256")).toMatchObject({ engine: "raw", dhBits: 512 });
+    expect(v12.complete).toBe(true);
+    expect(f.problems).toContainEqual(expect.objectContaining({ version: "TLSv1.2", reason: "node-incomplete" }));
   });
 
   it("a server that rejects every suite: every version not accepted", async () => {
