@@ -98,6 +98,12 @@ export function faultCases(): FaultCase[] {
   for (const f of STEP_FAULTS) {
     cases.push({ name: `query: ${f}`, step: "query", server: { ...LOGIN, queryFault: f, dripIntervalMs: DRIP_MS }, needsLogin: true });
   }
+  cases.push({
+    name: "login: ERR 1045 (the account's password is another)",
+    step: "login",
+    server: { users: [{ user: FAULT_USER.user, password: "a-different-password", plugin: "mysql_native_password" }] },
+    needsLogin: true,
+  });
   for (const [what, handler] of QUERY_HANDLERS) cases.push({ name: `query: ${what}`, step: "query", server: { ...LOGIN, onQuery: handler }, needsLogin: true });
   cases.push({ name: "query: ERR in the middle of the session", step: "query", server: { ...LOGIN, onQuery: errMidSession() }, needsLogin: true });
   return cases;
