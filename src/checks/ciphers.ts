@@ -98,7 +98,6 @@ const PROBLEM_IDS: Record<string, { id: string; severity: Finding["severity"]; t
   "server-bug": { id: "tls.server-bug", severity: "medium", title: "The server's TLS answer broke the protocol (not trusted)" },
   timeout: { id: "scan.timeout", severity: "error", title: "The server stalled during a TLS probe" },
   closed: { id: "scan.closed", severity: "error", title: "The server closed a TLS probe mid-handshake" },
-  "no-tls": { id: "scan.no-tls", severity: "error", title: "The server does not offer TLS" },
   connect: { id: "scan.connect", severity: "error", title: "A probe could not connect" },
   "node-incomplete": { id: "scan.node-incomplete", severity: "info", title: "node:tls could not complete handshakes the server accepted; our own ClientHello found those suites" },
 };
@@ -108,6 +107,7 @@ function scanFindings(f: CipherFacts): Finding[] {
   const grouped = new Map<string, ScanProblem[]>();
   for (const p of f.problems) grouped.set(p.reason, [...(grouped.get(p.reason) ?? []), p]);
   for (const [reason, ps] of grouped) {
+    if (reason === "no-tls") continue; // checkProtocols reports it as protocol.tls-not-offered
     const meta = PROBLEM_IDS[reason] ?? { id: `scan.${reason}`, severity: "error" as const, title: `A TLS probe failed (${reason})` };
     const details = [...new Set(ps.map((p) => `${p.version ? `${p.version} ` : ""}(${p.engine}): ${p.detail}`))];
     out.push({ id: meta.id, severity: meta.severity, title: meta.title, evidence: details.join("; ") });

@@ -16,6 +16,19 @@ const OBSOLETE: { version: TlsVersionName; id: string; severity: Severity; title
 /** Findings about which protocol versions the server accepts, and about versions we could not settle. */
 export function checkProtocols(f: CipherFacts): Finding[] {
   const out: Finding[] = [];
+  const noTls = f.problems.find((p) => p.reason === "no-tls");
+  if (noTls && f.protocols.every((p) => p.accepted === undefined)) {
+    return [
+      {
+        id: "protocol.tls-not-offered",
+        severity: "critical",
+        title: "The server does not offer TLS at all: every connection, password exchange included, is clear text",
+        evidence: noTls.detail,
+        fix: "[mysqld]\nssl_cert=/etc/mysql/server-cert.pem\nssl_key=/etc/mysql/server-key.pem\nrequire_secure_transport=ON",
+        references: [REF_MYSQL, REF_MARIADB],
+      },
+    ];
+  }
   const by = new Map(f.protocols.map((p) => [p.version, p]));
   for (const o of OBSOLETE) {
     const p = by.get(o.version);

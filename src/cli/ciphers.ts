@@ -95,10 +95,11 @@ async function resetWithLogin(target: Target, timeouts: { connectTimeoutMs: numb
 // Nothing could be settled and every probe failed to reach a TLS-capable server: the target could not be audited.
 function unreachable(f: CipherFacts, target: Target): void {
   if (f.protocols.some((p) => p.accepted !== undefined)) return;
-  const fatalReasons = ["connect", "no-tls", "greeting-error"];
+  // A server without TLS is audited (a critical finding), not an error.
+  const fatalReasons = ["connect", "greeting-error"];
   const fatal = f.problems[0];
   if (fatal && f.problems.every((p) => fatalReasons.includes(p.reason) && p.detail === fatal.detail)) {
-    const code = fatal.reason === "no-tls" ? "tls" : fatal.reason === "greeting-error" ? "server-error" : "unreachable";
+    const code = fatal.reason === "greeting-error" ? "server-error" : "unreachable";
     throw new AuditError(code, fatal.detail, { target: formatTarget(target), step: "ciphers" });
   }
 }

@@ -2,6 +2,7 @@
 // a close mid-handshake, a ServerHello for a suite or version we did not ask for, silence, or refusal of all.
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
+import { startFakeMysql } from "../support/fake-mysql/server.js";
 import { startTlsResponder, type TlsResponder, type TlsResponderOptions } from "../support/tls-responder.js";
 
 interface Out {
@@ -86,6 +87,18 @@ describe("ciphers against hostile servers", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toContain("1129");
     expect(r.stderr).toContain("is blocked because of many connection errors");
+  });
+
+  it("a server whose greeting lacks CLIENT_SSL: a critical finding and exit 1, not an error", async () => {
+    const front = await startFakeMysql({ behaviour: "no-ssl" });
+    try {
+      const r = await runCli(["ciphers", `127.0.0.1:${front.port}`, "--json", "--timeout", "1"], { timeoutMs: 30_000 });
+      const out = JSON.parse(r.stdout) as Out;
+      expect(out.findings.map((f) => [f.id, f.severity])).toEqual([["protocol.tls-not-offered", "critical"]]);
+      expect(r.code).toBe(1);
+    } finally {
+      await front.stop();
+    }
   });
 
   it("the rest of the scan goes on: a normal responder is enumerated in full next to these", async () => {

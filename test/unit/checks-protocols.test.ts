@@ -64,4 +64,9 @@ describe("checkProtocols", () => {
   it("nothing accepted at all is an error", () => {
     expect(ids(facts({ SSLv3: false, TLSv1: false, "TLSv1.1": false, "TLSv1.2": false, "TLSv1.3": false }))).toEqual(["protocol.no-tls12-or-13", "protocol.none-accepted"]);
   });
+
+  it("a server without TLS: one critical finding, not a list of undetermined versions", () => {
+    const f = facts({}, { problems: [{ version: "TLSv1.2", engine: "raw", reason: "no-tls", detail: "the server does not offer TLS (CLIENT_SSL is not set)" }] });
+    expect(checkProtocols(f)).toEqual([expect.objectContaining({ id: "protocol.tls-not-offered", severity: "critical", evidence: "the server does not offer TLS (CLIENT_SSL is not set)" })]);
+  });
 });
