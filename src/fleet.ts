@@ -88,6 +88,7 @@ export async function auditFleet(targets: Target[], options: FleetOptions = {}):
   const policy = options.policy ?? DEFAULT_POLICY;
   return makeReport(results, {
     failOn: policy.failOn,
+    policy,
     policySource: options.policySource ?? (options.policy ? "policy given by the caller" : "built-in default policy"),
     startedAt,
     durationMs: performance.now() - t0,

@@ -41,7 +41,14 @@ export const AUDIT_JSON_SCHEMA = {
     command: { const: "audit" },
     startedAt: { type: "string", description: "ISO 8601 time the run started" },
     durationMs: { type: "number", minimum: 0 },
-    policy: { type: "object", required: ["source"], properties: { source: { type: "string" } } },
+    policy: {
+      type: "object",
+      required: ["source"],
+      properties: {
+        source: { type: "string", description: "the --policy file, or the built-in default" },
+        effective: { type: "object", description: "the policy in force: the file's keys with the documented defaults filled in, --fail-on applied" },
+      },
+    },
     targets: {
       type: "array",
       minItems: 1,

@@ -1,6 +1,7 @@
 import type { ErrorCode } from "../errors.js";
 import { SEVERITIES, SEVERITY_RANK, SCHEMA_VERSION, type CheckOutcome, type Finding, type Severity } from "./types.js";
 import { TOOL } from "../version.js";
+import type { Policy } from "../policy/policy.js";
 
 /** The checks an audit runs, in the order it runs them (also the JUnit testcase order). */
 export const CHECK_NAMES = ["connectivity", "protocols", "ciphers", "certificate", "settings", "accounts", "replication"] as const;
@@ -47,7 +48,8 @@ export interface Summary {
 export interface Report {
   targets: TargetReport[];
   summary: Summary;
-  policy: { source: string };
+  /** Where the policy came from and, when known, the policy in force (the file's keys with defaults filled in). */
+  policy: { source: string; effective?: Policy };
   startedAt: string;
   durationMs: number;
 }
@@ -89,11 +91,14 @@ export function summarize(targets: TargetReport[], failOn: Severity): Summary {
 }
 
 /** Builds the Report from finished targets. */
-export function makeReport(targets: TargetReport[], opts: { failOn: Severity; policySource: string; startedAt: Date; durationMs: number }): Report {
+export function makeReport(
+  targets: TargetReport[],
+  opts: { failOn: Severity; policySource: string; policy?: Policy; startedAt: Date; durationMs: number },
+): Report {
   return {
     targets,
     summary: summarize(targets, opts.failOn),
-    policy: { source: opts.policySource },
+    policy: { source: opts.policySource, ...(opts.policy ? { effective: opts.policy } : {}) },
     startedAt: opts.startedAt.toISOString(),
     durationMs: Math.round(opts.durationMs),
   };
