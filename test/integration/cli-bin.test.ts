@@ -88,6 +88,8 @@ describe("the built CLI: the default command", () => {
     const doc = JSON.parse(r.stdout) as AuditJson & { targets: { ignoredFindings: number }[] };
     expect(doc.targets[0]!.findings.map((f) => f.id)).not.toContain("cert.self-signed");
     expect(doc.targets[0]!.ignoredFindings).toBe(1);
+    const policy = (doc as unknown as { policy: { source: string; effective: { failOn: string; ignore: string[]; minTlsVersion: string } } }).policy;
+    expect(policy).toMatchObject({ source: ignoring, effective: { failOn: "high", ignore: ["cert.self-signed"], minTlsVersion: "TLSv1.2" } });
   });
 
   it("exit 2 for bad input, as one line naming the problem", async () => {
