@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMariaDB, type MariaDB } from "../support/mariadb.js";
 import { createNetnsPair, namespaceSupport, SCANNER_ADDR, SCANNER_HOSTNAME, SERVER_ADDR, type NetnsPair } from "../support/netns.js";
 import { runCli, type CliResult } from "../support/cli.js";
-import { requireSslscan } from "../support/require-binaries.js";
+import { requireNmap, requireSslscan } from "../support/require-binaries.js";
 
 const MAX_CONNECT_ERRORS = 10;
 const TARGET = `${SERVER_ADDR}:3306`;
@@ -171,6 +171,22 @@ describe.skipIf(!support.ok)("lock-out guard across a veth pair (MariaDB max_con
     expect(text.stderr.trim().split("\n")).toHaveLength(1);
     expect(text.stderr).toMatch(/1129/);
     expect(text.stdout).toMatch(/FLUSH HOSTS/);
+    await db!.query("FLUSH HOSTS");
+  });
+
+  it("nmap's ssl-enum-ciphers, another naive scan, blocks the scanner host too", async () => {
+    const nmap = requireNmap();
+    await db!.query(`SET GLOBAL max_connect_errors = ${MAX_CONNECT_ERRORS}`);
+    await db!.query("FLUSH HOSTS");
+    const t0 = Date.now();
+    // -Pn: no host discovery, only the one port; the script speaks MySQL's STARTTLS itself.
+    await pair!.scanner.exec([nmap, "-Pn", "-n", "-p", "3306", "--script", "ssl-enum-ciphers", SERVER_ADDR], { timeoutMs: 240_000 }).catch(() => undefined);
+    const row = await scannerRow();
+    console.log(`lockout-netns: nmap ssl-enum-ciphers took ${Date.now() - t0} ms; host_cache after it: ${JSON.stringify(row)}`);
+    expect(row!.SUM_CONNECT_ERRORS).toBeGreaterThanOrEqual(MAX_CONNECT_ERRORS);
+    const r = await fromScanner(["probe", TARGET, "--json"]);
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout).serverError.errno).toBe(1129);
     await db!.query("FLUSH HOSTS");
   });
 });
