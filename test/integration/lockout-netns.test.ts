@@ -149,6 +149,28 @@ describe.skipIf(!support.ok)("lock-out guard across a veth pair (MariaDB max_con
     expect((await scannerRow())?.COUNT_HOST_BLOCKED_ERRORS ?? 0).toBe(0);
   });
 
+  it("three audits with credentials in a row: each costs a few aborted connections, and its login clears them", async () => {
+    await db!.query(`SET GLOBAL max_connect_errors = ${MAX_CONNECT_ERRORS}`);
+    await db!.query("FLUSH HOSTS");
+    const aborted: number[] = [];
+    const sums: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const r = await runCli(["audit", TARGET, "--json", "--quiet", "--user", db!.admin.user], {
+        prefix: pair!.scanner.launcher,
+        env: { MYSQL_PWD: db!.admin.password },
+        timeoutMs: 240_000,
+      });
+      expect([0, 1], r.stderr).toContain(r.code);
+      const found = /"abortedConnections":\s*(\d+)/.exec(r.stdout);
+      expect(found, "the audit report states the aborted connections it cost").not.toBeNull();
+      aborted.push(Number(found![1]));
+      sums.push((await scannerRow())?.SUM_CONNECT_ERRORS ?? 0);
+    }
+    console.log(`lockout-netns: 3 audits with a login: abortedConnections ${JSON.stringify(aborted)}, SUM_CONNECT_ERRORS after each ${JSON.stringify(sums)}`);
+    for (const n of sums) expect(n).toBeLessThan(MAX_CONNECT_ERRORS);
+    expect((await scannerRow())?.COUNT_HOST_BLOCKED_ERRORS ?? 0).toBe(0);
+  });
+
   it("a naive scan without the guard (sslscan --starttls-mysql) blocks the scanner host, and probe says so", async () => {
     const sslscan = requireSslscan();
     await db!.query(`SET GLOBAL max_connect_errors = ${MAX_CONNECT_ERRORS}`);
