@@ -98,6 +98,7 @@ const PROBLEM_IDS: Record<string, { id: string; severity: Finding["severity"]; t
   "server-bug": { id: "tls.server-bug", severity: "medium", title: "The server's TLS answer broke the protocol (not trusted)" },
   timeout: { id: "scan.timeout", severity: "error", title: "The server stalled during a TLS probe" },
   closed: { id: "scan.closed", severity: "error", title: "The server closed a TLS probe mid-handshake" },
+  "no-tls": { id: "scan.no-tls", severity: "high", title: "Some probe connections were not offered TLS while others were: the servers behind this address differ" },
   connect: { id: "scan.connect", severity: "error", title: "A probe could not connect" },
   "node-incomplete": { id: "scan.node-incomplete", severity: "info", title: "node:tls could not complete handshakes the server accepted; our own ClientHello found those suites" },
 };
@@ -107,7 +108,9 @@ function scanFindings(f: CipherFacts): Finding[] {
   const grouped = new Map<string, ScanProblem[]>();
   for (const p of f.problems) grouped.set(p.reason, [...(grouped.get(p.reason) ?? []), p]);
   for (const [reason, ps] of grouped) {
-    if (reason === "no-tls") continue; // checkProtocols reports it as protocol.tls-not-offered
+    // No TLS on every probe is checkProtocols' protocol.tls-not-offered; on some only, the servers behind the
+    // address differ (a load balancer over mixed backends), and that is this finding.
+    if (reason === "no-tls" && f.protocols.every((p) => p.accepted === undefined)) continue;
     const meta = PROBLEM_IDS[reason] ?? { id: `scan.${reason}`, severity: "error" as const, title: `A TLS probe failed (${reason})` };
     const details = [...new Set(ps.map((p) => `${p.version ? `${p.version} ` : ""}(${p.engine}): ${p.detail}`))];
     out.push({ id: meta.id, severity: meta.severity, title: meta.title, evidence: details.join("; ") });

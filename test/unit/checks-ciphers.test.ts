@@ -72,4 +72,9 @@ describe("checkCiphers", () => {
     expect(cfg).not.toMatch(/CBC|SHA:|RC4|DES/);
     expect(cfg).toContain("tls_ciphersuites=TLS_AES_128_GCM_SHA256");
   });
+
+  it("TLS offered on some probe connections only: scan.no-tls (mixed servers behind one address)", () => {
+    const f = byId(facts([{ suites: [s("ECDHE-RSA-AES128-GCM-SHA256")] }], { problems: [{ version: "TLSv1", engine: "raw", reason: "no-tls", detail: "the server does not offer TLS (CLIENT_SSL is not set)" }] }));
+    expect(f["scan.no-tls"]).toMatchObject({ severity: "high", evidence: "TLSv1 (raw): the server does not offer TLS (CLIENT_SSL is not set)" });
+  });
 });
