@@ -76,8 +76,18 @@ function suiteXml(t: TargetReport, failOn: Severity): { xml: string; tests: numb
     errors: cases.filter((c) => c.error).length,
     skipped: cases.filter((c) => c.skipped).length,
   };
+  const props: [string, string][] = [
+    ["host", t.target.host],
+    ["port", String(t.target.port)],
+    ["audited", String(t.audited)],
+    ...(t.server ? ([["server.version", t.server.version], ["server.flavor", t.server.flavor]] as [string, string][]) : []),
+    ...(t.error ? ([["error", t.error.message]] as [string, string][]) : []),
+  ];
   const xml = [
     `  <testsuite name="${xmlEscape(t.label)}" tests="${n.tests}" failures="${n.failures}" errors="${n.errors}" skipped="${n.skipped}" time="${secs(t.durationMs)}">`,
+    `    <properties>`,
+    ...props.map(([k, v]) => `      <property name="${xmlEscape(k)}" value="${xmlEscape(v)}"/>`),
+    `    </properties>`,
     ...cases.map((c) => c.xml),
     `  </testsuite>`,
   ].join("\n");

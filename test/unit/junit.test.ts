@@ -17,7 +17,7 @@ function target(label: string, checks: CheckResult[], audited = true): TargetRep
   return { target: { host: host!, port: Number(port) }, label, audited, checks, ignoredFindings: 0, overview: [], details: {}, durationMs: 100 };
 }
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (name) => name === "testsuite" || name === "testcase" });
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (name) => name === "testsuite" || name === "testcase" || name === "property" });
 
 describe("JUnit XML", () => {
   const good = target("127.0.0.1:3306", [
@@ -40,6 +40,13 @@ describe("JUnit XML", () => {
     expect(suites[0]).toMatchObject({ tests: "5", failures: "1", errors: "1", skipped: "1" });
     expect(suites[1]).toMatchObject({ tests: "2", failures: "0", errors: "1", skipped: "1" });
     expect(doc.testsuites).toMatchObject({ tests: "7", failures: "1", errors: "2", skipped: "2", time: "1.234" });
+  });
+
+  it("names each target's server and state in the testsuite's properties", () => {
+    const suites = parser.parse(xml).testsuites.testsuite;
+    const props = (i: number) => Object.fromEntries(suites[i].properties.property.map((p: { name: string; value: string }) => [p.name, p.value]));
+    expect(props(0)).toEqual({ host: "127.0.0.1", port: "3306", audited: "true" });
+    expect(props(1)).toEqual({ host: "127.0.0.1", port: "1", audited: "false" });
   });
 
   it("fails a check on findings at or above the failing severity, and not below", () => {
