@@ -127,7 +127,8 @@ describe.skipIf(!support.ok)("lock-out guard across a veth pair (MariaDB max_con
     const afterLogin: number[] = [];
     const aborted: number[] = [];
     for (let run = 0; run < 3; run++) {
-      const scan = await fromScanner(["ciphers", TARGET, "--json"], 240_000);
+      // Each scan stays under the limit by itself (the budget's job); the question here is what happens between scans.
+      const scan = await fromScanner(["ciphers", TARGET, "--json", "--max-aborted", "8"], 240_000);
       expect([0, 1], scan.stderr).toContain(scan.code);
       aborted.push(JSON.parse(scan.stdout).abortedConnections);
       afterScan.push((await scannerRow())?.SUM_CONNECT_ERRORS ?? 0);
@@ -149,13 +150,13 @@ describe.skipIf(!support.ok)("lock-out guard across a veth pair (MariaDB max_con
     expect((await scannerRow())?.COUNT_HOST_BLOCKED_ERRORS ?? 0).toBe(0);
   });
 
-  it("three audits with credentials in a row: each costs a few aborted connections, and its login clears them", async () => {
+  it("three audits with credentials in a row: each leaves the server's count at 0, so runs never add up", async () => {
     await db!.query(`SET GLOBAL max_connect_errors = ${MAX_CONNECT_ERRORS}`);
     await db!.query("FLUSH HOSTS");
     const aborted: number[] = [];
     const sums: number[] = [];
     for (let run = 0; run < 3; run++) {
-      const r = await runCli(["audit", TARGET, "--json", "--quiet", "--user", db!.admin.user], {
+      const r = await runCli(["audit", TARGET, "--json", "--quiet", "--max-aborted", "8", "--user", db!.admin.user], {
         prefix: pair!.scanner.launcher,
         env: { MYSQL_PWD: db!.admin.password },
         timeoutMs: 240_000,
@@ -167,8 +168,11 @@ describe.skipIf(!support.ok)("lock-out guard across a veth pair (MariaDB max_con
       sums.push((await scannerRow())?.SUM_CONNECT_ERRORS ?? 0);
     }
     console.log(`lockout-netns: 3 audits with a login: abortedConnections ${JSON.stringify(aborted)}, SUM_CONNECT_ERRORS after each ${JSON.stringify(sums)}`);
-    for (const n of sums) expect(n).toBeLessThan(MAX_CONNECT_ERRORS);
     expect((await scannerRow())?.COUNT_HOST_BLOCKED_ERRORS ?? 0).toBe(0);
+    // What a run leaves on the server's count, the next run inherits: up to --max-aborted more before its own
+    // login resets it, past the limit when both are near it (measured: 9 left, then a run blocked at 10).
+    // With credentials an audit can leave the count at 0 by logging in after its last aborted probe.
+    expect(sums, "aborted connections left on the server's count after each audit with credentials").toEqual([0, 0, 0]);
   });
 
   it("a naive scan without the guard (sslscan --starttls-mysql) blocks the scanner host, and probe says so", async () => {
