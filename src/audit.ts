@@ -36,6 +36,8 @@ export interface AuditOptions extends ProbeOptions {
   maxAborted?: number;
   /** Probe connections at once per target during the enumeration (default: the enumeration's own). */
   probeConcurrency?: number;
+  /** Checks not to run (reported as skipped, saying so). */
+  skip?: readonly string[];
   /** Progress callback: the target's label and what it is doing now. */
   onStep?: (label: string, step: string) => void;
 }
@@ -352,10 +354,10 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
   };
   // The checks run at once (each bounds its own connections), so a target costs its slowest check, not their sum;
   // results are recorded in table order whatever order they finish in.
-  step(`checking ${CHECKS.filter((d) => d.skip(ctx) === undefined).map((d) => d.name).join(", ")}`);
+  step(`checking ${CHECKS.filter((d) => !options.skip?.includes(d.name) && d.skip(ctx) === undefined).map((d) => d.name).join(", ")}`);
   const outcomes = CHECKS.map((def) => {
     const t = performance.now();
-    const skip = def.skip(ctx);
+    const skip = options.skip?.includes(def.name) ? "not run: --skip " + def.name : def.skip(ctx);
     if (skip !== undefined) return Promise.resolve({ def, t, skip });
     return def.run(ctx).then(
       (run) => ({ def, t, run, end: performance.now() }),

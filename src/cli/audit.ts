@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { Command, Option } from "commander";
 import { AuditError } from "../errors.js";
+import { CHECKS } from "../audit.js";
 import { auditFleet, DEFAULT_CONCURRENCY, readTargetsFile } from "../fleet.js";
 import { parseTarget } from "../net/target.js";
 import { DEFAULT_POLICY, FAIL_SEVERITIES, isFailSeverity, type LoadedPolicy } from "../policy/policy.js";
@@ -22,7 +23,17 @@ interface AuditCliOptions extends CommonOptions, CredentialCliOptions {
   targets?: string;
   concurrency: number;
   maxAborted?: number;
+  skip?: string[];
   quiet?: boolean;
+}
+
+// The names come from the audit's own table of checks, so --help and validation never drift from it.
+function checkList(value: string): string[] {
+  const names = CHECKS.map((c) => c.name as string);
+  const list = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const bad = list.filter((n) => !names.includes(n));
+  if (bad.length || list.length === 0) throw new AuditError("usage", `--skip "${value}": ${bad.length ? `unknown check ${bad.join(", ")}; ` : ""}the checks are ${names.join(", ")}`);
+  return list;
 }
 
 function wholeNumber(value: string): number {
@@ -49,6 +60,7 @@ export function registerAudit(program: Command, state: RunState): void {
     .addOption(
       new Option("--max-aborted <n>", "most aborted handshakes the cipher scan may cost per target (they count toward max_connect_errors); default 20 for a remote target, no limit on loopback").argParser(wholeNumber),
     )
+    .addOption(new Option("--skip <checks>", `checks not to run, comma-separated: ${CHECKS.map((c) => c.name).join(", ")}`).argParser(checkList))
     .addOption(new Option("-q, --quiet", "no progress line; print only the verdict line (--json and --junit are unaffected)"));
   program.addHelpText(
     "after",
@@ -84,6 +96,8 @@ export function registerAudit(program: Command, state: RunState): void {
           policy,
           policySource: loaded.source,
           concurrency: o.concurrency,
+          ...(o.maxAborted !== undefined ? { maxAborted: o.maxAborted } : {}),
+          ...(o.skip ? { skip: o.skip } : {}),
           onStep: (label, step) => progress.update(`${label}: ${step}`),
           onTargetDone: (t, done, total) => {
             if (total > 1) progress.log(`${t.audited ? "✓" : "✗"} ${t.label} (${done}/${total})`);

@@ -106,6 +106,7 @@ describe("the built CLI: the default command", () => {
       [["127.0.0.1:99999"], /port 99999 is out of range/],
       [[at(modern), "--targets", join(dir, "missing.txt")], /cannot read --targets file/],
       [[at(modern), "--concurrency", "0"], /not a positive whole number/],
+      [[at(modern), "--skip", "cipher"], /--skip "cipher": unknown check cipher; the checks are protocols, ciphers, certificate, settings, accounts, replication/],
       [["--targets", emptyList], /--targets file .*empty\.txt lists no target/],
       [["--targets", badList], /bad\.txt:2: invalid target "db:0"/],
     ];
@@ -163,6 +164,24 @@ describe("the built CLI: the default command", () => {
     const checks = Object.fromEntries(doc.targets[0]!.checks.map((c) => [c.name, c.status]));
     expect(checks).toMatchObject({ settings: "completed", accounts: "completed", replication: "completed" });
     expect(r.stdout + r.stderr).not.toContain(modern.admin.password);
+  });
+
+  it("--skip leaves checks out, saying so", async () => {
+    const r = await runCli([at(selfSigned), "--skip", "protocols,ciphers", "--json", "--ssl-ca", selfSigned.certs!.caBundle]);
+    const doc = JSON.parse(r.stdout) as AuditJson & { targets: { checks: { name: string; status: string; reason?: string }[] }[] };
+    const checks = Object.fromEntries(doc.targets[0]!.checks.map((c) => [c.name, [c.status, c.reason]]));
+    expect(checks.protocols).toEqual(["skipped", "not run: --skip protocols"]);
+    expect(checks.ciphers).toEqual(["skipped", "not run: --skip ciphers"]);
+    expect(checks.certificate![0]).toBe("completed");
+    expect(doc.targets[0]!.findings.map((f) => f.id)).toEqual(["cert.self-signed"]);
+  });
+
+  it("--max-aborted reaches the cipher scan: a budget of 0 costs no aborted connection and says what it left out", async () => {
+    const r = await runCli([at(selfSigned), "--max-aborted", "0", "--json", "--skip", "certificate"]);
+    const doc = JSON.parse(r.stdout) as AuditJson & { targets: { details: { ciphers: { abortedConnections: number; budget: { limit: number; stopped: boolean } } } }[] };
+    expect(doc.targets[0]!.details.ciphers).toMatchObject({ abortedConnections: 0, budget: { limit: 0, stopped: true } });
+    expect(doc.targets[0]!.findings.map((f) => f.id)).toContain("scan.budget-exhausted");
+    expect(r.code).toBe(1);
   });
 
   it("--help lists the audit's options and the exit codes", async () => {
