@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { AuditError } from "../errors.js";
-import { DEFAULT_POLICY, FAIL_SEVERITIES, TLS_VERSIONS, isFailSeverity, type LoadedPolicy, type Policy, type TlsVersion } from "./policy.js";
+import { DEFAULT_POLICY, FAIL_SEVERITIES, TLS_VERSIONS, isFailSeverity, isIgnored, type LoadedPolicy, type Policy, type TlsVersion } from "./policy.js";
+import { FINDING_IDS } from "../report/finding-ids.js";
 
 const KEYS: readonly (keyof Policy)[] = [
   "minTlsVersion",
@@ -66,6 +67,11 @@ export function validatePolicy(raw: unknown, file: string): Policy {
       if (typeof item !== "string" || item.trim() === "") fail(`${key}[${i}]`, "must be a non-empty string");
     });
     p[key] = (list as string[]).map((s) => s.trim());
+  }
+  // A typo in ignore would silently keep a finding the user meant to waive (or waive nothing): name it.
+  const known = FINDING_IDS.map((d) => d.id);
+  for (const [i, id] of p.ignore.entries()) {
+    if (!known.some((k) => isIgnored(k, [id]))) fail(`ignore[${i}]`, `"${id}" matches no finding id (the ids are listed in the README; e.g. ${known.slice(0, 3).join(", ")})`);
   }
   for (const [i, a] of p.accountsAllowedRequireNone.entries()) {
     if (!a.includes("@")) fail(`accountsAllowedRequireNone[${i}]`, `"${a}" must be written user@host (for example app@10.0.%)`);

@@ -176,6 +176,13 @@ describe("the built CLI: the default command", () => {
     expect(doc.targets[0]!.findings.map((f) => f.id)).toEqual(["cert.self-signed"]);
   });
 
+  it("--host-name is the name the certificate is checked against", async () => {
+    const args = [at(modern), "--ssl-ca", modern.certs!.caBundle, "--skip", "protocols,ciphers", "--json"];
+    const ids = async (extra: string[]) => (JSON.parse((await runCli([...args, ...extra])).stdout) as AuditJson).targets[0]!.findings.map((f) => f.id);
+    expect(await ids([])).toEqual([]);
+    expect(await ids(["--host-name", "db.example.invalid"])).toEqual(["cert.hostname-mismatch"]);
+  });
+
   it("--max-aborted reaches the cipher scan: a budget of 0 costs no aborted connection and says what it left out", async () => {
     const r = await runCli([at(selfSigned), "--max-aborted", "0", "--json", "--skip", "certificate"]);
     const doc = JSON.parse(r.stdout) as AuditJson & { targets: { details: { ciphers: { abortedConnections: number; budget: { limit: number; stopped: boolean } } } }[] };

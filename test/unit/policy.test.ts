@@ -31,7 +31,8 @@ describe("policy files", () => {
       certificateWarningDays: 21,
       requireSecureTransport: true,
       accountsAllowedRequireNone: ["monitor@localhost", "healthcheck@127.0.0.1"],
-      ignore: ["certificate.self-signed"],
+      requireX509ForRemote: true,
+      ignore: ["cert.self-signed"],
       forbiddenSuites: ["TLS_RSA_WITH_AES_128_CBC_SHA"],
       failOn: "medium",
     });
@@ -51,6 +52,10 @@ describe("policy files", () => {
     expect(parsePolicy("minTlsVersion: TLSv1.0", "p.yaml").minTlsVersion).toBe("TLSv1");
   });
 
+  it("accepts ignore entries that name real ids, exactly or by prefix", () => {
+    expect(parsePolicy("ignore: [cert.self-signed, 'settings.tls-library-*', 'accounts.*']", "p.yaml").ignore).toEqual(["cert.self-signed", "settings.tls-library-*", "accounts.*"]);
+  });
+
   it.each([
     ["minTls: TLSv1.2", "policy file p.yaml: minTls: unknown key (expected one of"],
     ["minTlsVersion: TLSv1.4", 'policy file p.yaml: minTlsVersion: "TLSv1.4" is not one of SSLv3, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3'],
@@ -59,8 +64,11 @@ describe("policy files", () => {
     ["certificateWarningDays: -1", "policy file p.yaml: certificateWarningDays: must be a whole number of days from 0 to 3650"],
     ["certificateWarningDays: '30'", "policy file p.yaml: certificateWarningDays: must be a whole number"],
     ["requireSecureTransport: yes please", "policy file p.yaml: requireSecureTransport: must be true or false"],
+    ["requireX509ForRemote: 1", "policy file p.yaml: requireX509ForRemote: must be true or false"],
     ["ignore: certificate.self-signed", "policy file p.yaml: ignore: must be a list of strings"],
-    ["ignore: [ok, 3]", "policy file p.yaml: ignore[1]: must be a non-empty string"],
+    ["ignore: [cert.expired, 3]", "policy file p.yaml: ignore[1]: must be a non-empty string"],
+    ["ignore: [cert.expired, certificate.self-signed]", 'policy file p.yaml: ignore[1]: "certificate.self-signed" matches no finding id'],
+    ["ignore: ['nothing.*']", 'policy file p.yaml: ignore[0]: "nothing.*" matches no finding id'],
     ["accountsAllowedRequireNone: [monitor]", 'policy file p.yaml: accountsAllowedRequireNone[0]: "monitor" must be written user@host'],
     ["allowedSuites: [A]\nforbiddenSuites: [A]", "policy file p.yaml: forbiddenSuites: A is also in allowedSuites"],
     ["- a\n- b", "policy file p.yaml: (top level): must be a mapping"],
