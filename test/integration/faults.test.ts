@@ -104,6 +104,18 @@ beforeAll(() => {
   }
 });
 
+// The slowest run per command, measured against --timeout 1 (process start included).
+afterAll(async () => {
+  const slowest = new Map<string, { ms: number; name: string }>();
+  for (const [key, p] of runs) {
+    const o = await p;
+    if ("error" in o) continue;
+    const [cmd, name] = key.split("|") as [string, string];
+    if ((slowest.get(cmd)?.ms ?? -1) < o.r.ms) slowest.set(cmd, { ms: o.r.ms, name });
+  }
+  console.log(`faults: slowest run per command: ${[...slowest].map(([c, v]) => `${c} ${v.ms} ms (${v.name})`).join("; ")}`);
+});
+
 describe.each(COMMANDS)("$name against hostile servers", (cmd) => {
   const cases = CASES.filter((c) => !c.needsLogin || cmd.logsIn);
 
