@@ -47,6 +47,8 @@ export interface CheckRun {
   findings: Finding[];
   details?: unknown;
   overview?: [string, string][];
+  /** Handshakes this check left aborted (they count toward the server's max_connect_errors, except on loopback). */
+  abortedConnections?: number;
 }
 
 /** Everything a check can use: the target, the options, and the connectivity facts gathered first. */
@@ -76,7 +78,7 @@ export function needsTls(ctx: CheckContext): string | undefined {
 
 /** Skip reason for checks that need a login. */
 export function needsCredentials(ctx: CheckContext): string | undefined {
-  return ctx.options.login || ctx.target.user !== undefined ? undefined : "no credentials given (pass -u/--user, -p, or mysql://user@host); this check needs a login";
+  return ctx.options.login || ctx.target.user !== undefined ? undefined : "no credentials given (-u/--user, -p, MYSQL_PWD, a [client] password in ~/.my.cnf or --defaults-file, or mysql://user@host); this check needs a login";
 }
 
 /** The checks after connectivity, in run order: the table from which the audit, JUnit and the docs derive. */
@@ -123,6 +125,7 @@ async function runProtocols(ctx: CheckContext): Promise<CheckRun> {
   const accepted = facts.protocols.filter((p) => p.accepted === true).map((p) => p.version);
   return {
     findings: applyVersionPolicy(checkProtocols(facts), facts, ctx.policy),
+    abortedConnections: facts.abortedConnections,
     details: facts.protocols.map((p) => ({ version: p.version, accepted: p.accepted ?? null, complete: p.complete })),
     overview: [["Protocols", accepted.length ? accepted.join(", ") : "none accepted"]],
   };
@@ -135,6 +138,7 @@ async function runCiphers(ctx: CheckContext): Promise<CheckRun> {
   const weak = facts.protocols.reduce((n, p) => n + p.suites.filter((s) => s.rating === "weak" || s.rating === "insecure").length, 0);
   return {
     findings: [...checkCiphers(facts), ...suitePolicyFindings(facts, ctx.policy), ...(profile ? [profile] : [])],
+    abortedConnections: facts.abortedConnections,
     details: ciphersJson(facts, engine),
     overview: [
       ["Cipher suites", `${suites} accepted (version, suite) pairs, ${weak} weak or insecure; Mozilla profile: ${mozillaProfile(facts)}`],
@@ -284,6 +288,7 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
     audited: false,
     checks: [],
     ignoredFindings: 0,
+    abortedConnections: 0,
     overview: [],
     details: {},
     durationMs: 0,
@@ -370,6 +375,8 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
     else if ("run" in o) {
       if (o.run.details !== undefined) report.details[name] = o.run.details;
       if (o.run.overview) report.overview.push(...o.run.overview);
+      // Protocols and ciphers share one enumeration: its cost is counted once.
+      if (o.run.abortedConnections !== undefined) report.abortedConnections = Math.max(report.abortedConnections, o.run.abortedConnections);
       record(name, "completed", o.run.findings, o.t, undefined, o.end);
     } else {
       const reason = plainReason(o.err.message);

@@ -75,6 +75,7 @@ export async function auditFleet(targets: Target[], options: FleetOptions = {}):
           error: { code: e.code, message: e.message },
           checks: [{ name: "connectivity", status: "error", reason: e.message, findings: [checkErrorFinding("connectivity", e.message)], durationMs: 0 }],
           ignoredFindings: 0,
+          abortedConnections: 0,
           overview: [],
           details: {},
           durationMs: 0,

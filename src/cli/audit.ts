@@ -12,6 +12,7 @@ import { startProgress } from "../report/progress.js";
 import { exitCodeOf, reportJson } from "../report/report.js";
 import { addCommonOptions, positiveInt, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
 import { addCredentialOptions, loginSpecFrom, passwordToken, type CredentialCliOptions } from "./credential-options.js";
+import type { LoginSpec } from "../sql/credentials.js";
 import { makeOutput, printJson } from "./output.js";
 import type { RunState } from "./main.js";
 
@@ -79,7 +80,7 @@ export function registerAudit(program: Command, state: RunState): void {
       if (o.targets && fromFile.length === 0 && args.length === 0) throw new AuditError("usage", `--targets file ${o.targets} lists no target`);
       const raw = [...args, ...fromFile];
       const targets = (raw.length ? raw : [undefined]).map((t) => parseTarget(t));
-      const login = credentialsGiven(o, targets) ? await loginSpecFrom(cmd, raw[0], o) : undefined;
+      const login = await loginFor(cmd, raw[0], o, targets);
       const loaded: LoadedPolicy = o.policy ? loadPolicy(o.policy) : { policy: { ...DEFAULT_POLICY }, source: "built-in default policy" };
       const policy = { ...loaded.policy, ...(o.failOn ? { failOn: o.failOn as typeof loaded.policy.failOn } : {}) };
       const ca = readCaFile(o.sslCa);
@@ -123,16 +124,20 @@ function rawArgsOf(cmd: Command): string[] {
   return (c as unknown as { rawArgs?: string[] }).rawArgs ?? [];
 }
 
-// Settings and accounts need a login; the audit logs in only when the user asked for one in some way, so a bare
-// `mysql-tls-audit host` never tries the OS login name against a production server.
-function credentialsGiven(o: AuditCliOptions, targets: { user?: string }[]): boolean {
-  return (
+// Settings and accounts need a login; the audit logs in only when the user gave credentials in some way (an
+// option, MYSQL_PWD, a target URL, or a password in ~/.my.cnf), so a bare `mysql-tls-audit host` never tries the
+// OS login name against a production server.
+async function loginFor(cmd: Command, rawTarget: string | undefined, o: AuditCliOptions, targets: { user?: string }[]): Promise<LoginSpec | undefined> {
+  const asked =
     o.user !== undefined ||
     o.password !== undefined ||
     o.defaultsFile !== undefined ||
     process.env.MYSQL_PWD !== undefined ||
-    targets.some((t) => t.user !== undefined)
-  );
+    targets.some((t) => t.user !== undefined);
+  if (asked) return loginSpecFrom(cmd, rawTarget, o);
+  if (o.defaults === false) return undefined;
+  const spec = await loginSpecFrom(cmd, rawTarget, o);
+  return spec.passwordSource === "option file" ? spec : undefined;
 }
 
 // Fail before a long audit rather than after it, when the JUnit file cannot be written.

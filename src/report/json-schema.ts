@@ -54,7 +54,7 @@ export const AUDIT_JSON_SCHEMA = {
       minItems: 1,
       items: {
         type: "object",
-        required: ["target", "audited", "checks", "findings"],
+        required: ["target", "audited", "checks", "findings", "abortedConnections"],
         properties: {
           target: hostPort,
           label: { type: "string", description: "host:port as printed ([ipv6]:port)" },
@@ -86,6 +86,11 @@ export const AUDIT_JSON_SCHEMA = {
           },
           findings: { type: "array", items: finding },
           ignoredFindings: { type: "integer", minimum: 0, description: "findings dropped by the policy's ignore list" },
+          abortedConnections: {
+            type: "integer",
+            minimum: 0,
+            description: "handshakes the audit left aborted on this server; they count toward max_connect_errors, except on loopback",
+          },
           overview: { type: "object", additionalProperties: { type: "string" } },
           details: { type: "object", description: "per-check facts, as the ciphers, cert, settings and accounts commands print them" },
         },

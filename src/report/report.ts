@@ -27,6 +27,8 @@ export interface TargetReport {
   checks: CheckResult[];
   /** How many findings the policy's ignore list dropped. */
   ignoredFindings: number;
+  /** Handshakes the audit left aborted on this server (they count toward max_connect_errors, except on loopback). */
+  abortedConnections: number;
   /** The facts a person wants first (server, versions, suites, certificate), as label/value pairs. */
   overview: [string, string][];
   /** Per-check facts as plain JSON (the probe, protocols, chain, settings, accounts). */
@@ -138,6 +140,7 @@ export function reportJson(r: Report): Record<string, unknown> {
       })),
       findings: sortFindings(t.checks.flatMap((c) => c.findings.map((f) => ({ ...f, check: c.name })))),
       ignoredFindings: t.ignoredFindings,
+      abortedConnections: t.abortedConnections,
       overview: Object.fromEntries(t.overview),
       details: t.details,
     })),

@@ -167,6 +167,8 @@ describe("the audit against real MariaDB postures", () => {
     expect(profile.evidence).toBe("versions TLSv1, TLSv1.1, TLSv1.2, TLSv1.3; 91 accepted (version, suite) pair(s)");
     expect(Object.fromEntries(r.overview)["Protocols"]).toBe("TLSv1, TLSv1.1, TLSv1.2, TLSv1.3");
     expect(Object.fromEntries(r.overview)["Aborted connections"]).toMatch(/^\d+ \(of \d+ probe connections/);
+    expect(r.abortedConnections).toBe((r.details.ciphers as { abortedConnections: number }).abortedConnections);
+    expect(r.abortedConnections).toBeGreaterThan(0);
     const details = r.details.ciphers as { protocols: { version: string; suites: unknown[] }[]; abortedConnections: number };
     expect(details.protocols.map((p) => [p.version, p.suites.length])).toEqual([
       ["SSLv3", 0],

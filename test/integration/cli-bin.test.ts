@@ -187,11 +187,27 @@ describe("the built CLI: the default command", () => {
     const r = await runCli([at(selfSigned), "--max-aborted", "0", "--json", "--skip", "certificate"]);
     const doc = JSON.parse(r.stdout) as AuditJson & { targets: { details: { ciphers: { abortedConnections: number; budget: { limit: number; stopped: boolean } } } }[] };
     expect(doc.targets[0]!.details.ciphers).toMatchObject({ abortedConnections: 0, budget: { limit: 0, stopped: true } });
+    expect((doc.targets[0] as unknown as { abortedConnections: number }).abortedConnections).toBe(0);
     expect(doc.targets[0]!.findings.map((f) => f.id)).toContain("scan.budget-exhausted");
     expect(r.code).toBe(1);
   });
 
-  it("--help lists the audit's options and the exit codes", async () => {
+  it("logs in with a [client] password from ~/.my.cnf, as the mysql client does; without one it does not try", async () => {
+    const home = join(dir, "home");
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, ".my.cnf"), `[client]\nuser=${modern.admin.user}\npassword=${modern.admin.password}\n`, { mode: 0o600 });
+    const status = async (env: Record<string, string>) => {
+      const r = await runCli([at(modern), "--json", "--skip", "protocols,ciphers"], { env: { MYSQL_PWD: undefined, ...env } });
+      expect(r.stdout + r.stderr).not.toContain(modern.admin.password);
+      return (JSON.parse(r.stdout) as AuditJson).targets[0]!.checks.find((c) => c.name === "accounts")!.status;
+    };
+    expect(await status({ HOME: home })).toBe("completed");
+    const empty = join(dir, "empty-home");
+    mkdirSync(empty, { recursive: true });
+    expect(await status({ HOME: empty })).toBe("skipped");
+  });
+
+    it("--help lists the audit's options and the exit codes", async () => {
     const r = await runCli(["audit", "--help"]);
     expect(r.code).toBe(0);
     for (const o of ["--json", "--junit <file>", "--fail-on <severity>", "--policy <file>", "--targets <file>", "--concurrency <n>", "--quiet", "--user <name>"]) expect(r.stdout).toContain(o);

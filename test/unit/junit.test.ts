@@ -14,7 +14,7 @@ function check(name: CheckResult["name"], status: CheckResult["status"], finding
 
 function target(label: string, checks: CheckResult[], audited = true): TargetReport {
   const [host, port] = label.split(":");
-  return { target: { host: host!, port: Number(port) }, label, audited, checks, ignoredFindings: 0, overview: [], details: {}, durationMs: 100 };
+  return { target: { host: host!, port: Number(port) }, label, audited, checks, ignoredFindings: 0, abortedConnections: 0, overview: [], details: {}, durationMs: 100 };
 }
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (name) => name === "testsuite" || name === "testcase" || name === "property" });

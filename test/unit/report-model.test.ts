@@ -18,6 +18,7 @@ function target(port: number, checks: CheckResult[], audited = true): TargetRepo
     ...(audited ? { server: { version: "10.11.6-MariaDB", flavor: "mariadb" } } : { error: { code: "refused" as const, message: "connection refused" } }),
     checks,
     ignoredFindings: 0,
+    abortedConnections: 0,
     overview: [["Server", "10.11.6-MariaDB (mariadb)"]],
     details: { probe: { tls: { offered: true } } },
     durationMs: 10.4,

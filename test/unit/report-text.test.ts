@@ -19,6 +19,7 @@ function target(port: number, checks: CheckResult[], audited = true): TargetRepo
     ...(audited ? { server: { version: "10.11.6-MariaDB", flavor: "mariadb" } } : { error: { code: "refused" as const, message: "connection refused" } }),
     checks,
     ignoredFindings: audited ? 2 : 0,
+    abortedConnections: 0,
     overview: audited ? [["Server", "10.11.6-MariaDB (mariadb)"]] : [],
     details: {},
     durationMs: 1,
