@@ -107,7 +107,12 @@ export function certificatesAsSent(received: Buffer): Buffer[] {
   if (!msg) {
     throw new AuditError("protocol", "the server's TLS 1.2 flight holds no Certificate message (an anonymous cipher suite?)", { step: "certificate" });
   }
-  return parseCertificateMessage(msg.body, false).map((d) => Buffer.from(d));
+  try {
+    return parseCertificateMessage(msg.body, false).map((d) => Buffer.from(d));
+  } catch (err) {
+    // The record layer reports a malformed message as a RangeError; to the user it is the server's protocol error.
+    throw new AuditError("protocol", `the server's Certificate message is malformed: ${(err as Error).message}`, { step: "certificate" });
+  }
 }
 
 /** Node's view of the chain, leaf first, following issuerCertificate until it loops or ends. */
