@@ -1,3 +1,5 @@
+import { printable } from "./report/printable.js";
+
 /** What went wrong, as a code the CLI maps to an exit code and a one-line message. */
 export type ErrorCode =
   | "usage" // bad options or a malformed target: exit 2
@@ -34,7 +36,7 @@ export class AuditError extends Error {
   /** One line for stderr: "<target>: <step>: <message>". */
   oneLine(): string {
     const parts = [this.details.target, this.details.step, this.message].filter((p): p is string => !!p);
-    return parts.join(": ");
+    return printable(parts.join(": "));
   }
 }
 

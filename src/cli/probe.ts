@@ -6,6 +6,7 @@ import { checkTransport } from "../checks/transport.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";
+import { printable } from "../report/printable.js";
 import type { Finding } from "../report/types.js";
 import { addCommonOptions, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
@@ -36,7 +37,7 @@ export function registerProbe(program: Command, state: RunState): void {
     if (io.json) printJson({ ...envelope("probe", target), ...probeJson(facts), findings });
     else io.out(renderProbe(facts, findings, io));
     if (facts.serverError) {
-      if (!io.json) io.err(`${formatTarget(target)}: greeting: the server answered with error ${facts.serverError.errno}: ${facts.serverError.message}`);
+      if (!io.json) io.err(printable(`${formatTarget(target)}: greeting: the server answered with error ${facts.serverError.errno}: ${facts.serverError.message}`));
       state.exitCode = 3;
     }
   });

@@ -1,7 +1,10 @@
 import Table from "cli-table3";
+import { printable } from "./printable.js";
 
 /** The one table seam: a bordered table when colour is on, plain aligned columns otherwise (easy to grep). */
-export function renderTable(head: string[], rows: string[][], opts: { plain: boolean }): string {
+export function renderTable(head: string[], rawRows: string[][], opts: { plain: boolean }): string {
+  // Cells may hold server-supplied text; only our own colour sequences survive.
+  const rows = rawRows.map((r) => r.map((cell) => printable(cell, { keepColour: true })));
   if (opts.plain) {
     const all = head.length > 0 ? [head, ...rows] : rows;
     const widths = all.reduce<number[]>((w, r) => r.map((cell, i) => Math.max(w[i] ?? 0, visibleLength(cell))), []);

@@ -7,6 +7,7 @@ import type { HandshakeV10 } from "../protocol/handshake.js";
 import { ERR_HEADER, parseErrPacket } from "../protocol/err-packet.js";
 import { sendSslRequest, type MysqlSession } from "../net/mysql-session.js";
 import { TapDuplex } from "../net/tap-duplex.js";
+import { printable } from "../report/printable.js";
 
 export type TlsVersionName = "SSLv3" | "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
 
@@ -160,11 +161,6 @@ export function explainTlsFailure(err: Error, received: Buffer): AuditError {
     return new AuditError("tls", `TLS handshake failed: the server sent a certificate that cannot be parsed (${shortTlsError(err)})`, { step: "tls-handshake" });
   }
   return new AuditError("tls", `TLS handshake failed: ${shortTlsError(err)}`, { step: "tls-handshake" });
-}
-
-/** Server-supplied text made safe for one terminal line: control characters (newlines, escapes) shown as \xNN. */
-function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 // OpenSSL messages look like "C0E7...:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:
