@@ -100,7 +100,7 @@ function unreachable(f: CipherFacts, target: Target): void {
   const fatal = f.problems[0];
   if (fatal && f.problems.every((p) => fatalReasons.includes(p.reason) && p.detail === fatal.detail)) {
     const code = fatal.reason === "greeting-error" ? "server-error" : "unreachable";
-    throw new AuditError(code, fatal.detail, { target: formatTarget(target), step: "ciphers" });
+    throw new AuditError(code, fatal.detail, { target: formatTarget(target), step: fatal.step ?? "ciphers" });
   }
 }
 

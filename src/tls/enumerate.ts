@@ -7,7 +7,7 @@ import { ErrorBudget } from "../net/error-budget.js";
 import type { Target } from "../net/target.js";
 import { groupName, WOLFSSL_MAX_SUITES, YASSL_MAX_SUITES } from "./client-hello.js";
 import type { TlsVersionName } from "./node-handshake.js";
-import { nodeCanSpeak, nodeTlsProbe, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
+import { connectFailure, nodeCanSpeak, nodeTlsProbe, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
 import { drain, enumerateGroups, type DrainResult, type Probe } from "./preference.js";
 import { rawTlsProbe, type RawProbeResult } from "./raw-probe.js";
 import { suiteByCode, suitesForVersion, type CipherSuite, type SuiteRating } from "./suites.js";
@@ -68,6 +68,8 @@ export interface ScanProblem {
   engine: Engine;
   reason: string;
   detail: string;
+  /** Where it failed when that was before TLS: "connect" or "greeting". */
+  step?: string;
 }
 
 /** Everything `ciphers` gathers: facts only, no judgement. */
@@ -110,9 +112,7 @@ export function liveProber(target: Target, timeouts: Required<TimeoutOptions>): 
       try {
         return rawOutcome(await rawTlsProbe(target, { version: req.version, cipherSuites: req.codes, ...(req.groups ? { groups: req.groups } : {}) }, timeouts));
       } catch (err) {
-        const e = err instanceof AuditError ? err : new AuditError("internal", String(err));
-        const reason = e.code === "timeout" ? "timeout" : e.code === "tls" ? "no-tls" : "connect";
-        return { kind: "failed", reason, detail: e.message, aborted: false };
+        return connectFailure(err instanceof AuditError ? err : new AuditError("internal", String(err)));
       }
     },
   };
@@ -138,7 +138,7 @@ export function rawOutcome(r: RawProbeResult): ProbeOutcome {
       return { kind: "rejected", detail: r.reason, aborted: r.aborted };
     case "server-error":
       // No SSLRequest went out: the server refused the connection itself (1129 blocked host, 1130, 1040).
-      if (!r.aborted) return { kind: "failed", reason: "greeting-error", detail: `the server refused the connection with error ${r.errno}: ${r.message}`, serverErrno: r.errno, aborted: false };
+      if (!r.aborted) return { kind: "failed", reason: "greeting-error", step: "greeting", detail: `the server refused the connection with error ${r.errno}: ${r.message}`, serverErrno: r.errno, aborted: false };
       return { kind: "failed", reason: "server-error", detail: `the server answered with MySQL error ${r.errno}${r.sqlState ? ` (${r.sqlState})` : ""} instead of TLS: ${r.message}`, serverErrno: r.errno, aborted: r.aborted };
     case "garbage":
       return { kind: "failed", reason: "garbage", detail: r.reason, aborted: r.aborted };
@@ -304,7 +304,7 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
   const found = new Map<number, AcceptedSuite>();
   const facts: ProtocolFacts = { version, accepted: undefined, suites: [], complete: true };
   const problem = (engine: Engine, o: Extract<ProbeOutcome, { kind: "failed" }>): void => {
-    sched.problems.push({ version, engine, reason: o.reason, detail: o.detail });
+    sched.problems.push({ version, engine, reason: o.reason, detail: o.detail, ...(o.step ? { step: o.step } : {}) });
     facts.complete = false;
   };
   const skipped = (what: string): void => {

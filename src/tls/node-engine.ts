@@ -25,7 +25,7 @@ export type ProbeOutcome =
     }
   /** The server refused what was offered (an alert, or a close right after the ClientHello). */
   | { kind: "rejected"; detail: string; aborted: boolean }
-  | { kind: "failed"; reason: FailureReason; detail: string; serverErrno?: number; aborted: boolean };
+  | { kind: "failed"; reason: FailureReason; detail: string; serverErrno?: number; aborted: boolean; step?: string };
 
 export type FailureReason = "node-incomplete" | "greeting-error" | "server-error" | "garbage" | "closed" | "server-bug" | "timeout" | "no-tls" | "connect";
 
@@ -134,12 +134,12 @@ export async function nodeTlsProbe(target: Target, req: NodeProbeRequest, timeou
     session = await openMysql(target, timeouts);
   } catch (err) {
     const e = err instanceof AuditError ? err : new AuditError("internal", String(err));
-    return { kind: "failed", reason: e.code === "timeout" ? "timeout" : "connect", detail: e.message, aborted: false };
+    return connectFailure(e);
   }
   const greeting = session.greeting;
   if (greeting.kind === "error") {
     session.close();
-    return { kind: "failed", reason: "greeting-error", detail: `the server refused the connection with error ${greeting.errno}: ${greeting.message}`, serverErrno: greeting.errno, aborted: false };
+    return { kind: "failed", reason: "greeting-error", step: "greeting", detail: `the server refused the connection with error ${greeting.errno}: ${greeting.message}`, serverErrno: greeting.errno, aborted: false };
   }
   if (greeting.kind !== "v10" || !greeting.sslOffered) {
     session.close();
@@ -180,6 +180,13 @@ export async function nodeTlsProbe(target: Target, req: NodeProbeRequest, timeou
     ...(eph?.type === "DH" && eph.size ? (req.version === "TLSv1.3" ? { group: `ffdhe${eph.size}` } : { dhBits: eph.size }) : {}),
     aborted,
   };
+}
+
+/** A probe that never reached a TLS-capable MySQL greeting: no connect, silence, or not MySQL at all. */
+export function connectFailure(e: AuditError): ProbeOutcome {
+  // A silent greeting is a stall worth reporting per version; anything else at connect or greeting ends the run.
+  const reason: FailureReason = e.code === "timeout" && e.details.step === "greeting" ? "timeout" : e.code === "tls" ? "no-tls" : "connect";
+  return { kind: "failed", reason, detail: e.message, aborted: false, ...(e.details.step ? { step: e.details.step } : {}) };
 }
 
 function classifyFailure(err: unknown): ProbeOutcome {
