@@ -18,9 +18,14 @@ export class ErrorBudget {
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new RangeError(`budget limit must be a whole number >= 0, got ${limit}`);
   }
 
-  /** Claims room for one connection that may abort; false when that could exceed the limit. */
-  tryReserve(): boolean {
-    if (this.limit !== undefined && this.sinceReset + this.inFlight >= this.limit) return false;
+  /**
+   * Claims room for one connection that may abort; false when that could exceed the limit. A connection that
+   * will abort for certain (a raw ClientHello) may not take the last unit: that one stays for probes that
+   * usually end cleanly (node:tls, a refused login), so a spent budget still lets them finish the scan.
+   */
+  tryReserve(certain = false): boolean {
+    const cap = this.limit === undefined ? Infinity : certain && this.limit >= 2 ? this.limit - 1 : this.limit;
+    if (this.sinceReset + this.inFlight >= cap) return false;
     this.inFlight++;
     return true;
   }

@@ -17,6 +17,7 @@ export const ALL_VERSIONS: readonly TlsVersionName[] = ["SSLv3", "TLSv1", "TLSv1
 // Most servers refuse these; one raw probe offering every suite settles a refused version for one aborted
 // connection, where node:tls first would cost two (its failure, then a raw probe for the suites Node lacks).
 const RAW_FIRST: ReadonlySet<TlsVersionName> = new Set(["SSLv3", "TLSv1", "TLSv1.1"]);
+const MODERN: ReadonlySet<TlsVersionName> = new Set(["TLSv1.2", "TLSv1.3"]);
 
 export type Engine = "node" | "raw";
 
@@ -173,7 +174,7 @@ export class ProbeScheduler {
   async run(engine: Engine, call: (p: SuiteProber) => Promise<ProbeOutcome>): Promise<ProbeOutcome | "no-budget"> {
     await this.slot();
     try {
-      if (!(await this.reserve())) {
+      if (!(await this.reserve(engine === "raw"))) {
         this.budget.giveUp();
         return "no-budget";
       }
@@ -193,9 +194,9 @@ export class ProbeScheduler {
     }
   }
 
-  private async reserve(): Promise<boolean> {
+  private async reserve(certain: boolean): Promise<boolean> {
     for (;;) {
-      if (this.budget.tryReserve()) return true;
+      if (this.budget.tryReserve(certain)) return true;
       // Probes in flight may still end cleanly (a refused login) and give their room back: wait for them.
       if (this.budget.pending > 0) {
         await new Promise<void>((resolve) => this.settled.push(resolve));
@@ -397,19 +398,34 @@ export async function enumerateCiphers(target: Target, prober: SuiteProber, opts
   const t0 = performance.now();
   const sched = new ProbeScheduler(prober, opts.budget, Math.max(1, opts.concurrency ?? 8), opts.engine ?? "node", opts.resetServerCount);
   const versions = opts.versions ?? ALL_VERSIONS;
-  const scans = versions.map(async (v) => {
+  // With a limit, TLS 1.2 and 1.3 go first: if the budget runs out, what is left unscanned is the legacy versions,
+  // not the ones every client uses.
+  const limited = opts.budget.limit !== undefined;
+  const scanOne = async (v: TlsVersionName): Promise<ProtocolFacts> => {
     const f = await enumerateVersion(sched, v);
     opts.onProgress?.(`${v}: ${f.accepted === true ? `${f.suites.length} suite(s) accepted` : f.accepted === false ? "not accepted" : "not determined"}`);
     // Groups can start as soon as a version's suites are known, while the others are still scanned. They do not
     // change between TLS 1.0 and 1.2 in any server we know, so of those only the highest is asked (TLS 1.2 here).
-    if (opts.groups !== false && f.accepted && (v === "TLSv1.3" || (v === "TLSv1.2" && hasEcdhe(f)))) await enumerateGroups(sched, f);
+    // With a limit, groups wait for every version: each group loop ends in one aborted connection, and the
+    // suites matter more.
+    const early = opts.budget.limit === undefined;
+    if (early && opts.groups !== false && f.accepted && (v === "TLSv1.3" || (v === "TLSv1.2" && hasEcdhe(f)))) await enumerateGroups(sched, f);
     return f;
-  });
-  const protocols = await Promise.all(scans);
-  if (opts.groups !== false && !protocols.some((p) => p.version === "TLSv1.2" && p.groups)) {
-    const legacy = [...protocols].reverse().find((p) => p.accepted && p.version !== "TLSv1.3" && hasEcdhe(p));
-    if (legacy) await enumerateGroups(sched, legacy);
+  };
+  const modern = limited ? await Promise.all(versions.filter((v) => MODERN.has(v)).map(scanOne)) : [];
+  const protocols = await Promise.all(versions.map((v) => modern.find((p) => p.version === v) ?? scanOne(v)));
+  if (opts.groups !== false) {
+    const pending: ProtocolFacts[] = [];
+    const tls13 = protocols.find((p) => p.version === "TLSv1.3" && p.accepted && !p.groups);
+    if (tls13 && opts.budget.limit !== undefined) pending.push(tls13);
+    if (!protocols.some((p) => p.version === "TLSv1.2" && p.groups)) {
+      const legacy = [...protocols].reverse().find((p) => p.accepted && p.version !== "TLSv1.3" && hasEcdhe(p));
+      if (legacy) pending.push(legacy);
+    }
+    await Promise.all(pending.map((p) => enumerateGroups(sched, p)));
   }
+  // With credentials, leave the server's count for this host at 0: a later scan starts with the whole budget.
+  if (opts.resetServerCount && opts.budget.sinceLastReset > 0 && (await opts.resetServerCount().catch(() => false))) opts.budget.serverCountReset();
   return {
     target: { host: target.host, port: target.port },
     protocols,

@@ -153,6 +153,17 @@ describe("enumerateCiphers against a simulated server", () => {
     expect(f.protocols.some((p) => !p.complete)).toBe(true);
   });
 
+  it("a spent budget still lets node:tls finish: every suite it can speak is found", async () => {
+    const { prober, log } = fakeServer(cfg);
+    const f = await enumerateCiphers(target, prober, { budget: new ErrorBudget(3), engine: "node" });
+    expect(log.aborted).toBeLessThanOrEqual(3);
+    const nodeSpeakable = (v: TlsVersionName) => sorted(cfg.accepts[v]!.filter((c) => nodeCanSpeak(v, suiteByCode(c)!)));
+    const found = (v: TlsVersionName) => sorted(f.protocols.find((p) => p.version === v)!.suites.map((s) => s.code));
+    expect(found("TLSv1.2")).toEqual(expect.arrayContaining(nodeSpeakable("TLSv1.2")));
+    expect(found("TLSv1.3")).toEqual(nodeSpeakable("TLSv1.3"));
+    expect(f.budget.stopped).toBe(true);
+  });
+
   it("with a login that resets the server's count, finishes the scan within the limit between resets", async () => {
     const { prober } = fakeServer(cfg);
     let logins = 0;
@@ -170,6 +181,8 @@ describe("enumerateCiphers against a simulated server", () => {
     expect(logins).toBeGreaterThan(0);
     expect(f.budget.resets).toBe(logins);
     expect(f.abortedConnections).toBeGreaterThan(3);
+    // The run ends with a reset too, so the server's count for this host is left at 0.
+    expect(budget.sinceLastReset).toBe(0);
   });
 
   it("a server that answers raw probes of one version with a MySQL error: reported, the rest goes on", async () => {

@@ -44,6 +44,21 @@ describe("ErrorBudget", () => {
     expect(b.resets).toBe(1);
   });
 
+  it("a certain abort may not take the last unit: it stays for probes that usually end cleanly", () => {
+    const b = new ErrorBudget(3);
+    expect(b.tryReserve(true)).toBe(true);
+    b.settle(true);
+    expect(b.tryReserve(true)).toBe(true);
+    b.settle(true);
+    expect(b.tryReserve(true)).toBe(false);
+    expect(b.tryReserve()).toBe(true);
+    b.settle(false);
+    expect(b.tryReserve()).toBe(true);
+    b.settle(true);
+    expect(b.tryReserve()).toBe(false);
+    expect(new ErrorBudget(1).tryReserve(true)).toBe(true); // with one unit only, nothing is held back
+  });
+
   it("a limit of 0 allows no aborted connection at all", () => {
     expect(new ErrorBudget(0).tryReserve()).toBe(false);
   });
@@ -60,12 +75,12 @@ describe("ErrorBudget", () => {
 
   it("never lets the server's count exceed the limit, whatever the interleaving", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 10 }), fc.array(fc.oneof(fc.constant("reserve"), fc.constant("abort"), fc.constant("clean")), { maxLength: 80 }), (limit, ops) => {
+      fc.property(fc.integer({ min: 0, max: 10 }), fc.array(fc.oneof(fc.constant("reserve"), fc.constant("reserve-certain"), fc.constant("abort"), fc.constant("clean")), { maxLength: 80 }), (limit, ops) => {
         const b = new ErrorBudget(limit);
         let held = 0;
         for (const op of ops) {
-          if (op === "reserve") {
-            if (b.tryReserve()) held++;
+          if (op === "reserve" || op === "reserve-certain") {
+            if (b.tryReserve(op === "reserve-certain")) held++;
           } else if (held > 0) {
             b.settle(op === "abort");
             held--;
