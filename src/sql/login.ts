@@ -2,11 +2,14 @@ import fs from "node:fs";
 import net from "node:net";
 import tls from "node:tls";
 import { X509Certificate } from "node:crypto";
-import mysql from "mysql2/promise";
+import mysqlCore from "mysql2";
+import type mysql from "mysql2/promise";
 import { AuditError, toAuditError } from "../errors.js";
 import { formatTarget } from "../net/target.js";
 import { scrub, type LoginSpec, type Secret, type SslMode } from "./credentials.js";
 import { ed25519AuthPlugin } from "./ed25519-auth.js";
+import { TapDuplex } from "../net/tap-duplex.js";
+import { explainTlsFailure } from "../tls/node-handshake.js";
 
 /** What the login's own transport was, and how much of it was verified; said in every output. */
 export interface SessionTls {
@@ -51,19 +54,24 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
   const files = readTlsFiles(spec);
   let conn: mysql.Connection;
   let encrypted = spec.sslMode !== "DISABLED";
+  let tap: TapDuplex | undefined;
   try {
     try {
-      conn = await connect(spec, encrypted ? files : undefined, opts);
+      tap = encrypted ? tappedSocket(spec) : undefined;
+      conn = await connect(spec, encrypted ? files : undefined, opts, tap);
     } catch (err) {
+      tap?.destroy();
       // PREFERRED, as the mysql client: TLS when offered, clear text when the server has none.
       if (spec.sslMode === "PREFERRED" && (err as { code?: string }).code === "HANDSHAKE_NO_SSL_SUPPORT") {
         encrypted = false;
+        tap = undefined;
         conn = await connect(spec, undefined, opts);
       } else throw err;
     }
   } catch (err) {
-    throw loginError(err, spec, encrypted, where);
+    throw loginError(err, spec, encrypted, where, tap ? answerToSslRequest(tap.received) : undefined);
   }
+  tap?.stopRecording();
   // A server that drops the connection later emits 'error' on it; the pending query rejects with that error
   // anyway, and an unheard 'error' event would crash the process instead.
   conn.on("error", () => {});
@@ -132,11 +140,33 @@ function readTlsFiles(spec: LoginSpec): TlsFiles {
   return { ca: read(spec.sslCa, "--ssl-ca"), cert: read(spec.sslCert, "--ssl-cert"), key: read(spec.sslKey, "--ssl-key") };
 }
 
-function connect(spec: LoginSpec, files: TlsFiles | undefined, opts: LoginOptions): Promise<mysql.Connection> {
+/**
+ * mysql2 runs the TLS upgrade itself and keeps only OpenSSL's error; over a socket of ours that records what the
+ * server sent, a failed upgrade can still name the server's real answer (a MySQL ERR packet, other bytes, nothing).
+ */
+function tappedSocket(spec: LoginSpec): TapDuplex {
+  const socket = net.connect({ host: spec.host, port: spec.port });
+  socket.setNoDelay(true);
+  const tap = new TapDuplex(socket, Buffer.alloc(0));
+  // node:tls over a JS stream never ends that stream's writing side when the server hangs up, so the tap would
+  // never close and mysql2 (which watches its own stream's 'close') would wait for its timeout. The server's last
+  // bytes are read by then ('end' comes after them); a turn later, close it.
+  tap.once("end", () => setImmediate(() => tap.destroy()));
+  return tap;
+}
+
+/** What the server sent after its greeting (one packet), i.e. its answer to the SSLRequest. */
+function answerToSslRequest(received: Buffer): Buffer {
+  if (received.length < 4) return Buffer.alloc(0);
+  return received.subarray(Math.min(received.length, 4 + received.readUIntLE(0, 3)));
+}
+
+function connect(spec: LoginSpec, files: TlsFiles | undefined, opts: LoginOptions, stream?: TapDuplex): Promise<mysql.Connection> {
   const verify = spec.sslMode === "VERIFY_CA" || spec.sslMode === "VERIFY_IDENTITY";
-  return mysql.createConnection({
+  const core = mysqlCore.createConnection({
     host: spec.host,
     port: spec.port,
+    ...(stream ? { stream } : {}),
     user: spec.user,
     password: spec.password.reveal(),
     connectTimeout: opts.connectTimeoutMs ?? 5_000,
@@ -161,6 +191,16 @@ function connect(spec: LoginSpec, files: TlsFiles | undefined, opts: LoginOption
           },
         }
       : {}),
+  });
+  return new Promise((resolve, reject) => {
+    const errors: (Error & { code?: string })[] = [];
+    // A failed TLS upgrade reaches mysql2 twice: the socket closing, then the TLS error it caused, which says more.
+    // This listener stays, so that the second one is not an unheard 'error' event, which would crash the process.
+    core.on("error", (err: Error & { code?: string }) => {
+      if (errors.push(err) > 1) return;
+      setImmediate(() => reject(errors.find((e) => e.code === "HANDSHAKE_SSL_ERROR") ?? err));
+    });
+    core.once("connect", () => resolve(core.promise()));
   });
 }
 
@@ -238,7 +278,7 @@ function queryError(err: unknown, secret: Secret, sql: string): AuditError {
 export const PRIVILEGE_ERRNOS = new Set([1044, 1142, 1143, 1227, 1370, 3523]);
 
 // Errors worth a sentence of their own; the server's message is kept after it.
-function loginError(err: unknown, spec: LoginSpec, encrypted: boolean, where: string): AuditError {
+function loginError(err: unknown, spec: LoginSpec, encrypted: boolean, where: string, sslAnswer?: Buffer): AuditError {
   const e = err as { errno?: number; code?: string; message?: string; sqlMessage?: string };
   const raw = scrub(e.sqlMessage ?? e.message ?? String(err), spec.password);
   const d = { target: where, step: "login" };
@@ -274,13 +314,18 @@ function loginError(err: unknown, spec: LoginSpec, encrypted: boolean, where: st
   }
   // mysql2 replaces the TLS error's own code with HANDSHAKE_SSL_ERROR; the message keeps OpenSSL's reason.
   if (typeof e.code === "string" && /HANDSHAKE_SSL_ERROR|CERT|SELF_SIGNED|UNABLE_TO|ALTNAME|ERR_TLS|ERR_SSL|EPROTO/.test(e.code)) {
+    // The probe's reading of a failed upgrade: the server's own ERR message, or OpenSSL's reason in one line.
+    // Without a recording (no TLS was attempted through ours) the error alone is judged, as if the reply were TLS.
+    const why = explainTlsFailure(err as Error, sslAnswer ?? Buffer.from([0x16]));
+    const reason = scrub(why.message.replace(/^TLS handshake failed: /, ""), spec.password);
+    const errno = why.details.serverErrno;
     const hint =
       /issuer|self[- ]signed|unable to verify/i.test(raw) && !spec.sslCa
         ? "; without --ssl-ca the system's root CAs are used: pass the CA that signed the server's certificate"
         : /altname|Hostname\/IP does not match/i.test(raw)
           ? "; the name is checked against the target's host: connect by a name the certificate lists, or use VERIFY_CA"
           : "";
-    return new AuditError("tls", `TLS failed (--ssl-mode ${spec.sslMode}): ${raw}${hint}`, d);
+    return new AuditError("tls", `TLS failed (--ssl-mode ${spec.sslMode}): ${reason}${hint}`, errno !== undefined ? withErrno(errno) : d);
   }
   if (e.code === "AUTH_SWITCH_PLUGIN_ERROR") return new AuditError("auth", raw, d);
   if (typeof e.errno === "number" && e.errno > 0) return new AuditError("server-error", `${raw} (error ${e.errno})`, withErrno(e.errno));
