@@ -10,6 +10,7 @@ import { scrub, type LoginSpec, type Secret, type SslMode } from "./credentials.
 import { ed25519AuthPlugin } from "./ed25519-auth.js";
 import { TapDuplex } from "../net/tap-duplex.js";
 import { explainTlsFailure } from "../tls/node-handshake.js";
+import { guardReplies } from "./result-guard.js";
 
 /** What the login's own transport was, and how much of it was verified; said in every output. */
 export interface SessionTls {
@@ -75,6 +76,7 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
   // A server that drops the connection later emits 'error' on it; the pending query rejects with that error
   // anyway, and an unheard 'error' event would crash the process instead.
   conn.on("error", () => {});
+  guardReplies((conn as unknown as { connection: unknown }).connection);
   try {
     const tlsInfo = sessionTls(conn, spec, encrypted);
     const readTimeout = opts.readTimeoutMs ?? 10_000;

@@ -1,0 +1,62 @@
+// The reply checker against hand-built result sets: well-formed ones pass, and the malformed ones of the fault
+// matrix (zero columns, rows of the wrong width) are named before mysql2 would misread them.
+import { describe, expect, it } from "vitest";
+import { ReplyChecker } from "../../src/sql/result-guard.js";
+
+function lenencString(s: string | null): Buffer {
+  if (s === null) return Buffer.from([0xfb]);
+  const b = Buffer.from(s, "utf8");
+  return Buffer.concat([Buffer.from([b.length]), b]);
+}
+function columnDefinition(name: string): Buffer {
+  return Buffer.concat([...["def", "", "", "", name, name].map(lenencString), Buffer.from([0x0c, 0x21, 0, 0, 1, 0, 0, 0xfd, 0, 0, 0x1f, 0, 0])]);
+}
+const EOF = Buffer.from([0xfe, 0, 0, 0x02, 0]);
+const OK = Buffer.from([0x00, 0, 0, 0x02, 0, 0, 0]);
+const ERR = Buffer.concat([Buffer.from([0xff, 0x51, 0x04, 0x23]), Buffer.from("HY000Unknown error")]);
+
+/** The packets of a text result set: column count, definitions, EOF, rows, EOF. */
+function resultSet(columns: string[], rows: (string | null)[][]): Buffer[] {
+  return [Buffer.from([columns.length]), ...columns.map(columnDefinition), EOF, ...rows.map((r) => Buffer.concat(r.map(lenencString))), EOF];
+}
+function problems(packets: Buffer[]): (string | undefined)[] {
+  const c = new ReplyChecker();
+  return packets.map((p) => c.check(p)).filter((x) => x !== undefined);
+}
+
+describe("ReplyChecker", () => {
+  it("passes well-formed replies, one after another: result sets, NULLs, OK and ERR packets", () => {
+    const packets = [
+      ...resultSet(["Variable_name", "Value"], [["have_ssl", "YES"], ["ssl_ca", null], ["tls_version", ""]]),
+      OK,
+      ERR,
+      ...resultSet(["a"], []),
+      ...resultSet(["x", "y", "z"], [[null, null, null]]),
+    ];
+    expect(problems(packets)).toEqual([]);
+  });
+
+  it("names a result with zero columns (mysql2 would print a stack trace)", () => {
+    expect(problems([Buffer.from([0x00]), EOF, EOF])[0]).toBe("a result with zero columns");
+  });
+
+  it("names rows with fewer or more values than columns", () => {
+    expect(problems(resultSet(["Variable_name", "Value"], [["have_ssl"]]))[0]).toBe("a row of 1 value(s) in a result of 2 column(s)");
+    expect(problems(resultSet(["Variable_name", "Value"], [["version", "8.4.3", "extra"]]))[0]).toBe("a row of 3 value(s) in a result of 2 column(s)");
+  });
+
+  it("names truncated values, column definitions and a missing EOF", () => {
+    expect(problems([Buffer.from([1]), columnDefinition("a"), EOF, Buffer.from([5, 0x61])])[0]).toMatch(/truncated/);
+    expect(problems([Buffer.from([1]), Buffer.from([3, 0x64])])[0]).toMatch(/column definition that is truncated/);
+    expect(problems([Buffer.from([1]), columnDefinition("a"), Buffer.from([1, 0x61])])[0]).toMatch(/no EOF packet/);
+  });
+
+  it("every cut of a well-formed row is named, never passed", () => {
+    const row = Buffer.concat(["Ssl_cipher", "TLS_AES_256_GCM_SHA384"].map(lenencString));
+    for (let cut = 1; cut < row.length; cut++) {
+      const c = new ReplyChecker();
+      for (const p of [Buffer.from([2]), columnDefinition("Variable_name"), columnDefinition("Value"), EOF]) expect(c.check(p)).toBeUndefined();
+      expect(c.check(row.subarray(0, cut)), `cut at ${cut}`).toBeDefined();
+    }
+  });
+});
