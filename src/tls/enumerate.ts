@@ -262,8 +262,10 @@ function describe(code: number, version: TlsVersionName, engine: Engine, o: Extr
 // TLS 1.1 at most (MySQL 5.7 manual, 6.3.2), so TLS 1.2 and 1.3 offers need only respect wolfSSL's limit.
 function rawChunks(list: CipherSuite[], version: TlsVersionName): CipherSuite[][] {
   const size = version === "TLSv1.2" || version === "TLSv1.3" ? WOLFSSL_MAX_SUITES : YASSL_MAX_SUITES;
-  const common = list.filter((s) => nodeCanSpeak(version, s) || s.openssl !== undefined);
-  const ordered = [...common, ...list.filter((s) => !common.includes(s))];
+  // Node's own set first (what current OpenSSL builds serve), then other suites OpenSSL ever named, then the
+  // rest: a server's order is exact within a chunk, and the first chunk holds everything a current build serves.
+  const rank = (s: CipherSuite): number => (nodeCanSpeak(version, s) ? 0 : s.openssl !== undefined ? 1 : 2);
+  const ordered = [...list].sort((a, b) => rank(a) - rank(b));
   const out: CipherSuite[][] = [];
   for (let i = 0; i < ordered.length; i += size) out.push(ordered.slice(i, i + size));
   return out;

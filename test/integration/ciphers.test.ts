@@ -173,7 +173,7 @@ describe("suites Node's OpenSSL cannot negotiate", () => {
     const speakable = nodeSpeakableCodes();
     const pskCode = suiteByIana("TLS_PSK_WITH_AES_128_CBC_SHA")!.code;
     expect(speakable.has(pskCode)).toBe(false);
-    const { json } = await ciphers(psk.port, "--engine", "node");
+    const { json } = await ciphers(psk.port, "--engine", "node", "--no-groups", "--timeout", "1");
     const v12 = json.protocols.find((p) => p.version === "TLSv1.2")!;
     expect(v12.suites.map((s) => `${s.openssl} ${s.engine}`).sort()).toEqual(["AES128-SHA node", "PSK-AES128-CBC-SHA raw", "PSK-AES256-GCM-SHA384 raw"]);
   });
@@ -188,6 +188,23 @@ describe("suites Node's OpenSSL cannot negotiate", () => {
       expect(json.findings.find((f) => f.id === "cipher.dhe-weak-params")).toMatchObject({ severity: "high" });
     } finally {
       await weak.stop();
+    }
+  });
+
+  it("a server that enforces its order (openssl s_server -serverpref): both engines report it and list the suites in it", async () => {
+    const certs = await makeCerts();
+    const order = ["ECDHE-RSA-AES256-GCM-SHA384", "AES128-SHA", "ECDHE-RSA-AES128-GCM-SHA256", "AES256-SHA", "DHE-RSA-AES128-GCM-SHA256"];
+    const srv = await startOpenSslBehindMysql({ cert: certs.leaves.rsa.cert, key: certs.leaves.rsa.key, cipher: `${order.join(":")}:@SECLEVEL=0`, minProtocol: "TLSv1.2", maxProtocol: "TLSv1.2", extraArgs: ["-serverpref"] });
+    try {
+      for (const engine of ["node", "raw"]) {
+        // s_server is no MySQL server past TLS: our refused login waits out --timeout, so keep it short.
+        const { json } = await ciphers(srv.port, "--engine", engine, "--no-groups", "--timeout", "1");
+        const v12 = json.protocols.find((p) => p.version === "TLSv1.2")!;
+        expect(v12.serverPreference, engine).toBe(true);
+        expect(v12.suites.map((s) => s.openssl), engine).toEqual(order);
+      }
+    } finally {
+      await srv.stop();
     }
   });
 
