@@ -1,19 +1,15 @@
 import { AuditError, toAuditError } from "./errors.js";
 import { probe, type HandshakeFacts, type ProbeOptions } from "./net/probe.js";
 import { formatTarget, type Target } from "./net/target.js";
-import type { X509Certificate } from "node:crypto";
-import tls from "node:tls";
 import { checkTransport } from "./checks/transport.js";
 import { checkCertificate } from "./checks/certificate.js";
+import { gatherChain } from "./x509/gather-chain.js";
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_READ_TIMEOUT_MS, type TimeoutOptions } from "./net/connect.js";
 import { checkProtocols } from "./checks/protocols.js";
 import { checkCiphers } from "./checks/ciphers.js";
 import { enumerateCiphers, liveProber, type CipherFacts, type Engine } from "./tls/enumerate.js";
 import { ciphersJson, planRun } from "./cli/ciphers.js";
 import { applyVersionPolicy, mozillaProfile, mozillaProfileFinding, suitePolicyFindings } from "./policy/apply.js";
-import { buildChainFacts } from "./x509/chain.js";
-import { fetchChain } from "./x509/fetch-chain.js";
-import { loadAnchors } from "./x509/trust.js";
 import { Secret, type LoginSpec } from "./sql/credentials.js";
 import { login, type SqlSession } from "./sql/login.js";
 import { gatherSettings } from "./sql/settings.js";
@@ -150,21 +146,12 @@ async function runCiphers(ctx: CheckContext): Promise<CheckRun> {
 /** Reads the chain as sent (one connection, ended with a refused login) and judges it with the policy's warning days. */
 async function runCertificate(ctx: CheckContext): Promise<CheckRun> {
   const o = ctx.options;
-  const pems = o.ca ? [o.ca] : [...tls.rootCertificates];
-  const hostName = o.hostName ?? ctx.target.host;
-  const fetched = await fetchChain(ctx.target, {
+  // The same gathering as the cert command (one connection, the chain as sent, --ssl-ca or the system roots).
+  const { facts, fetched } = await gatherChain(ctx.target, {
     ...timeoutsOf(o),
-    ca: pems,
-    servername: hostName,
-  });
-  const facts = buildChainFacts(fetched.ders, {
-    anchors: o.ca ? loadAnchors(pems) : systemAnchors(),
-    anchorSource: o.ca ? "ssl-ca" : "system",
-    ...(o.caLabel ? { anchorFile: o.caLabel } : {}),
-    hostName,
-    source: fetched.source,
-    protocol: fetched.protocol,
-    handshakeVerification: fetched.handshakeVerification,
+    ...(o.ca ? { ca: o.ca } : {}),
+    ...(o.caLabel ? { caLabel: o.caLabel } : {}),
+    ...(o.hostName ? { hostName: o.hostName } : {}),
   });
   const findings = checkCertificate(facts, { warnDays: ctx.policy.certificateWarningDays, serverVersion: fetched.serverVersion });
   const leaf = facts.certificates[0];
@@ -260,13 +247,6 @@ async function runReplication(ctx: CheckContext): Promise<CheckRun> {
     details: { replication: facts.channels },
     overview: facts.channels.length ? [["Replication", `${facts.channels.length} channel(s)`]] : [],
   };
-}
-
-let systemRoots: X509Certificate[] | undefined;
-// Parsing Node's ~140 bundled roots costs CPU on every target of a fleet; they never change within a process.
-function systemAnchors(): X509Certificate[] {
-  systemRoots ??= loadAnchors([...tls.rootCertificates]);
-  return systemRoots;
 }
 
 function timeoutsOf(o: AuditOptions): TimeoutOptions {
