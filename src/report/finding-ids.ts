@@ -146,4 +146,5 @@ export const FINDING_IDS: readonly FindingIdDoc[] = [
   // any authenticated check
   { id: "privilege.missing", check: "settings", severity: "error", meaning: "The login lacks a privilege a query needs; the finding names the GRANT. Reported under the check that needed it." },
   { id: "query.failed", check: "settings", severity: "error", meaning: "A query failed for another reason; reported under the check that ran it." },
+  { id: "query.unexpected-result", check: "settings", severity: "error", meaning: "A query's answer lacked the columns it reads, or was malformed; nothing was read from it. Reported under the check that ran it." },
 ];

@@ -1,3 +1,4 @@
+import { AuditError } from "../errors.js";
 import { flavorLabel, type SqlSession } from "./login.js";
 import { describeQueryFailure, sqlString, type QueryProblem } from "./privileges.js";
 import { clauseFrom, parseShowCreateUser, type RequireClause } from "./require-clause.js";
@@ -46,8 +47,12 @@ const MARIADB_SQL = `SELECT User AS user, Host AS host,
   JSON_VALUE(Priv, '$.authentication_string') = 'invalid' AS password_invalid
 FROM mysql.global_priv ORDER BY User, Host`;
 
+const MARIADB_COLUMNS = ["user", "host", "ssl_type", "ssl_cipher", "x509_issuer", "x509_subject", "plugin", "account_locked", "is_role", "auth_or_plugins", "password_invalid"];
+
 const MYSQL_SQL =
   "SELECT User AS user, Host AS host, ssl_type, ssl_cipher, x509_issuer, x509_subject, plugin, account_locked FROM mysql.user ORDER BY User, Host";
+
+const MYSQL_COLUMNS = ["user", "host", "ssl_type", "ssl_cipher", "x509_issuer", "x509_subject", "plugin", "account_locked"];
 
 const SETTINGS_SQL =
   "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('require_secure_transport', 'tls_version', 'have_ssl')";
@@ -59,7 +64,7 @@ export async function gatherAccounts(s: SqlSession): Promise<AccountsFacts> {
   if (s.tls.certKeyType) facts.certKeyType = s.tls.certKeyType;
 
   try {
-    const vars = new Map((await s.query(SETTINGS_SQL)).map((r) => [(r.Variable_name ?? "").toLowerCase(), r.Value ?? ""]));
+    const vars = new Map((await s.query(SETTINGS_SQL, ["Variable_name", "Value"])).map((r) => [(r.Variable_name ?? "").toLowerCase(), r.Value ?? ""]));
     const rst = vars.get("require_secure_transport");
     if (rst !== undefined) facts.requireSecureTransport = /^(on|1|yes)$/i.test(rst);
     const tv = vars.get("tls_version");
@@ -73,7 +78,7 @@ export async function gatherAccounts(s: SqlSession): Promise<AccountsFacts> {
   const table = s.flavor === "mariadb" && s.versionNumber >= 100400 ? "mysql.global_priv" : "mysql.user";
   const sql = table === "mysql.global_priv" ? MARIADB_SQL : MYSQL_SQL;
   try {
-    for (const r of await s.query(sql)) {
+    for (const r of await s.query(sql, table === "mysql.global_priv" ? MARIADB_COLUMNS : MYSQL_COLUMNS)) {
       if (isTrue(r.is_role)) continue; // roles cannot log in
       facts.accounts.push({
         user: r.user ?? "",
@@ -95,9 +100,12 @@ export async function gatherAccounts(s: SqlSession): Promise<AccountsFacts> {
 
   // Fallback: whatever accounts we can name, each through SHOW CREATE USER (always allowed for one's own).
   let names: { user: string; host: string }[] = [];
+  const namesSql = "SELECT User AS user, Host AS host FROM mysql.user ORDER BY User, Host";
   try {
-    names = (await s.query("SELECT User AS user, Host AS host FROM mysql.user ORDER BY User, Host")).map((r) => ({ user: r.user ?? "", host: r.host ?? "" }));
-  } catch {
+    names = (await s.query(namesSql, ["user", "host"])).map((r) => ({ user: r.user ?? "", host: r.host ?? "" }));
+  } catch (err) {
+    const p = describeQueryFailure(err, "account names", namesSql, s.currentUser, { privilege: "SELECT", on: "mysql.user" });
+    if (p.unexpected) problems.push(p);
     const at = s.currentUser.lastIndexOf("@");
     names = [{ user: s.currentUser.slice(0, at), host: s.currentUser.slice(at + 1) }];
   }
@@ -105,7 +113,12 @@ export async function gatherAccounts(s: SqlSession): Promise<AccountsFacts> {
     const stmt = `SHOW CREATE USER ${sqlString(n.user)}@${sqlString(n.host)}`;
     try {
       const [row] = await s.query(stmt);
-      const text = row ? Object.values(row)[0] ?? "" : "";
+      // Its one column is named "CREATE USER for user@host"; anything else is not a CREATE USER statement.
+      const column = row ? Object.keys(row)[0] : undefined;
+      if (!column || !/^CREATE USER for /i.test(column)) {
+        throw new AuditError("protocol", `unexpected result: no column CREATE USER for ... (the server sent ${row ? `columns: ${Object.keys(row).join(", ") || "none"}` : "no row"})`);
+      }
+      const text = row![column] ?? "";
       const parsed = parseShowCreateUser(text);
       facts.accounts.push({
         user: n.user,
@@ -120,7 +133,7 @@ export async function gatherAccounts(s: SqlSession): Promise<AccountsFacts> {
     } catch (err) {
       // Roles listed in mysql.user (MySQL) have no CREATE USER; they cannot log in either.
       const p = describeQueryFailure(err, `account ${n.user}@${n.host}`, stmt, s.currentUser, { privilege: "SELECT", on: "mysql.*" });
-      if (p.missing) problems.push(p);
+      if (p.missing || p.unexpected) problems.push(p);
     }
   }
   return facts;

@@ -10,7 +10,7 @@ import { scrub, type LoginSpec, type Secret, type SslMode } from "./credentials.
 import { ed25519AuthPlugin } from "./ed25519-auth.js";
 import { TapDuplex } from "../net/tap-duplex.js";
 import { explainTlsFailure } from "../tls/node-handshake.js";
-import { guardReplies } from "./result-guard.js";
+import { expectColumns, guardReplies, type ExpectedColumn } from "./result-guard.js";
 
 /** What the login's own transport was, and how much of it was verified; said in every output. */
 export interface SessionTls {
@@ -39,8 +39,11 @@ export interface SqlSession {
   readonly tls: SessionTls;
   /** The account the server matched, from CURRENT_USER(), e.g. "audit@%". */
   readonly currentUser: string;
-  /** Rows as objects; values are strings or null (Buffers are decoded as UTF-8). */
-  query(sql: string): Promise<Record<string, string | null>[]>;
+  /**
+   * Rows as objects; values are strings or null (Buffers are decoded as UTF-8). With `columns`, a result that
+   * lacks one of them fails with a "protocol" AuditError instead of yielding rows of made-up facts.
+   */
+  query(sql: string, columns?: readonly ExpectedColumn[]): Promise<Record<string, string | null>[]>;
   close(): Promise<void>;
 }
 
@@ -80,15 +83,16 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
   try {
     const tlsInfo = sessionTls(conn, spec, encrypted);
     const readTimeout = opts.readTimeoutMs ?? 10_000;
-    const query = async (sql: string): Promise<Record<string, string | null>[]> => {
+    const query = async (sql: string, columns?: readonly ExpectedColumn[]): Promise<Record<string, string | null>[]> => {
       try {
-        const [rows] = await conn.query({ sql, timeout: readTimeout, rowsAsArray: false });
+        const [rows, fields] = await conn.query({ sql, timeout: readTimeout, rowsAsArray: false });
+        if (columns) expectColumns(Array.isArray(fields) ? fields.map((f) => f.name) : [], columns);
         return (rows as Record<string, unknown>[]).map(textRow);
       } catch (err) {
         throw queryError(err, spec.password, sql);
       }
     };
-    const [row] = await query("SELECT VERSION() AS version, @@version_comment AS comment, CURRENT_USER() AS cu");
+    const [row] = await query("SELECT VERSION() AS version, @@version_comment AS comment, CURRENT_USER() AS cu", ["version", "comment", "cu"]);
     const version = row?.version ?? "";
     const versionComment = row?.comment ?? "";
     const flavor = /mariadb/i.test(version) ? "mariadb" : /percona/i.test(versionComment) || /percona/i.test(version) ? "percona" : "mysql";

@@ -12,6 +12,8 @@ export interface QueryProblem {
   message: string;
   /** Set when the server refused for lack of a privilege. */
   missing?: { privilege: string; on: string; grant: string };
+  /** Set when the answer had another shape than the query reads (missing columns, a malformed reply). */
+  unexpected?: boolean;
 }
 
 /** "audit@%" (CURRENT_USER()) → "'audit'@'%'" for a GRANT. */
@@ -42,7 +44,7 @@ export function describeQueryFailure(
   const e = err instanceof AuditError ? err : undefined;
   const message = e?.message ?? String(err);
   const errno = e?.details.serverErrno;
-  const problem: QueryProblem = { what, sql, message, ...(errno !== undefined ? { errno } : {}) };
+  const problem: QueryProblem = { what, sql, message, ...(errno !== undefined ? { errno } : {}), ...(e?.code === "protocol" ? { unexpected: true } : {}) };
   if (errno === undefined || !PRIVILEGE_ERRNOS.has(errno)) return problem;
   let privilege = expected.privilege;
   let on = expected.on;
@@ -63,8 +65,9 @@ export function describeQueryFailure(
 }
 
 /**
- * Findings for queries that failed: `privilege.missing` with the GRANT, or `query.failed` (both severity
- * "error": what they would have shown is unknown, never a silent pass).
+ * Findings for queries that failed: `privilege.missing` with the GRANT, `query.unexpected-result` for an answer
+ * of another shape, or `query.failed` (all severity "error": what they would have shown is unknown, never a
+ * silent pass).
  */
 export function privilegeFindings(problems: readonly QueryProblem[]): Finding[] {
   return problems.map((p0) => ({ ...p0, sql: p0.sql.replace(/\s+/g, " ") })).map((p) =>
@@ -76,11 +79,18 @@ export function privilegeFindings(problems: readonly QueryProblem[]): Finding[] 
           evidence: `${p.sql}: ${p.message}`,
           fix: p.missing.grant,
         }
-      : {
-          id: "query.failed",
-          severity: "error",
-          title: `The ${p.what} could not be read`,
-          evidence: `${p.sql}: ${p.message}`,
-        },
+      : p.unexpected
+        ? {
+            id: "query.unexpected-result",
+            severity: "error",
+            title: `The ${p.what} could not be read: the server's answer does not have the shape the query asks for`,
+            evidence: `${p.sql}: ${p.message}`,
+          }
+        : {
+            id: "query.failed",
+            severity: "error",
+            title: `The ${p.what} could not be read`,
+            evidence: `${p.sql}: ${p.message}`,
+          },
   );
 }

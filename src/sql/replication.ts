@@ -35,6 +35,15 @@ export interface ReplicationFacts {
 }
 
 const MYSQL_SQL = "SELECT * FROM performance_schema.replication_connection_configuration";
+// The columns a channel is read from (fromMysql, fromMariadb); MariaDB may spell Master_* as Source_*.
+const MYSQL_COLUMNS = ["CHANNEL_NAME", "HOST", "PORT", "SSL_ALLOWED", "SSL_VERIFY_SERVER_CERTIFICATE"];
+const MARIADB_COLUMNS = [
+  "Connection_name",
+  ["Master_Host", "Source_Host"],
+  ["Master_Port", "Source_Port"],
+  ["Master_SSL_Allowed", "Source_SSL_Allowed"],
+  ["Master_SSL_Verify_Server_Cert", "Source_SSL_Verify_Server_Cert"],
+];
 
 /** Reads the replica side of replication: SHOW ALL SLAVES STATUS (MariaDB) or performance_schema (MySQL). */
 export async function gatherReplication(s: SqlSession): Promise<ReplicationFacts> {
@@ -43,7 +52,7 @@ export async function gatherReplication(s: SqlSession): Promise<ReplicationFacts
     const sql = "SHOW ALL SLAVES STATUS";
     out.source = sql;
     try {
-      for (const r of await s.query(sql)) out.channels.push(fromMariadb(r));
+      for (const r of await s.query(sql, MARIADB_COLUMNS)) out.channels.push(fromMariadb(r));
     } catch (err) {
       out.problems.push(describeQueryFailure(err, "replication channels", sql, s.currentUser, { privilege: s.versionNumber >= 100509 ? "SLAVE MONITOR" : "REPLICATION CLIENT", on: "*.*" }));
     }
@@ -51,7 +60,7 @@ export async function gatherReplication(s: SqlSession): Promise<ReplicationFacts
   }
   out.source = MYSQL_SQL;
   try {
-    for (const r of await s.query(MYSQL_SQL)) out.channels.push(fromMysql(r));
+    for (const r of await s.query(MYSQL_SQL, MYSQL_COLUMNS)) out.channels.push(fromMysql(r));
   } catch (err) {
     out.problems.push(describeQueryFailure(err, "replication channels", MYSQL_SQL, s.currentUser, { privilege: "SELECT", on: "performance_schema.replication_connection_configuration" }));
   }

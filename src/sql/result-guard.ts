@@ -159,3 +159,20 @@ export function guardReplies(connection: unknown): void {
     core.stream.destroy();
   };
 }
+
+/** A column a query reads: its name, or names of which any one will do (MySQL's Source_* beside MariaDB's Master_*). */
+export type ExpectedColumn = string | readonly string[];
+
+/**
+ * Checks that a result has the columns a query reads (names compared without case). Another shape means the
+ * server is not what it claims or the query was misread; reading it anyway would invent facts (an empty user
+ * name is an anonymous account), so it is a "protocol" AuditError naming what was missing and what came.
+ */
+export function expectColumns(names: readonly string[], expected: readonly ExpectedColumn[]): void {
+  const have = new Set(names.map((n) => n.toLowerCase()));
+  const missing = expected.filter((e) => !(typeof e === "string" ? [e] : e).some((n) => have.has(n.toLowerCase())));
+  if (missing.length === 0) return;
+  const shown = names.length ? names.slice(0, 8).join(", ") + (names.length > 8 ? ", …" : "") : "none";
+  const want = missing.map((e) => (typeof e === "string" ? e : e.join(" or "))).join(", ");
+  throw new AuditError("protocol", `unexpected result: no column ${want} (the server sent columns: ${shown})`);
+}

@@ -29,12 +29,15 @@ export interface ServerSettingsFacts {
   problems: QueryProblem[];
 }
 
+// SHOW VARIABLES and SHOW STATUS name their columns so; performance_schema's tables VARIABLE_NAME, VARIABLE_VALUE.
+const NAME_VALUE = [["Variable_name", "VARIABLE_NAME"], ["Value", "VARIABLE_VALUE"]] as const;
+
 /** Reads global variables and status, this session's Ssl_* status and the TLS channels; never throws for a refused query. */
 export async function gatherSettings(s: SqlSession): Promise<ServerSettingsFacts> {
   const problems: QueryProblem[] = [];
   const nameValue = async (what: string, sql: string): Promise<Record<string, string> | undefined> => {
     try {
-      const rows = await s.query(sql);
+      const rows = await s.query(sql, NAME_VALUE);
       const out: Record<string, string> = {};
       for (const r of rows) {
         const name = r.Variable_name ?? r.VARIABLE_NAME;
@@ -57,7 +60,7 @@ export async function gatherSettings(s: SqlSession): Promise<ServerSettingsFacts
   else {
     const sql = "SELECT CHANNEL, PROPERTY, VALUE FROM performance_schema.tls_channel_status";
     try {
-      const rows = await s.query(sql);
+      const rows = await s.query(sql, ["CHANNEL", "PROPERTY", "VALUE"]);
       const byChannel = new Map<string, Record<string, string>>();
       for (const r of rows) {
         const ch = r.CHANNEL ?? "";

@@ -321,4 +321,33 @@ describe("MySQL 8.4 mysql.user (protocol-faithful test server with the MySQL 8.4
     expect(r.stdout + r.stderr).not.toContain(PW);
     expect(r.stdout + r.stderr).not.toContain("fakehash");
   });
+
+  it("account queries answered with other columns: query.unexpected-result, never an anonymous ''@'' account made up from them", async () => {
+    const model = mysql84Model({ accounts: MODEL_ACCOUNTS });
+    const odd = await startFakeMysql({
+      greeting: "mysql-8.4",
+      users: [{ user: "audit", password: PW, plugin: "caching_sha2_password" }],
+      onQuery: (sql, conn) =>
+        /mysql\.user|^SHOW CREATE USER/i.test(sql) ? { columns: ["surprise", "more_surprise", "and_more"], rows: [["1", "2", "3"], ["x", null, "z"]] } : model(sql, conn),
+    });
+    try {
+      for (const cmd of [["accounts"], ["audit", "--skip", "protocols,ciphers,certificate"]]) {
+        const r = await runCli([...cmd, `mysql://audit:${encodeURIComponent(PW)}@127.0.0.1:${odd.port}`, "--no-defaults", "--json"]);
+        expect(r.code, `${cmd[0]}: ${r.stderr}`).toBe(1);
+        const doc = JSON.parse(r.stdout);
+        const findings: { id: string; severity: string; evidence: string }[] = doc.findings ?? doc.targets[0].findings;
+        expect(findings.map((f) => f.id)).not.toContain("accounts.anonymous");
+        const unexpected = findings.filter((f) => f.id === "query.unexpected-result");
+        expect(unexpected.map((f) => f.evidence.split(" ")[0]), cmd[0]).toEqual(["SELECT", "SELECT", "SHOW"]);
+        expect(unexpected.every((f) => f.severity === "error" && /the server sent columns: surprise, more_surprise, and_more/.test(f.evidence))).toBe(true);
+        if (cmd[0] === "accounts") {
+          expect(doc.accounts).toEqual([]);
+          // require_secure_transport was read all the same.
+          expect(doc.requireSecureTransport).toBe(false);
+        }
+      }
+    } finally {
+      await odd.stop();
+    }
+  });
 });

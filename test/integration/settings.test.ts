@@ -322,4 +322,39 @@ describe("MySQL 8.4 rows (protocol-faithful test server with the MySQL 8.4 model
     expect(doc.replication.map((c: { channel: string; tls: boolean }) => [c.channel, c.tls])).toEqual([["", true], ["eu", false]]);
     expect(r.stdout + r.stderr).not.toContain(PW);
   });
+
+  it("a result of another shape is query.unexpected-result naming the query, never made-up rows; the other queries still run", async () => {
+    // SHOW GLOBAL STATUS answers with columns of its own; the replication table lacks the TLS columns.
+    const model = mysql84Model({ channels: [{ name: "", host: "src.example", port: 3306, sslAllowed: "YES", verify: false }] });
+    const odd = await startFakeMysql({
+      greeting: "mysql-8.4",
+      users: [{ user, password: PW, plugin: "caching_sha2_password" }],
+      onQuery: (sql, conn) =>
+        /^SHOW GLOBAL STATUS$/i.test(sql.trim())
+          ? { columns: ["surprise", "more_surprise"], rows: [["Tls_library_version", "OpenSSL 0.9.8"]] }
+          : /replication_connection_configuration/i.test(sql)
+            ? { columns: ["CHANNEL_NAME", "HOST"], rows: [["", ""]] }
+            : model(sql, conn),
+    });
+    try {
+      const r = await runCli(["settings", `127.0.0.1:${odd.port}`, "-u", user, "--no-defaults", "--json"], { env: { MYSQL_PWD: PW } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+      const doc = JSON.parse(r.stdout);
+      const unexpected = doc.findings.filter((f: { id: string }) => f.id === "query.unexpected-result");
+      expect(unexpected.map((f: { severity: string; evidence: string }) => [f.severity, f.evidence.split(":")[0]])).toEqual([
+        ["error", "SHOW GLOBAL STATUS"],
+        ["error", "SELECT * FROM performance_schema.replication_connection_configuration"],
+      ]);
+      expect(unexpected[0].evidence).toMatch(/no column Variable_name or VARIABLE_NAME, Value or VARIABLE_VALUE \(the server sent columns: surprise, more_surprise\)/);
+      // Nothing was read from the odd results: no status row, no empty channel.
+      expect(doc.settings.find((x: { name: string }) => x.name === "Tls_library_version")).toMatchObject({ available: false });
+      expect(doc.replication).toEqual([]);
+      // The variables and this session's status were read all the same.
+      expect(doc.settings.find((x: { name: string }) => x.name === "require_secure_transport")).toMatchObject({ available: true, value: "OFF" });
+      expect(doc.tlsChannels).toHaveLength(2);
+    } finally {
+      await odd.stop();
+    }
+  });
 });
