@@ -184,9 +184,10 @@ export function promptPassword(question: string, input: NodeJS.ReadStream, outpu
     );
   }
   return new Promise((resolve, reject) => {
-    output.write(question);
+    // Echo off before the prompt shows: a password typed as soon as it appears must never be echoed.
     const wasRaw = input.isRaw;
     input.setRawMode(true);
+    output.write(question);
     input.resume();
     let value = "";
     const done = (err?: Error) => {
