@@ -1,16 +1,15 @@
 import type { ChalkInstance } from "chalk";
 import { paintSeverity } from "./colour.js";
+import { renderFindings, SEVERITY_ORDER } from "./findings-text.js";
 import { renderTable, renderKeyValues } from "./table.js";
 import { findingsOf, isFailing, type Report, type Summary, type TargetReport } from "./report.js";
-import { SEVERITIES, type Finding, type Severity } from "./types.js";
+import { SEVERITIES, type Severity } from "./types.js";
 
 /** How the text report is drawn. */
 export interface TextStyle {
   c: ChalkInstance;
   plain: boolean;
 }
-
-const ORDER: Severity[] = ["critical", "high", "medium", "low", "info", "error"];
 
 /** The audit for people: the verdict line first, then findings by severity, then the details; a table per fleet. */
 export function renderAuditText(r: Report, style: TextStyle): string {
@@ -30,7 +29,7 @@ export function renderAuditText(r: Report, style: TextStyle): string {
 export function verdictLine(s: Summary, style: TextStyle, what: string): string {
   const { c } = style;
   const word = s.verdict === "pass" ? c.green.bold("PASS") : c.red.bold("FAIL");
-  const counts = ORDER.filter((sev) => sev !== "error" || s.bySeverity.error > 0)
+  const counts = SEVERITY_ORDER.filter((sev) => sev !== "error" || s.bySeverity.error > 0)
     .map((sev) => {
       const n = s.bySeverity[sev];
       const text = `${n} ${sev}`;
@@ -63,14 +62,7 @@ function targetSection(t: TargetReport, failOn: Severity, style: TextStyle, flee
     out.push(c.bold(`== ${t.label} ${bad ? c.red(t.audited ? "FAIL" : "NOT AUDITED") : c.green("PASS")} ==`));
   }
   if (t.error) out.push(c.red(`Could not audit ${t.label}: ${t.error.message}`));
-  out.push(c.bold("Findings"));
-  if (fs.length === 0) out.push(c.green("  No findings."));
-  for (const sev of ORDER) {
-    const group = fs.filter((f) => f.severity === sev);
-    if (group.length === 0) continue;
-    out.push(`${paintSeverity(c, sev, sev.toUpperCase())} (${group.length})`);
-    for (const f of group) out.push(...findingLines(f, c));
-  }
+  out.push(c.bold("Findings"), renderFindings(fs, c));
   if (t.ignoredFindings > 0) out.push(c.gray(`  (${t.ignoredFindings} finding${t.ignoredFindings === 1 ? "" : "s"} ignored by the policy)`));
   out.push("", c.bold("Details"));
   if (t.overview.length) out.push(renderKeyValues(t.overview, style));
@@ -86,12 +78,5 @@ function targetSection(t: TargetReport, failOn: Severity, style: TextStyle, flee
       style,
     ),
   );
-  return out;
-}
-
-function findingLines(f: Finding, c: ChalkInstance): string[] {
-  const out = [`  - ${c.bold(f.title)} ${c.gray(`[${f.id}]`)}`, `    evidence: ${f.evidence}`];
-  if (f.fix) out.push(`    fix:      ${f.fix.split("\n").join("\n              ")}`);
-  if (f.references?.length) out.push(c.gray(`    see:      ${f.references.join("; ")}`));
   return out;
 }

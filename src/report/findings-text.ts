@@ -1,18 +1,28 @@
 import type { ChalkInstance } from "chalk";
 import { paintSeverity } from "./colour.js";
 import { printable } from "./printable.js";
-import { SEVERITY_RANK, type Finding } from "./types.js";
+import type { Finding, Severity } from "./types.js";
 
-/** Findings sorted most severe first, each with evidence and fix, as plain lines for people. */
+/** Most severe first; "error" (a check that could not run) last, as it is about us, not the server. */
+export const SEVERITY_ORDER: readonly Severity[] = ["critical", "high", "medium", "low", "info", "error"];
+
+/** Findings grouped by severity, each with evidence, fix and references: the one layout every command uses. */
 export function renderFindings(findings: Finding[], c: ChalkInstance): string {
-  if (findings.length === 0) return c.green("No findings.");
-  const sorted = [...findings].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.id.localeCompare(b.id));
+  if (findings.length === 0) return c.green("  No findings.");
   const out: string[] = [];
-  for (const f of sorted) {
-    out.push(`${paintSeverity(c, f.severity, f.severity.toUpperCase().padEnd(8))} ${c.bold(printable(f.title))} ${c.gray(`[${f.id}]`)}`);
-    out.push(`         evidence: ${printable(f.evidence)}`);
-    if (f.fix) out.push(`         fix:      ${printable(f.fix, { keepNewlines: true }).split("\n").join("\n                   ")}`);
-    if (f.references?.length) out.push(c.gray(`         see:      ${f.references.join("; ")}`));
+  for (const sev of SEVERITY_ORDER) {
+    const group = findings.filter((f) => f.severity === sev);
+    if (group.length === 0) continue;
+    out.push(`${paintSeverity(c, sev, sev.toUpperCase())} (${group.length})`);
+    for (const f of group) out.push(...findingLines(f, c));
   }
   return out.join("\n");
+}
+
+/** One finding as lines for people; server-supplied text is made printable. */
+function findingLines(f: Finding, c: ChalkInstance): string[] {
+  const out = [`  - ${c.bold(printable(f.title))} ${c.gray(`[${f.id}]`)}`, `    evidence: ${printable(f.evidence)}`];
+  if (f.fix) out.push(`    fix:      ${printable(f.fix, { keepNewlines: true }).split("\n").join("\n              ")}`);
+  if (f.references?.length) out.push(c.gray(`    see:      ${f.references.join("; ")}`));
+  return out;
 }
