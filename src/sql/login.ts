@@ -79,7 +79,6 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
   // A server that drops the connection later emits 'error' on it; the pending query rejects with that error
   // anyway, and an unheard 'error' event would crash the process instead.
   conn.on("error", () => {});
-  guardReplies((conn as unknown as { connection: unknown }).connection);
   try {
     const tlsInfo = sessionTls(conn, spec, encrypted);
     const readTimeout = opts.readTimeoutMs ?? 10_000;
@@ -198,6 +197,7 @@ function connect(spec: LoginSpec, files: TlsFiles | undefined, opts: LoginOption
         }
       : {}),
   });
+  const guard = guardReplies(core);
   return new Promise((resolve, reject) => {
     const errors: (Error & { code?: string })[] = [];
     // A failed TLS upgrade reaches mysql2 twice: the socket closing, then the TLS error it caused, which says more.
@@ -206,7 +206,10 @@ function connect(spec: LoginSpec, files: TlsFiles | undefined, opts: LoginOption
       if (errors.push(err) > 1) return;
       setImmediate(() => reject(errors.find((e) => e.code === "HANDSHAKE_SSL_ERROR") ?? err));
     });
-    core.once("connect", () => resolve(core.promise()));
+    core.once("connect", () => {
+      guard.loggedIn();
+      resolve(core.promise());
+    });
   });
 }
 

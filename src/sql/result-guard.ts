@@ -133,30 +133,44 @@ class Cursor {
 
 /** The parts of mysql2's core connection the guard reaches into (not in its typings). */
 interface CoreConnection {
-  handlePacket(packet?: { buffer: Buffer; start: number; end: number }): void;
+  handlePacket(packet?: { buffer: Buffer; start: number; end: number; sequenceId: number }): void;
   _handleFatalError(err: Error): void;
   _paused?: boolean;
+  /** The sequence id mysql2 expects next. */
+  sequenceId: number;
   stream: { destroy(): void };
 }
 
 /**
- * Checks every reply on a logged-in mysql2 connection before mysql2 parses it. A malformed one fails the pending
- * query with an AuditError ("protocol") and ends the connection, as mysql2 does with a packet it cannot parse.
+ * Checks every packet on a mysql2 connection before mysql2 reads it: from the first, that sequence ids follow
+ * (mysql2 would only print a warning on stderr and read on); once loggedIn() is called, that each reply to a
+ * query is a well-formed result. A bad packet fails the pending step with an AuditError ("protocol") and ends
+ * the connection, as mysql2 does with a packet it cannot parse.
  */
-export function guardReplies(connection: unknown): void {
+export function guardReplies(connection: unknown): { loggedIn(): void } {
   const core = connection as CoreConnection;
-  const checker = new ReplyChecker();
+  let checker: ReplyChecker | undefined;
   const handle = core.handlePacket.bind(core);
   let failed = false;
   core.handlePacket = (packet) => {
     if (failed) return;
     // Paused packets come back through handlePacket on resume; they are checked then.
     if (!packet || core._paused) return handle(packet);
-    const why = checker.check(packet.buffer.subarray(packet.start + 4, packet.end));
+    let why: string | undefined;
+    if (packet.sequenceId !== core.sequenceId) why = `the server's packets are out of order (sequence id ${packet.sequenceId}, expected ${core.sequenceId})`;
+    else {
+      const malformed = checker?.check(packet.buffer.subarray(packet.start + 4, packet.end));
+      if (malformed !== undefined) why = `the server's reply is malformed: ${malformed}`;
+    }
     if (why === undefined) return handle(packet);
     failed = true;
-    core._handleFatalError(new AuditError("protocol", `the server's reply is malformed: ${why}`));
+    core._handleFatalError(new AuditError("protocol", why));
     core.stream.destroy();
+  };
+  return {
+    loggedIn() {
+      checker = new ReplyChecker();
+    },
   };
 }
 

@@ -1,7 +1,8 @@
 // The reply checker against hand-built result sets: well-formed ones pass, and the malformed ones of the fault
 // matrix (zero columns, rows of the wrong width) are named before mysql2 would misread them.
 import { describe, expect, it } from "vitest";
-import { ReplyChecker } from "../../src/sql/result-guard.js";
+import { guardReplies, ReplyChecker } from "../../src/sql/result-guard.js";
+import { AuditError } from "../../src/errors.js";
 
 function lenencString(s: string | null): Buffer {
   if (s === null) return Buffer.from([0xfb]);
@@ -58,5 +59,51 @@ describe("ReplyChecker", () => {
       for (const p of [Buffer.from([2]), columnDefinition("Variable_name"), columnDefinition("Value"), EOF]) expect(c.check(p)).toBeUndefined();
       expect(c.check(row.subarray(0, cut)), `cut at ${cut}`).toBeDefined();
     }
+  });
+});
+
+describe("guardReplies on a connection", () => {
+  /** A stand-in for mysql2's core connection: records what reaches its packet handler and its fatal errors. */
+  function fakeCore() {
+    const core = {
+      sequenceId: 0,
+      handled: [] as Buffer[],
+      fatal: [] as Error[],
+      destroyed: false,
+      handlePacket(packet?: { buffer: Buffer; start: number; end: number; sequenceId: number }) {
+        if (packet) core.handled.push(packet.buffer.subarray(packet.start + 4, packet.end));
+        core.sequenceId++;
+      },
+      _handleFatalError(err: Error) {
+        core.fatal.push(err);
+      },
+      stream: { destroy: () => void (core.destroyed = true) },
+    };
+    return core;
+  }
+  const packet = (sequenceId: number, payload: Buffer) => ({ buffer: Buffer.concat([Buffer.alloc(4), payload]), start: 0, end: 4 + payload.length, sequenceId });
+
+  it("stops packets out of order before mysql2 sees them (it would print a warning on stderr and read on)", () => {
+    const core = fakeCore();
+    guardReplies(core);
+    core.handlePacket(packet(0, Buffer.from([10])));
+    core.handlePacket(packet(5, Buffer.from([0])));
+    core.handlePacket(packet(2, Buffer.from([0])));
+    expect(core.handled).toHaveLength(1);
+    expect(core.fatal).toHaveLength(1);
+    expect(core.fatal[0]).toBeInstanceOf(AuditError);
+    expect(core.fatal[0]!.message).toBe("the server's packets are out of order (sequence id 5, expected 1)");
+    expect(core.destroyed).toBe(true);
+  });
+
+  it("checks results only after the login, then passes good ones and stops a zero-column result", () => {
+    const core = fakeCore();
+    const guard = guardReplies(core);
+    core.handlePacket(packet(0, Buffer.from([0x00]))); // during the login an OK-like byte is not a query reply
+    guard.loggedIn();
+    for (const p of resultSet(["a"], [["1"]])) core.handlePacket(packet(core.sequenceId, p));
+    core.handlePacket(packet(core.sequenceId, Buffer.from([0x00])));
+    expect(core.handled).toHaveLength(1 + 5);
+    expect(core.fatal.map((e) => e.message)).toEqual(["the server's reply is malformed: a result with zero columns"]);
   });
 });
