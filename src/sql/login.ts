@@ -82,13 +82,26 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
   try {
     const tlsInfo = sessionTls(conn, spec, encrypted);
     const readTimeout = opts.readTimeoutMs ?? 10_000;
+    // Our own read timeout rather than mysql2's: mysql2 leaves its timer running when the connection dies under
+    // a query, which kept the process alive for the whole --timeout after the error was already reported.
     const query = async (sql: string, columns?: readonly ExpectedColumn[]): Promise<Record<string, string | null>[]> => {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        const [rows, fields] = await conn.query({ sql, timeout: readTimeout, rowsAsArray: false });
+        const answer = conn.query({ sql, rowsAsArray: false });
+        answer.catch(() => undefined); // after a timeout, its rejection has nowhere else to go
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            conn.destroy();
+            reject(new AuditError("timeout", "the server did not answer the query in time"));
+          }, readTimeout);
+        });
+        const [rows, fields] = await Promise.race([answer, late]);
         if (columns) expectColumns(Array.isArray(fields) ? fields.map((f) => f.name) : [], columns);
         return (rows as Record<string, unknown>[]).map(textRow);
       } catch (err) {
         throw queryError(err, spec.password, sql);
+      } finally {
+        clearTimeout(timer);
       }
     };
     const [row] = await query("SELECT VERSION() AS version, @@version_comment AS comment, CURRENT_USER() AS cu", ["version", "comment", "cu"]);
