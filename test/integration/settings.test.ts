@@ -323,6 +323,27 @@ describe("MySQL 8.4 rows (protocol-faithful test server with the MySQL 8.4 model
     expect(r.stdout + r.stderr).not.toContain(PW);
   });
 
+  it("a failed TLS upgrade at login names the server's answer in one line: its ERR packet, or OpenSSL's reason", async () => {
+    const cases = [
+      [{ behaviour: "err-after-ssl-request", errno: 1043, message: "Bad handshake" }, /TLS failed \(--ssl-mode PREFERRED\): the server answered with MySQL error 1043 \(08S01\) instead of TLS: Bad handshake$/],
+      [{ behaviour: "tls-alert" }, /TLS failed \(--ssl-mode PREFERRED\): sslv3 alert handshake failure$/],
+      [{ behaviour: "drop-after-ssl-request" }, /the server closed the connection after the SSLRequest without any TLS reply/],
+    ] as const;
+    for (const [opts, want] of cases) {
+      const bad = await startFakeMysql({ greeting: "mysql-8.4", ...opts });
+      try {
+        const r = await runCli(["settings", `127.0.0.1:${bad.port}`, "-u", user, "--no-defaults", "--json"], { env: { MYSQL_PWD: PW } });
+        expect(r.code, r.stderr).toBe(3);
+        expect(r.stdout).toBe("");
+        expect(r.stderr.trim().split("\n")).toHaveLength(1);
+        expect(r.stderr.trim()).toMatch(want);
+        expect(r.stderr).toContain(`127.0.0.1:${bad.port}: login: `);
+      } finally {
+        await bad.stop();
+      }
+    }
+  });
+
   it("a result of another shape is query.unexpected-result naming the query, never made-up rows; the other queries still run", async () => {
     // SHOW GLOBAL STATUS answers with columns of its own; the replication table lacks the TLS columns.
     const model = mysql84Model({ channels: [{ name: "", host: "src.example", port: 3306, sslAllowed: "YES", verify: false }] });
