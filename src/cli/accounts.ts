@@ -1,7 +1,6 @@
 import { Option, type Command } from "commander";
-import { withContext } from "../errors.js";
 import { formatTarget } from "../net/target.js";
-import { login, type SqlSession } from "../sql/login.js";
+import type { SqlSession } from "../sql/login.js";
 import { gatherAccounts, type AccountsFacts } from "../sql/accounts.js";
 import { accountRows, checkAccounts, type AccountRow } from "../checks/accounts.js";
 import { renderFindings } from "../report/findings-text.js";
@@ -9,8 +8,8 @@ import { renderKeyValues, renderTable } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
 import { isFailing } from "../report/report.js";
-import { addCommonOptions, timeoutsFrom, type CommonOptions } from "./options.js";
-import { addCredentialOptions, addFailOnOption, loginJson, loginSpecFrom, type CredentialCliOptions, type FailOnOption } from "./credential-options.js";
+import { addCommonOptions, type CommonOptions } from "./options.js";
+import { addCredentialOptions, addFailOnOption, loginJson, withLogin, type CredentialCliOptions, type FailOnOption } from "./credential-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 
@@ -28,22 +27,7 @@ export function registerAccounts(program: Command, state: RunState): void {
     .addOption(new Option("--require-x509-remote", "policy: accounts reachable from other hosts must present a client certificate"))
     .action(async (rawTarget: string | undefined, o: AccountsCliOptions) => {
       const io = makeOutput(o);
-      const spec = await loginSpecFrom(cmd, rawTarget, o);
-      const t = timeoutsFrom(o);
-      let session: SqlSession;
-      try {
-        session = await login(spec, { connectTimeoutMs: t.connectTimeoutMs, readTimeoutMs: t.readTimeoutMs });
-      } catch (err) {
-        throw withContext(err, formatTarget(spec), "login");
-      }
-      let facts: AccountsFacts;
-      try {
-        facts = await gatherAccounts(session);
-      } catch (err) {
-        throw withContext(err, formatTarget(spec));
-      } finally {
-        await session.close();
-      }
+      const { spec, session, facts } = await withLogin(cmd, rawTarget, o, gatherAccounts);
       const rows = accountRows(facts);
       const findings = checkAccounts(facts, { requireX509ForRemote: o.requireX509Remote === true });
       if (io.json) {

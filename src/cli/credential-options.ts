@@ -1,7 +1,9 @@
 import { Option, type Command } from "commander";
-import { AuditError } from "../errors.js";
+import { AuditError, withContext } from "../errors.js";
 import { DEFAULT_POLICY, FAIL_SEVERITIES, isFailSeverity, type FailSeverity } from "../policy/policy.js";
-import { parseTarget } from "../net/target.js";
+import { formatTarget, parseTarget } from "../net/target.js";
+import { login, type SqlSession } from "../sql/login.js";
+import { timeoutsFrom, type CommonOptions } from "./options.js";
 import { parseSslMode, resolveCredentials, SSL_MODES, type CredentialEnv, type LoginSpec } from "../sql/credentials.js";
 
 /** The credential and TLS options of authenticated commands, as commander parses them. */
@@ -118,4 +120,28 @@ export function loginJson(spec: LoginSpec, tls: { encrypted: boolean; protocol?:
     identityVerified: tls.identityVerified,
     note: tls.note,
   };
+}
+
+/** Resolves the credentials, logs in, runs gather on the session and closes it; errors name the target and step. */
+export async function withLogin<T>(
+  cmd: Command,
+  rawTarget: string | undefined,
+  o: CredentialCliOptions & CommonOptions,
+  gather: (session: SqlSession) => Promise<T>,
+): Promise<{ spec: LoginSpec; session: SqlSession; facts: T }> {
+  const spec = await loginSpecFrom(cmd, rawTarget, o);
+  const t = timeoutsFrom(o);
+  let session: SqlSession;
+  try {
+    session = await login(spec, { connectTimeoutMs: t.connectTimeoutMs, readTimeoutMs: t.readTimeoutMs });
+  } catch (err) {
+    throw withContext(err, formatTarget(spec), "login");
+  }
+  try {
+    return { spec, session, facts: await gather(session) };
+  } catch (err) {
+    throw withContext(err, formatTarget(spec));
+  } finally {
+    await session.close();
+  }
 }

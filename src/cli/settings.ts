@@ -1,7 +1,6 @@
 import type { Command } from "commander";
-import { withContext } from "../errors.js";
 import { formatTarget } from "../net/target.js";
-import { login, type SqlSession } from "../sql/login.js";
+import type { SqlSession } from "../sql/login.js";
 import { gatherSettings, type ServerSettingsFacts } from "../sql/settings.js";
 import { gatherReplication, type ReplicationFacts } from "../sql/replication.js";
 import { checkSettings, settingRows, type SettingRow } from "../checks/settings.js";
@@ -11,8 +10,8 @@ import { renderKeyValues, renderTable } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
 import { isFailing } from "../report/report.js";
-import { addCommonOptions, timeoutsFrom, type CommonOptions } from "./options.js";
-import { addCredentialOptions, addFailOnOption, loginJson, loginSpecFrom, type CredentialCliOptions, type FailOnOption } from "./credential-options.js";
+import { addCommonOptions, type CommonOptions } from "./options.js";
+import { addCredentialOptions, addFailOnOption, loginJson, withLogin, type CredentialCliOptions, type FailOnOption } from "./credential-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 
@@ -26,24 +25,8 @@ export function registerSettings(program: Command, state: RunState): void {
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user[:password]@]host[:port] (default: my.cnf host, else localhost:3306)");
   addFailOnOption(addCredentialOptions(addCommonOptions(cmd))).action(async (rawTarget: string | undefined, o: SettingsCliOptions) => {
     const io = makeOutput(o);
-    const spec = await loginSpecFrom(cmd, rawTarget, o);
-    const t = timeoutsFrom(o);
-    let session: SqlSession;
-    try {
-      session = await login(spec, { connectTimeoutMs: t.connectTimeoutMs, readTimeoutMs: t.readTimeoutMs });
-    } catch (err) {
-      throw withContext(err, formatTarget(spec), "login");
-    }
-    let facts: ServerSettingsFacts;
-    let repl: ReplicationFacts;
-    try {
-      facts = await gatherSettings(session);
-      repl = await gatherReplication(session);
-    } catch (err) {
-      throw withContext(err, formatTarget(spec));
-    } finally {
-      await session.close();
-    }
+    const { spec, session, facts: gathered } = await withLogin(cmd, rawTarget, o, async (sn) => ({ facts: await gatherSettings(sn), repl: await gatherReplication(sn) }));
+    const { facts, repl } = gathered;
     const now = new Date();
     const rows = settingRows(facts, now);
     const findings = [...checkSettings(facts, now), ...checkReplication(repl)];
