@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole set-up and test run on a fresh Debian or Ubuntu machine: installs what is missing (as root, or
-# through sudo), runs `npm ci`, builds, and runs the whole vitest suite against real MariaDB servers.
+# through sudo), runs `npm ci`, builds, type-checks src and test, and runs the whole vitest suite against real
+# MariaDB servers.
 # `.ci/run` runs exactly this (as `npm test`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 npm run build --silent
+npm run typecheck --silent
 
 mkdir -p .tmp
 set +e

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, mkdirSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUDIT_JSON_SCHEMA } from "../../src/report/json-schema.js";
@@ -39,7 +39,7 @@ afterAll(async () => {
 
 interface AuditJson {
   schemaVersion: number;
-  targets: { label: string; audited: boolean; checks: { name: string; status: string }[]; findings: { id: string; severity: string; check: string }[] }[];
+  targets: { label: string; audited: boolean; checks: { name: string; status: string; reason?: string }[]; findings: { id: string; severity: string; check: string }[] }[];
   summary: { verdict: string; failing: number; bySeverity: Record<string, number> };
 }
 

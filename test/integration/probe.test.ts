@@ -43,7 +43,8 @@ describe("probe against real MariaDB postures", () => {
       // The greeting carries "5.5.5-" + VERSION() on MariaDB 10.x.
       expect(j.server.version.replace(/^5\.5\.5-/, "")).toBe(db.version);
       expect(db.version.startsWith(j.server.versionNumber)).toBe(true);
-      const [{ id }] = await db.query<{ id: number }>("SELECT CONNECTION_ID() AS id");
+      const [row] = await db.query<{ id: number }>("SELECT CONNECTION_ID() AS id");
+      const id = row!.id;
       expect(j.server.connectionId).toBeLessThan(id);
     }
   });

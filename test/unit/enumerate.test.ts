@@ -5,6 +5,7 @@ import { enumerateCiphers, rawOutcome, type SuiteProber } from "../../src/tls/en
 import { clientHelloSuites, nodeCanSpeak, nodeSpeakableCodes, type ProbeOutcome } from "../../src/tls/node-engine.js";
 import type { TlsVersionName } from "../../src/tls/node-handshake.js";
 import { suiteByCode, suiteByOpenSSLName } from "../../src/tls/suites.js";
+import { groupName } from "../../src/tls/client-hello.js";
 
 const code = (openssl: string): number => {
   const s = suiteByOpenSSLName(openssl);
@@ -65,7 +66,7 @@ function fakeServer(cfg: FakeConfig) {
       if (req.version !== "TLSv1.2" && req.version !== "TLSv1.3") log.maxRawOfferBelowTls12 = Math.max(log.maxRawOfferBelowTls12, req.codes.length);
       const fail = cfg.rawFails?.[req.version];
       if (fail) return fail;
-      return answer(req.version, req.codes, req.groups, true);
+      return answer(req.version, req.codes, req.groups?.map(groupName), true);
     },
   };
   return { prober, log };

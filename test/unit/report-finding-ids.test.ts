@@ -62,7 +62,7 @@ describe("CIS references", () => {
     const ids = new Set(FINDING_IDS.map((d) => d.id));
     for (const id of ["protocol.tls10-accepted", "cipher.weak", "settings.require-secure-transport-off", "cert.auto-generated", "accounts.remote-without-x509"]) {
       expect(ids.has(id)).toBe(true);
-      expect(withCisReference({ id, references: [] }).references!.some((r) => r.startsWith("CIS "))).toBe(true);
+      expect(withCisReference({ id, references: [] as string[] }).references!.some((r) => r.startsWith("CIS "))).toBe(true);
     }
   });
 });

@@ -1,4 +1,4 @@
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { AUDIT_JSON_SCHEMA } from "../../src/report/json-schema.js";
 import { exitCodeOf, makeReport, reportJson, summarize, type CheckResult, type TargetReport } from "../../src/report/report.js";

@@ -7,8 +7,8 @@ const ext = (type: number, data: Buffer) => Buffer.concat([u16(type), u16(data.l
 /** A fluent ServerHello body builder, so each test states only what it changes. */
 class HelloBuilder {
   private legacy = 0x0303;
-  private rnd = Buffer.alloc(32, 0x11);
-  private sid = Buffer.alloc(0);
+  private rnd: Buffer = Buffer.alloc(32, 0x11);
+  private sid: Buffer = Buffer.alloc(0);
   private suite = 0xc02f;
   private comp = 0;
   private exts: Buffer[] | undefined = [];
