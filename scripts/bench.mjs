@@ -5,10 +5,10 @@
 // Plain JS on purpose: the test harness is TypeScript under test/, so the little of it needed here is ported.
 import { execFile, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { AS_ROOT, SMALL_SERVER_FLAGS, freePort, which } from "./local-mariadb.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "bin", "mysql-tls-audit.js");
@@ -22,30 +22,11 @@ const POSTURES = {
   ecdsa: { cert: "ec", args: [] },
 };
 
-function which(name) {
-  for (const dir of (process.env.PATH ?? "").split(":").concat(["/usr/sbin", "/usr/bin", "/usr/local/bin"])) {
-    const p = join(dir, name);
-    if (dir && existsSync(p)) return p;
-  }
-  return undefined;
-}
-
 function run(cmd, args, opts = {}) {
   return new Promise((resolve) => {
     const t0 = performance.now();
     execFile(cmd, args, { maxBuffer: 64 << 20, timeout: opts.timeout ?? 300_000, ...opts }, (err, stdout, stderr) => {
       resolve({ ms: performance.now() - t0, stdout, stderr, code: err ? (err.code ?? 1) : 0 });
-    });
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen({ host: "127.0.0.1", port: 0 }, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
     });
   });
 }
@@ -56,8 +37,6 @@ async function makeCerts(dir) {
   await run(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(dir, "ec.key"), "-out", join(dir, "ec.pem"), "-days", "2", "-subj", "/CN=localhost"]);
 }
 
-const SMALL = ["--innodb-buffer-pool-size=8M", "--innodb-log-file-size=4M", "--innodb-log-buffer-size=1M", "--aria-pagecache-buffer-size=1M", "--key-buffer-size=1M"];
-const asRoot = process.getuid?.() === 0 ? ["--user=root"] : [];
 
 async function startServer(name, posture, base, template) {
   const dir = mkdtempSync(join(base, `${name}-`));
@@ -66,8 +45,8 @@ async function startServer(name, posture, base, template) {
   const port = await freePort();
   const socket = join(dir, "sock");
   const child = spawn(which("mariadbd"), [
-    "--no-defaults", ...asRoot, `--datadir=${datadir}`, `--socket=${socket}`, `--pid-file=${join(dir, "pid")}`, `--log-error=${join(dir, "err.log")}`,
-    `--port=${port}`, "--bind-address=127.0.0.1", ...SMALL, "--performance-schema=OFF", "--skip-name-resolve",
+    "--no-defaults", ...AS_ROOT, `--datadir=${datadir}`, `--socket=${socket}`, `--pid-file=${join(dir, "pid")}`, `--log-error=${join(dir, "err.log")}`,
+    `--port=${port}`, "--bind-address=127.0.0.1", ...SMALL_SERVER_FLAGS, "--performance-schema=OFF", "--skip-name-resolve",
     `--ssl-cert=${join(base, `${posture.cert}.pem`)}`, `--ssl-key=${join(base, `${posture.cert}.key`)}`, ...posture.args,
   ], { stdio: "ignore" });
   const deadline = Date.now() + 30_000;
@@ -148,7 +127,7 @@ async function main() {
     // (with no account for the host, MariaDB answers the connect with ERR 1130 instead of a greeting). The bootstrap
     // runs without grant tables loaded, so CREATE USER is refused there: write the row itself.
     writeFileSync(setup, `DELETE FROM mysql.global_priv WHERE User = 'root' AND Host <> 'localhost';\nINSERT INTO mysql.global_priv (Host, User, Priv) VALUES ('127.0.0.1', 'bench', '{"access":0,"account_locked":true}');\n`);
-    const inst = await run(which("mariadb-install-db"), ["--no-defaults", `--datadir=${template}`, ...asRoot, "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve", `--extra-file=${setup}`, ...SMALL]);
+    const inst = await run(which("mariadb-install-db"), ["--no-defaults", `--datadir=${template}`, ...AS_ROOT, "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve", `--extra-file=${setup}`, ...SMALL_SERVER_FLAGS]);
     if (inst.code !== 0) throw new Error(`mariadb-install-db failed: ${inst.stderr.slice(-2000)}`);
     const names = (process.env.BENCH_POSTURES ?? "legacy,modern,ecdsa").split(",");
     for (const n of names) servers.push(await startServer(n, POSTURES[n], base, template));

@@ -3,47 +3,28 @@
 // built CLI, show the report, and stop the server. Plain JS, so it runs without vitest or a TypeScript build of test/.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { AS_ROOT, SMALL_SERVER_FLAGS, freePort, which } from "./local-mariadb.mjs";
 import mysql from "mysql2/promise";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const cli = join(root, "bin", "mysql-tls-audit.js");
-const SMALL = ["--innodb-buffer-pool-size=8M", "--innodb-log-file-size=4M", "--innodb-log-buffer-size=1M", "--aria-pagecache-buffer-size=1M", "--key-buffer-size=1M"];
 
-function which(name) {
-  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/usr/bin", "/sbin", "/usr/local/sbin", "/usr/local/bin"];
-  for (const d of dirs.filter(Boolean)) {
-    try {
-      accessSync(join(d, name), constants.X_OK);
-      return join(d, name);
-    } catch {
-      // keep looking
-    }
-  }
-  throw new Error(`${name} is not installed; the demo needs MariaDB (apt-get install -y mariadb-server) and openssl`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen({ host: "127.0.0.1", port: 0 }, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+function need(name) {
+  const p = which(name);
+  if (!p) throw new Error(`${name} is not installed; the demo needs MariaDB (apt-get install -y mariadb-server) and openssl`);
+  return p;
 }
 
 const say = (msg) => process.stderr.write(`demo: ${msg}\n`);
 
 async function main() {
-  const mariadbd = which("mariadbd");
-  const installDb = which("mariadb-install-db");
-  const openssl = which("openssl");
+  const mariadbd = need("mariadbd");
+  const installDb = need("mariadb-install-db");
+  const openssl = need("openssl");
   if (!existsSync(join(root, "dist", "cli", "main.js"))) throw new Error("dist/ is missing: run `npm run build` first (npm run demo does)");
 
   const dir = mkdtempSync(join(tmpdir(), "mysql-tls-audit-demo-"));
@@ -57,9 +38,8 @@ async function main() {
     process.exit(130);
   });
   try {
-    const asRoot = process.getuid?.() === 0 ? ["--user=root"] : [];
     say("creating a throwaway data directory");
-    execFileSync(installDb, ["--no-defaults", `--datadir=${join(dir, "data")}`, ...asRoot, "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve", ...SMALL], { stdio: "ignore" });
+    execFileSync(installDb, ["--no-defaults", `--datadir=${join(dir, "data")}`, ...AS_ROOT, "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve", ...SMALL_SERVER_FLAGS], { stdio: "ignore" });
 
     say("making a self-signed certificate that expires in 10 days (1024-bit RSA, SHA-1)");
     execFileSync(openssl, ["req", "-x509", "-newkey", "rsa:1024", "-sha1", "-nodes", "-days", "10", "-subj", "/CN=demo-db.example.internal", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
@@ -69,8 +49,8 @@ async function main() {
     const socket = join(dir, "mysqld.sock");
     say(`starting mariadbd on 127.0.0.1:${port} with TLS 1.0-1.3, ALL:@SECLEVEL=0 ciphers, require_secure_transport OFF`);
     child = spawn(mariadbd, [
-      "--no-defaults", ...asRoot, `--datadir=${join(dir, "data")}`, `--socket=${socket}`, `--pid-file=${join(dir, "mysqld.pid")}`,
-      `--log-error=${join(dir, "error.log")}`, `--port=${port}`, "--bind-address=127.0.0.1", "--skip-name-resolve", ...SMALL,
+      "--no-defaults", ...AS_ROOT, `--datadir=${join(dir, "data")}`, `--socket=${socket}`, `--pid-file=${join(dir, "mysqld.pid")}`,
+      `--log-error=${join(dir, "error.log")}`, `--port=${port}`, "--bind-address=127.0.0.1", "--skip-name-resolve", ...SMALL_SERVER_FLAGS,
       "--performance-schema=OFF", `--ssl-cert=${join(dir, "cert.pem")}`, `--ssl-key=${join(dir, "key.pem")}`, `--ssl-ca=${join(dir, "cert.pem")}`,
       "--tls-version=TLSv1.0,TLSv1.1,TLSv1.2,TLSv1.3", "--ssl-cipher=ALL:@SECLEVEL=0", "--require-secure-transport=OFF",
     ], { stdio: "ignore" });
