@@ -1,5 +1,4 @@
 import { Option, type Command } from "commander";
-import { formatTarget } from "../net/target.js";
 import type { SqlSession } from "../sql/login.js";
 import { gatherAccounts, type AccountsFacts } from "../sql/accounts.js";
 import { accountRows, checkAccounts, type AccountRow } from "../checks/accounts.js";
@@ -9,7 +8,7 @@ import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
 import { isFailing } from "../report/report.js";
 import { addCommonOptions, type CommonOptions } from "./options.js";
-import { addCredentialOptions, addFailOnOption, loginJson, withLogin, type CredentialCliOptions, type FailOnOption } from "./credential-options.js";
+import { addCredentialOptions, addFailOnOption, loginJson, loginRows, withLogin, type CredentialCliOptions, type FailOnOption } from "./credential-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 
@@ -48,10 +47,7 @@ function renderAccounts(s: SqlSession, f: AccountsFacts, rows: AccountRow[], fin
   const { c } = io;
   const head = renderKeyValues(
     [
-      ["Target", formatTarget(s.spec)],
-      ["Server", `${s.version} (${s.flavor})`],
-      ["Logged in as", `${s.currentUser} (password from ${s.spec.passwordSource})`],
-      ["Login transport", paintVerdict(c, s.tls.identityVerified ? true : s.tls.encrypted ? undefined : false, s.tls.note)],
+      ...loginRows(s, c),
       [
         "require_secure_transport",
         f.requireSecureTransport === undefined ? c.gray(`not available on ${f.flavorLabel}`) : paintVerdict(c, f.requireSecureTransport, f.requireSecureTransport ? "ON" : "OFF"),

@@ -1,4 +1,6 @@
+import type { ChalkInstance } from "chalk";
 import { Option, type Command } from "commander";
+import { paintVerdict } from "../report/colour.js";
 import { AuditError, withContext } from "../errors.js";
 import { DEFAULT_POLICY, FAIL_SEVERITIES, isFailSeverity, type FailSeverity } from "../policy/policy.js";
 import { formatTarget, parseTarget } from "../net/target.js";
@@ -104,6 +106,16 @@ export async function loginSpecFrom(cmd: Command, rawTarget: string | undefined,
     },
     world,
   );
+}
+
+/** The login as the text output heads it: target, server, who, and how much of the transport was verified. */
+export function loginRows(s: SqlSession, c: ChalkInstance): [string, string][] {
+  return [
+    ["Target", formatTarget(s.spec)],
+    ["Server", `${s.version} (${s.flavor})`],
+    ["Logged in as", `${s.currentUser} (password from ${s.spec.passwordSource})`],
+    ["Login transport", paintVerdict(c, s.tls.identityVerified ? true : s.tls.encrypted ? undefined : false, s.tls.note)],
+  ];
 }
 
 /** The login as --json prints it: who, how, and how much was verified; never the password. */

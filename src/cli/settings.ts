@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { formatTarget } from "../net/target.js";
 import type { SqlSession } from "../sql/login.js";
 import { gatherSettings, type ServerSettingsFacts } from "../sql/settings.js";
 import { gatherReplication, type ReplicationFacts } from "../sql/replication.js";
@@ -11,7 +10,7 @@ import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
 import { isFailing } from "../report/report.js";
 import { addCommonOptions, type CommonOptions } from "./options.js";
-import { addCredentialOptions, addFailOnOption, loginJson, withLogin, type CredentialCliOptions, type FailOnOption } from "./credential-options.js";
+import { addCredentialOptions, addFailOnOption, loginJson, loginRows, withLogin, type CredentialCliOptions, type FailOnOption } from "./credential-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 
@@ -50,10 +49,7 @@ function renderSettings(s: SqlSession, f: ServerSettingsFacts, rows: SettingRow[
   const { c } = io;
   const head = renderKeyValues(
     [
-      ["Target", formatTarget(s.spec)],
-      ["Server", `${s.version} (${s.flavor})`],
-      ["Logged in as", `${s.currentUser} (password from ${s.spec.passwordSource})`],
-      ["Login transport", paintVerdict(c, s.tls.identityVerified ? true : s.tls.encrypted ? undefined : false, s.tls.note)],
+      ...loginRows(s, c),
     ],
     io,
   );
