@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { renderFindingIdTable } from "../../src/report/finding-ids-markdown.js";
+import { buildProgram } from "../../src/cli/main.js";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 const ciRun = readFileSync(new URL("../../.ci/run", import.meta.url), "utf8");
@@ -20,5 +21,11 @@ describe("README agrees with the code", () => {
 
   it("describes every subcommand", () => {
     for (const cmd of ["probe", "ciphers", "cert", "settings", "accounts", "audit"]) expect(readme).toMatch(new RegExp(`^### .*\\b${cmd}\\b`, "m"));
+  });
+
+  it("mentions every option that --help lists, for every command", () => {
+    const program = buildProgram({ exitCode: 0 });
+    const missing = program.commands.flatMap((c) => c.options.filter((o) => o.long && !readme.includes(o.long)).map((o) => `${c.name()} ${o.long}`));
+    expect(missing).toEqual([]);
   });
 });
