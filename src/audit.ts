@@ -364,8 +364,18 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
     }
   }
   for (const fn of cleanups) await Promise.resolve(fn()).catch(() => undefined);
+  dropAnonymousLoginSeenByAccounts(report);
   report.durationMs = performance.now() - started;
   return report;
+}
+
+// One problem, one finding: with a login the accounts check names the anonymous account itself, which says more
+// than the probe's accepted login did.
+function dropAnonymousLoginSeenByAccounts(report: TargetReport): void {
+  const accounts = report.checks.find((c) => c.name === "accounts");
+  const connectivity = report.checks.find((c) => c.name === "connectivity");
+  if (!accounts || !connectivity || !accounts.findings.some((f) => f.id === "accounts.anonymous")) return;
+  connectivity.findings = connectivity.findings.filter((f) => f.id !== "server.anonymous-login");
 }
 
 /** The finding for a target the audit could not reach or talk to. */

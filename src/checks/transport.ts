@@ -1,10 +1,11 @@
 import type { HandshakeFacts } from "../net/probe.js";
 import type { Finding } from "../report/types.js";
+import { PROBE_USER } from "../net/failed-login.js";
 
 const REF_ENCRYPTED = "MySQL 8.4 Reference Manual, 8.3.1 Configuring MySQL to Use Encrypted Connections";
 const REF_MARIADB = "MariaDB docs: Securing Connections for Client and Server";
 
-/** Findings from the greeting alone: no TLS at all, an obsolete protocol, or a refusal instead of a greeting. */
+/** Findings from the greeting and the probe's own login: no TLS at all, an obsolete protocol, a refusal, an open anonymous account. */
 export function checkTransport(f: HandshakeFacts): Finding[] {
   const out: Finding[] = [];
   if (f.serverError) {
@@ -26,6 +27,16 @@ export function checkTransport(f: HandshakeFacts): Finding[] {
       fix: "Upgrade the server to a supported MySQL or MariaDB release.",
     });
     return out;
+  }
+  if (f.tls.closedWith === "logged-in") {
+    out.push({
+      id: "server.anonymous-login",
+      severity: "high",
+      title: "An unknown user logged in with no password: an anonymous account is open",
+      evidence: `the probe's closing login as '${PROBE_USER}' with an empty password was accepted (over ${f.tls.protocol ?? "TLS"}); no such user should exist, so an anonymous account (user '') matched, or an account of that name has no password`,
+      fix: "Find them with SELECT user, host FROM mysql.user WHERE user IN ('', '" + PROBE_USER + "'); then DROP USER ''@'<host>'; for each (mysql_secure_installation does the same)",
+      references: ["CIS Oracle MySQL Benchmark: ensure no anonymous accounts exist"],
+    });
   }
   if (!f.tls.offered) {
     const mariadb = f.server?.flavor === "mariadb";

@@ -117,6 +117,20 @@ describe("the audit against real MariaDB postures", () => {
     expect(remote[0]!.fix).toBe("ALTER USER 'app'@'%' REQUIRE SSL;");
   });
 
+  it("an anonymous account: seen by the probe without credentials, named by the accounts check with them (one finding, not two)", async () => {
+    const modern = db("modern");
+    await modern.query("CREATE USER ''@'127.0.0.1'");
+    try {
+      const target = { host: modern.host, port: modern.port };
+      const without = await auditTarget(target, optionsFor(modern, { policy: {} }));
+      expectIds(without, { connectivity: ["server.anonymous-login"] });
+      const withLogin = await auditTarget(target, optionsFor(modern, { login: true }));
+      expectIds(withLogin, { connectivity: [], accounts: ["accounts.anonymous"] });
+    } finally {
+      await modern.query("DROP USER ''@'127.0.0.1'");
+    }
+  });
+
   it("self-signed and expired certificates: the certificate check names each, with its fix", async () => {
     const ss = await auditTarget({ host: db("self-signed").host, port: db("self-signed").port }, optionsFor(db("self-signed")));
     expectIds(ss, { connectivity: [], protocols: [], ciphers: DEFAULT_CIPHERS, certificate: ["cert.self-signed"] });

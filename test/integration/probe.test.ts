@@ -108,6 +108,18 @@ describe("probe against real MariaDB postures", () => {
     expect(r.stdout).toMatch(/ECDHE-ECDSA|TLS_AES/);
   });
 
+  it("an anonymous account lets the probe's closing login in: a high finding, seen without credentials", async () => {
+    await ecdsa.query("CREATE USER ''@'127.0.0.1'");
+    try {
+      const j = await probeJson(ecdsa);
+      expect(j.tls.closedWith).toBe("logged-in");
+      expect(j.findings.map((f) => [f.id, f.severity])).toEqual([["server.anonymous-login", "high"]]);
+    } finally {
+      await ecdsa.query("DROP USER ''@'127.0.0.1'");
+    }
+    expect((await probeJson(ecdsa)).tls.closedWith).toBe("auth-error");
+  });
+
   it("a closed port is a one-line error with exit 3", async () => {
     const port = off.port;
     const probe = await runCli(["probe", `127.0.0.1:${port + 0}`, "--json"]);
