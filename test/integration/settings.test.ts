@@ -2,7 +2,7 @@
 // what MariaDB lacks must say so, and the findings must follow the server's real configuration.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
@@ -131,8 +131,11 @@ describe("an old server that speaks only TLS 1.0/1.1", () => {
 });
 
 describe("the settings command", () => {
+  // These option files hold the admin password: one folder, removed after the tests.
+  const cnfDir = mkdtempSync(join(tmpdir(), "mta-settings-cnf-"));
+  afterAll(() => rmSync(cnfDir, { recursive: true, force: true }));
   function cnfFile(text: string): string {
-    const p = join(mkdtempSync(join(tmpdir(), "mta-cnf-")), "my.cnf");
+    const p = join(mkdtempSync(join(cnfDir, "cnf-")), "my.cnf");
     writeFileSync(p, text, { mode: 0o600 });
     return p;
   }

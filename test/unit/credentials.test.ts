@@ -1,24 +1,28 @@
 import { EventEmitter } from "node:events";
-import { mkdtempSync, mkdirSync, writeFileSync, chmodSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync, chmodSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, afterAll } from "vitest";
 import { parseOptionFile, mergeGroups } from "../../src/sql/option-file.js";
 import { promptPassword, resolveCredentials, scrub, Secret, parseSslMode, type CredentialEnv } from "../../src/sql/credentials.js";
 import { passwordToken } from "../../src/cli/credential-options.js";
 import { parseTarget } from "../../src/net/target.js";
 import { AuditError } from "../../src/errors.js";
 
+// Option files here hold test passwords: one folder for the whole file, removed at the end.
+const TMP = mkdtempSync(join(tmpdir(), "mta-credentials-test-"));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
 const SECRET = "s3cr#t 'pw'";
 
-function world(over: Partial<CredentialEnv> = {}, home = mkdtempSync(join(tmpdir(), "mta-home-"))): CredentialEnv & { warnings: string[] } {
+function world(over: Partial<CredentialEnv> = {}, home = mkdtempSync(join(TMP, "home-"))): CredentialEnv & { warnings: string[] } {
   const warnings: string[] = [];
   return { env: {}, home, loginName: "osuser", prompt: async () => "typed", warn: (m) => warnings.push(m), warnings, ...over };
 }
 
 function cnf(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "mta-cnf-"));
+  const dir = mkdtempSync(join(TMP, "cnf-"));
   const p = join(dir, "my.cnf");
   writeFileSync(p, text, { mode: 0o600 });
   return p;
@@ -45,7 +49,7 @@ user='bob'
 
 describe("readOptionFiles", () => {
   it("follows !include and !includedir (only *.cnf), later files overriding earlier ones", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mta-inc-"));
+    const dir = mkdtempSync(join(TMP, "inc-"));
     mkdirSync(join(dir, "conf.d"));
     writeFileSync(join(dir, "conf.d", "a.cnf"), "[client]\nuser=from-dir\n", { mode: 0o600 });
     writeFileSync(join(dir, "conf.d", "b.txt"), "[client]\nuser=ignored\n", { mode: 0o600 });
@@ -86,7 +90,7 @@ describe("resolveCredentials", () => {
   });
 
   it("reads ~/.my.cnf by default, the [mysql-tls-audit] group over [client], and ignores a world-writable file", async () => {
-    const home = mkdtempSync(join(tmpdir(), "mta-home-"));
+    const home = mkdtempSync(join(TMP, "home-"));
     writeFileSync(join(home, ".my.cnf"), "[client]\nuser=a\npassword=x\n[mysql-tls-audit]\nuser=b\n", { mode: 0o600 });
     const spec = await resolveCredentials({ target, targetGiven: true }, world({}, home));
     expect([spec.user, spec.password.reveal()]).toEqual(["b", "x"]);
