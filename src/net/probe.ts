@@ -1,4 +1,3 @@
-import crypto from "node:crypto";
 import type { ErrPacket } from "../protocol/err-packet.js";
 import type { HandshakeV10 } from "../protocol/handshake.js";
 import { withContext } from "../errors.js";
@@ -7,8 +6,9 @@ import { flavorOf, openMysql } from "./mysql-session.js";
 import { finishWithFailedLogin, type FailedLoginResult } from "./failed-login.js";
 import { DEFAULT_READ_TIMEOUT_MS, type TimeoutOptions } from "./connect.js";
 import { systemRootCertificates, upgradeWithNodeTls } from "../tls/node-handshake.js";
+import { readCertificate } from "../x509/certificate.js";
+import { matchHostname } from "../x509/hostname.js";
 import type { Flavor } from "../protocol/flavor.js";
-import tls from "node:tls";
 
 /** What the greeting told us about the server. */
 export interface ServerFacts {
@@ -84,14 +84,6 @@ export function adviceForGreetingError(errno: number): string {
   }
 }
 
-function distinguishedName(cert: tls.PeerCertificate, which: "subject" | "issuer"): string {
-  const o = cert[which] as unknown as Record<string, string | string[]> | undefined;
-  if (!o) return "";
-  return Object.entries(o)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join("+") : v}`)
-    .join(", ");
-}
-
 /** Connects, reads the greeting and, if CLIENT_SSL is offered, upgrades to TLS with node:tls. */
 export async function probe(target: Target, opts: ProbeOptions = {}): Promise<HandshakeFacts> {
   const name = formatTarget(target);
@@ -157,18 +149,16 @@ export async function probe(target: Target, opts: ProbeOptions = {}): Promise<Ha
   };
   if (r.ephemeral) tlsFacts.keyExchange = r.ephemeral.name ?? `${r.ephemeral.type} ${r.ephemeral.size ?? ""}`.trim();
   if (peer && peer.raw) {
-    const x = new crypto.X509Certificate(peer.raw);
-    const notAfter = new Date(x.validTo);
-    tlsFacts.certificate = {
-      subject: distinguishedName(peer, "subject"),
-      issuer: distinguishedName(peer, "issuer"),
-      notBefore: new Date(x.validFrom).toISOString(),
-      notAfter: notAfter.toISOString(),
-      daysLeft: Math.floor((notAfter.getTime() - Date.now()) / 86_400_000),
-    };
-    const idErr = tls.checkServerIdentity(hostName, peer);
-    tlsFacts.hostnameMatch = idErr === undefined;
-    if (idErr) tlsFacts.hostnameError = idErr.message;
+    // The same reader and RFC 6125 matcher as `cert`, so the two commands never disagree about a certificate.
+    try {
+      const c = readCertificate(peer.raw);
+      tlsFacts.certificate = { subject: c.subject, issuer: c.issuer, notBefore: c.notBefore, notAfter: c.notAfter, daysLeft: c.daysLeft };
+      const m = matchHostname(c, hostName);
+      tlsFacts.hostnameMatch = m.matched;
+      if (!m.matched) tlsFacts.hostnameError = m.note ?? `the certificate presents ${m.presented.join(", ") || "no name of that kind"}`;
+    } catch (err) {
+      tlsFacts.hostnameError = `the certificate could not be read: ${(err as Error).message}`;
+    }
   }
   const end = await finishWithFailedLogin(r.socket, g.authPlugin, readTimeoutMs);
   tlsFacts.closedWith = end.outcome;
