@@ -1,6 +1,6 @@
 import type { ChalkInstance } from "chalk";
 import { paintSeverity } from "./colour.js";
-import { renderFindings, SEVERITY_ORDER } from "./findings-text.js";
+import { renderFindings } from "./findings-text.js";
 import { renderTable, renderKeyValues } from "./table.js";
 import { findingsOf, isFailing, type Report, type Summary, type TargetReport } from "./report.js";
 import { SEVERITIES, type Severity } from "./types.js";
@@ -29,7 +29,7 @@ export function renderAuditText(r: Report, style: TextStyle): string {
 export function verdictLine(s: Summary, style: TextStyle, what: string): string {
   const { c } = style;
   const word = s.verdict === "pass" ? c.green.bold("PASS") : c.red.bold("FAIL");
-  const counts = SEVERITY_ORDER.filter((sev) => sev !== "error" || s.bySeverity.error > 0)
+  const counts = SEVERITIES.filter((sev) => sev !== "error" || s.bySeverity.error > 0)
     .map((sev) => {
       const n = s.bySeverity[sev];
       const text = `${n} ${sev}`;

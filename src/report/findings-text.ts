@@ -1,16 +1,13 @@
 import type { ChalkInstance } from "chalk";
 import { paintSeverity } from "./colour.js";
 import { printable } from "./printable.js";
-import type { Finding, Severity } from "./types.js";
-
-/** Most severe first; "error" (a check that could not run) last, as it is about us, not the server. */
-export const SEVERITY_ORDER: readonly Severity[] = ["critical", "high", "medium", "low", "info", "error"];
+import { SEVERITIES, type Finding } from "./types.js";
 
 /** Findings grouped by severity, each with evidence, fix and references: the one layout every command uses. */
 export function renderFindings(findings: Finding[], c: ChalkInstance): string {
   if (findings.length === 0) return c.green("  No findings.");
   const out: string[] = [];
-  for (const sev of SEVERITY_ORDER) {
+  for (const sev of SEVERITIES) {
     const group = findings.filter((f) => f.severity === sev);
     if (group.length === 0) continue;
     out.push(`${paintSeverity(c, sev, sev.toUpperCase())} (${group.length})`);
