@@ -7,8 +7,8 @@ import { renderKeyValues, renderTable } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
 import { isFailing } from "../report/report.js";
-import { addCommonOptions, type CommonOptions } from "./options.js";
-import { addCredentialOptions, addFailOnOption, loginJson, loginRows, withLogin, type CredentialCliOptions, type FailOnOption } from "./credential-options.js";
+import { addCommonOptions, addFailOnOption, type CommonOptions, type FailOnOption } from "./options.js";
+import { addCredentialOptions, loginJson, loginRows, withLogin, type CredentialCliOptions } from "./credential-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 

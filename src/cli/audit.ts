@@ -4,13 +4,13 @@ import { AuditError } from "../errors.js";
 import { CHECKS } from "../audit.js";
 import { auditFleet, DEFAULT_CONCURRENCY, readTargetsFile } from "../fleet.js";
 import { parseTarget } from "../net/target.js";
-import { DEFAULT_POLICY, FAIL_SEVERITIES, isFailSeverity, type LoadedPolicy } from "../policy/policy.js";
+import { DEFAULT_POLICY, FAIL_SEVERITIES, type LoadedPolicy } from "../policy/policy.js";
 import { loadPolicy } from "../policy/load.js";
 import { renderAuditText, verdictLine } from "../report/audit-text.js";
 import { renderJunit } from "../report/junit.js";
 import { startProgress } from "../report/progress.js";
 import { exitCodeOf, reportJson } from "../report/report.js";
-import { addCommonOptions, positiveInt, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
+import { addCommonOptions, failSeverity, positiveInt, readCaFile, timeoutsFrom, wholeNumber, type CommonOptions } from "./options.js";
 import { addCredentialOptions, loginSpecFrom, passwordToken, type CredentialCliOptions } from "./credential-options.js";
 import type { LoginSpec } from "../sql/credentials.js";
 import { makeOutput, printJson } from "./output.js";
@@ -37,16 +37,6 @@ function checkList(value: string): string[] {
   return list;
 }
 
-function wholeNumber(value: string): number {
-  if (!/^\d{1,6}$/.test(value)) throw new AuditError("usage", `"${value}" is not a whole number`);
-  return Number(value);
-}
-
-function severity(value: string): string {
-  if (!isFailSeverity(value)) throw new AuditError("usage", `--fail-on "${value}" is not one of ${FAIL_SEVERITIES.join(", ")}`);
-  return value;
-}
-
 /** The default command: `mysql-tls-audit [targets...]` audits every target and gates CI by exit code. */
 export function registerAudit(program: Command, state: RunState): void {
   const cmd = program
@@ -54,7 +44,7 @@ export function registerAudit(program: Command, state: RunState): void {
     .description("audit one or more servers: TLS offer, protocols, cipher suites, certificate, and (with credentials) settings and accounts")
     .argument("[targets...]", "host, host:port, [ipv6]:port or mysql://[user@]host[:port] (default localhost:3306)")
     .addOption(new Option("--junit <file>", "also write JUnit XML (a testcase per check per target) to this file"))
-    .addOption(new Option("--fail-on <severity>", `fail (exit 1) on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")} (default: the policy's, ${DEFAULT_POLICY.failOn})`).argParser(severity))
+    .addOption(new Option("--fail-on <severity>", `fail (exit 1) on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")} (default: the policy's, ${DEFAULT_POLICY.failOn})`).argParser(failSeverity))
     .addOption(new Option("--policy <file>", "policy file (JSON or YAML): minimum TLS version, suites, certificate warning days, accounts, ignored ids, failing severity"))
     .addOption(new Option("--targets <file>", "read more targets from a file, one per line (# starts a comment)"))
     .addOption(new Option("--concurrency <n>", "how many targets to audit at once").argParser(positiveInt).default(DEFAULT_CONCURRENCY))

@@ -8,13 +8,13 @@ import { derToPem } from "../x509/pem.js";
 import { formatPublicKey } from "../x509/public-key.js";
 import type { ChainFacts } from "../x509/chain.js";
 import type { FetchedChain } from "../x509/fetch-chain.js";
-import { FAIL_SEVERITIES, isFailSeverity, type FailSeverity, DEFAULT_POLICY } from "../policy/policy.js";
+import type { FailSeverity } from "../policy/policy.js";
 import { isFailing } from "../report/report.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues, renderTable } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
-import { addCommonOptions, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
+import { addCommonOptions, addFailOnOption, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 
@@ -31,11 +31,6 @@ function days(value: string): number {
   return Number(value);
 }
 
-function failSeverity(value: string): FailSeverity {
-  if (!isFailSeverity(value)) throw new AuditError("usage", `--fail-on "${value}" is not one of ${FAIL_SEVERITIES.join(", ")}`);
-  return value;
-}
-
 /** `cert [target]`: the chain as sent, its trust path and name match, and what is wrong with it. */
 export function registerCert(program: Command, state: RunState): void {
   const cmd = program
@@ -43,13 +38,8 @@ export function registerCert(program: Command, state: RunState): void {
     .description("inspect the certificate chain the server sends: fields, order, trust, name match, expiry; no credentials needed")
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user@]host[:port] (default localhost:3306)")
     .addOption(new Option("--warn-days <n>", "warn when a certificate expires within this many days").argParser(days).default(DEFAULT_WARN_DAYS))
-    .addOption(new Option("--pem <file>", "write the chain as sent, as PEM, to this file ('-' for stdout)"))
-    .addOption(
-      new Option("--fail-on <severity>", `exit 1 on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")}`)
-        .argParser(failSeverity)
-        .default(DEFAULT_POLICY.failOn),
-    );
-  addVerifyOptions(addCommonOptions(cmd)).action(async (rawTarget: string | undefined, o: CertCliOptions) => {
+    .addOption(new Option("--pem <file>", "write the chain as sent, as PEM, to this file ('-' for stdout)"));
+  addVerifyOptions(addCommonOptions(addFailOnOption(cmd))).action(async (rawTarget: string | undefined, o: CertCliOptions) => {
     const target = parseTarget(rawTarget);
     const ca = readCaFile(o.sslCa);
     const io = makeOutput(o);

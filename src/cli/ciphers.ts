@@ -4,7 +4,7 @@ import { checkCiphers } from "../checks/ciphers.js";
 import { checkProtocols } from "../checks/protocols.js";
 import { DEFAULT_MAX_ABORTED, ErrorBudget } from "../net/error-budget.js";
 import { formatTarget, parseTarget, type Target } from "../net/target.js";
-import { FAIL_SEVERITIES, isFailSeverity, DEFAULT_POLICY, type FailSeverity } from "../policy/policy.js";
+import type { FailSeverity } from "../policy/policy.js";
 import { paintRating } from "../report/colour.js";
 import { renderFindings } from "../report/findings-text.js";
 import { isFailing } from "../report/report.js";
@@ -13,7 +13,7 @@ import type { Finding } from "../report/types.js";
 import { resolveCredentials } from "../sql/credentials.js";
 import { login } from "../sql/login.js";
 import { enumerateCiphers, liveProber, type CipherFacts, type Engine } from "../tls/enumerate.js";
-import { addCommonOptions, positiveInt, timeoutsFrom, type CommonOptions } from "./options.js";
+import { addCommonOptions, addFailOnOption, positiveInt, timeoutsFrom, wholeNumber, type CommonOptions } from "./options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 
@@ -23,16 +23,6 @@ interface CiphersCliOptions extends CommonOptions {
   engine: "auto" | Engine;
   groups: boolean;
   failOn: FailSeverity;
-}
-
-function failSeverity(value: string): FailSeverity {
-  if (!isFailSeverity(value)) throw new AuditError("usage", `--fail-on "${value}" is not one of ${FAIL_SEVERITIES.join(", ")}`);
-  return value;
-}
-
-function wholeOrZero(value: string): number {
-  if (!/^\d{1,6}$/.test(value)) throw new AuditError("usage", `"${value}" is not a whole number`);
-  return Number(value);
 }
 
 /** True for targets the server exempts from max_connect_errors: 127.0.0.0/8, ::1, localhost. */
@@ -54,12 +44,11 @@ export function registerCiphers(program: Command, state: RunState): void {
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user@]host[:port] (default localhost:3306)")
     .addOption(new Option("--concurrency <n>", "connections at once (measured on 2 cores against MariaDB: 8 scans the legacy posture in about 0.26 s, 4 in 0.4 s)").argParser(positiveInt).default(8))
     .addOption(
-      new Option("--max-aborted <n>", `most aborted handshakes the scan may cost (they count toward the server's max_connect_errors); default ${DEFAULT_MAX_ABORTED} for a remote target, no limit on loopback, which the server exempts; with mysql://user@host (password from MYSQL_PWD or an option file) a successful login resets the server's count when the budget runs out`).argParser(wholeOrZero),
+      new Option("--max-aborted <n>", `most aborted handshakes the scan may cost (they count toward the server's max_connect_errors); default ${DEFAULT_MAX_ABORTED} for a remote target, no limit on loopback, which the server exempts; with mysql://user@host (password from MYSQL_PWD or an option file) a successful login resets the server's count when the budget runs out`).argParser(wholeNumber),
     )
     .addOption(new Option("--engine <engine>", "auto: raw ClientHellos where the budget is unlimited (loopback), node:tls (ends as a refused login, not counted) elsewhere").choices(["auto", "node", "raw"]).default("auto"))
-    .addOption(new Option("--no-groups", "skip the key-exchange group enumeration"))
-    .addOption(new Option("--fail-on <severity>", `exit 1 on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")}`).argParser(failSeverity).default(DEFAULT_POLICY.failOn));
-  addCommonOptions(cmd).action(async (rawTarget: string | undefined, o: CiphersCliOptions) => {
+    .addOption(new Option("--no-groups", "skip the key-exchange group enumeration"));
+  addCommonOptions(addFailOnOption(cmd)).action(async (rawTarget: string | undefined, o: CiphersCliOptions) => {
     const target = parseTarget(rawTarget);
     const io = makeOutput(o);
     const timeouts = timeoutsFrom(o);

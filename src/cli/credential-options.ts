@@ -2,7 +2,6 @@ import type { ChalkInstance } from "chalk";
 import { Option, type Command } from "commander";
 import { paintVerdict } from "../report/colour.js";
 import { AuditError, withContext } from "../errors.js";
-import { DEFAULT_POLICY, FAIL_SEVERITIES, isFailSeverity, type FailSeverity } from "../policy/policy.js";
 import { formatTarget, parseTarget } from "../net/target.js";
 import { login, type SqlSession } from "../sql/login.js";
 import { timeoutsFrom, type CommonOptions } from "./options.js";
@@ -38,23 +37,6 @@ export function addCredentialOptions(cmd: Command): Command {
     .addOption(new Option("--ssl-ca <file>", "PEM CA file to verify the server's certificate (VERIFY_CA, VERIFY_IDENTITY)"))
     .addOption(new Option("--ssl-cert <file>", "client certificate, for accounts with REQUIRE X509, ISSUER or SUBJECT"))
     .addOption(new Option("--ssl-key <file>", "private key of --ssl-cert"));
-}
-
-/** --fail-on, as `cert` has it: findings at or above the severity make the exit code 1. */
-export interface FailOnOption {
-  failOn: FailSeverity;
-}
-
-/** Adds --fail-on (default: the default policy's). */
-export function addFailOnOption(cmd: Command): Command {
-  return cmd.addOption(
-      new Option("--fail-on <severity>", `exit 1 on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")}`)
-        .argParser((v): FailSeverity => {
-          if (!isFailSeverity(v)) throw new AuditError("usage", `--fail-on "${v}" is not one of ${FAIL_SEVERITIES.join(", ")}`);
-          return v;
-        })
-        .default(DEFAULT_POLICY.failOn),
-  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { Option, type Command } from "commander";
 import { AuditError } from "../errors.js";
+import { DEFAULT_POLICY, FAIL_SEVERITIES, isFailSeverity, type FailSeverity } from "../policy/policy.js";
 import type { TimeoutOptions } from "../net/connect.js";
 
 /** Options every subcommand shares. */
@@ -16,6 +17,30 @@ export function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new AuditError("usage", `"${value}" is not a number of seconds between 0 and 3600`);
   return n;
+}
+
+/** Parses a whole number (0 allowed) for commander. */
+export function wholeNumber(value: string): number {
+  if (!/^\d{1,6}$/.test(value)) throw new AuditError("usage", `"${value}" is not a whole number`);
+  return Number(value);
+}
+
+/** Parses --fail-on for commander. */
+export function failSeverity(value: string): FailSeverity {
+  if (!isFailSeverity(value)) throw new AuditError("usage", `--fail-on "${value}" is not one of ${FAIL_SEVERITIES.join(", ")}`);
+  return value;
+}
+
+/** --fail-on, as the subcommands have it: findings at or above the severity make the exit code 1. */
+export interface FailOnOption {
+  failOn: FailSeverity;
+}
+
+/** Adds --fail-on (default: the default policy's). */
+export function addFailOnOption(cmd: Command): Command {
+  return cmd.addOption(
+    new Option("--fail-on <severity>", `exit 1 on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")}`).argParser(failSeverity).default(DEFAULT_POLICY.failOn),
+  );
 }
 
 /** Parses a positive integer for commander. */
