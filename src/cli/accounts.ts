@@ -4,6 +4,7 @@ import { gatherAccounts, type AccountsFacts } from "../sql/accounts.js";
 import { accountRows, checkAccounts, type AccountRow } from "../checks/accounts.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues, renderTable } from "../report/table.js";
+import { printable } from "../report/printable.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
 import { isFailing } from "../report/report.js";
@@ -58,12 +59,12 @@ function renderAccounts(s: SqlSession, f: AccountsFacts, rows: AccountRow[], fin
   const table = renderTable(
     ["Account", "REQUIRE", "Plugin", "Locked", "Clear text", "Read from"],
     rows.map((r) => [
-      `${r.user === "" ? c.red("''") : r.user}@${r.host}`,
-      r.clause.replace(/^REQUIRE /, ""),
-      [r.plugin ?? "", ...(r.alternativePlugins ?? [])].filter(Boolean).join(" OR "),
+      `${r.user === "" ? c.red("''") : printable(r.user)}@${printable(r.host)}`,
+      printable(r.clause.replace(/^REQUIRE /, "")),
+      printable([r.plugin ?? "", ...(r.alternativePlugins ?? [])].filter(Boolean).join(" OR ")),
       r.locked === undefined ? "" : r.locked ? "yes" : "no",
       paintVerdict(c, !r.cleartextAllowed, r.cleartextAllowed ? "ALLOWED" : "no"),
-      r.source,
+      printable(r.source),
     ]),
     io,
   );

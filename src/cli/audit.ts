@@ -8,6 +8,7 @@ import { DEFAULT_POLICY, FAIL_SEVERITIES, type LoadedPolicy } from "../policy/po
 import { loadPolicy } from "../policy/load.js";
 import { renderAuditText, verdictLine } from "../report/audit-text.js";
 import { renderJunit } from "../report/junit.js";
+import { printable } from "../report/printable.js";
 import { startProgress } from "../report/progress.js";
 import { exitCodeOf, reportJson } from "../report/report.js";
 import { addCommonOptions, failSeverity, positiveInt, readCaFile, timeoutsFrom, wholeNumber, type CommonOptions } from "./options.js";
@@ -102,7 +103,7 @@ export function registerAudit(program: Command, state: RunState): void {
       else if (o.quiet) io.out(verdictLine(report.summary, io, report.targets.length === 1 ? report.targets[0]!.label : `${report.targets.length} targets`));
       else io.out(renderAuditText(report, io));
       if (!o.quiet) {
-        for (const t of report.targets) if (!t.audited && t.error) io.err(`${t.label}: ${t.error.message}`);
+        for (const t of report.targets) if (!t.audited && t.error) io.err(printable(`${t.label}: ${t.error.message}`));
       }
       state.exitCode = exitCodeOf(report);
     });

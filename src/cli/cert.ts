@@ -15,7 +15,8 @@ import { renderKeyValues, renderTable } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
 import { addCommonOptions, addFailOnOption, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
-import { envelope, makeOutput, printJson, type Output } from "./output.js";
+import { envelope, makeOutput, printJson, writeOut, type Output } from "./output.js";
+import { printable } from "../report/printable.js";
 import type { RunState } from "./main.js";
 
 interface CertCliOptions extends CommonOptions {
@@ -70,7 +71,7 @@ export function registerCert(program: Command, state: RunState): void {
 function writePem(dest: string, ders: Buffer[]): void {
   const text = ders.map(derToPem).join("");
   if (dest === "-") {
-    process.stdout.write(text);
+    writeOut(text);
     return;
   }
   try {
@@ -129,10 +130,10 @@ function renderCert(label: string, facts: ChainFacts, fetched: FetchedChain, fin
     ["#", "Subject", "Issuer", "Key", "Signature", "Expires", "Flags"],
     certs.map((x, i) => [
       String(i + 1),
-      x.subject,
-      x.issuer,
+      printable(x.subject),
+      printable(x.issuer),
       formatPublicKey(x.publicKey),
-      x.signatureAlgorithm,
+      printable(x.signatureAlgorithm),
       paintVerdict(c, x.daysLeft < 0 ? false : undefined, `${x.notAfter.slice(0, 10)} (${x.daysLeft} d)`),
       [x.selfSigned ? "self-signed" : "", x.isCA ? "CA" : ""].filter(Boolean).join(", "),
     ]),
@@ -140,30 +141,30 @@ function renderCert(label: string, facts: ChainFacts, fetched: FetchedChain, fin
   );
   const details = certs.map((x, i) => {
     const rows: [string, string][] = [
-      [`#${i + 1} serial`, x.serialNumber],
-      ["SANs", [...x.subjectAltNames.dns.map((d) => `DNS:${d}`), ...x.subjectAltNames.ip.map((p) => `IP:${p}`), ...x.subjectAltNames.other].join(", ") || "(none)"],
+      [`#${i + 1} serial`, printable(x.serialNumber)],
+      ["SANs", printable([...x.subjectAltNames.dns.map((d) => `DNS:${d}`), ...x.subjectAltNames.ip.map((p) => `IP:${p}`), ...x.subjectAltNames.other].join(", ")) || "(none)"],
       ["Valid", `${x.notBefore} .. ${x.notAfter}`],
       ["SHA-256", x.sha256Fingerprint],
       ["Basic constraints", x.basicConstraints ? `CA:${x.basicConstraints.ca ? "TRUE" : "FALSE"}${x.basicConstraints.pathLen !== undefined ? `, pathlen:${x.basicConstraints.pathLen}` : ""}${x.basicConstraints.critical ? " (critical)" : ""}` : "(absent)"],
-      ["Key usage", x.keyUsage.join(", ") || "(absent)"],
-      ["Extended key usage", x.extendedKeyUsage.join(", ") || "(absent)"],
+      ["Key usage", printable(x.keyUsage.join(", ")) || "(absent)"],
+      ["Extended key usage", printable(x.extendedKeyUsage.join(", ")) || "(absent)"],
     ];
     return renderKeyValues(rows, io);
   });
   const t = facts.trust;
   const h = facts.hostname;
   const summary: [string, string][] = [
-    ["Target", `${label} (${fetched.serverVersion})`],
+    ["Target", printable(`${label} (${fetched.serverVersion})`)],
     [
       "Read from",
       facts.source === "certificate-message"
         ? `the TLS 1.2 Certificate message: the order the server sends`
-        : `Node's peer certificate over ${facts.protocol ?? "TLS"}: the order is Node's reconstruction${fetched.fallbackReason ? ` (${fetched.fallbackReason})` : ""}`,
+        : `Node's peer certificate over ${facts.protocol ?? "TLS"}: the order is Node's reconstruction${fetched.fallbackReason ? ` (${printable(fetched.fallbackReason)})` : ""}`,
     ],
-    ["Order", paintVerdict(c, facts.orderAsSent ? facts.order.inOrder : undefined, facts.orderAsSent ? (facts.order.inOrder ? "leaf first, each followed by its issuer" : facts.order.issues.join("; ")) : "not judged")],
-    ["Trust", paintVerdict(c, t.verified, `${t.verified ? "verified" : `NOT verified: ${t.error}`} against ${t.anchorSource === "ssl-ca" ? `--ssl-ca ${t.anchorFile ?? ""}`.trim() : "the system roots"}`)],
-    ["Path", t.path.join(" <- ")],
-    ["Name", paintVerdict(c, h.matched, `${h.name}: ${h.matched ? `matches ${h.matchedBy}` : "no match"}${h.note ? ` (${h.note})` : ""}`)],
+    ["Order", paintVerdict(c, facts.orderAsSent ? facts.order.inOrder : undefined, facts.orderAsSent ? (facts.order.inOrder ? "leaf first, each followed by its issuer" : printable(facts.order.issues.join("; "))) : "not judged")],
+    ["Trust", paintVerdict(c, t.verified, `${t.verified ? "verified" : `NOT verified: ${printable(String(t.error))}`} against ${t.anchorSource === "ssl-ca" ? `--ssl-ca ${t.anchorFile ?? ""}`.trim() : "the system roots"}`)],
+    ["Path", printable(t.path.join(" <- "))],
+    ["Name", paintVerdict(c, h.matched, printable(`${h.name}: ${h.matched ? `matches ${h.matchedBy}` : "no match"}${h.note ? ` (${h.note})` : ""}`))],
   ];
   return [renderKeyValues(summary, io), "", overview, "", details.join("\n\n"), "", renderFindings(findings, c)].join("\n");
 }

@@ -1,6 +1,7 @@
 import type { ChalkInstance } from "chalk";
 import { Option, type Command } from "commander";
 import { paintVerdict } from "../report/colour.js";
+import { printable } from "../report/printable.js";
 import { AuditError, withContext } from "../errors.js";
 import { formatTarget, parseTarget } from "../net/target.js";
 import { login, type SqlSession } from "../sql/login.js";
@@ -94,9 +95,9 @@ export async function loginSpecFrom(cmd: Command, rawTarget: string | undefined,
 export function loginRows(s: SqlSession, c: ChalkInstance): [string, string][] {
   return [
     ["Target", formatTarget(s.spec)],
-    ["Server", `${s.version} (${s.flavor})`],
-    ["Logged in as", `${s.currentUser} (password from ${s.spec.passwordSource})`],
-    ["Login transport", paintVerdict(c, s.tls.identityVerified ? true : s.tls.encrypted ? undefined : false, s.tls.note)],
+    ["Server", printable(`${s.version} (${s.flavor})`)],
+    ["Logged in as", printable(`${s.currentUser} (password from ${s.spec.passwordSource})`)],
+    ["Login transport", paintVerdict(c, s.tls.identityVerified ? true : s.tls.encrypted ? undefined : false, printable(s.tls.note))],
   ];
 }
 

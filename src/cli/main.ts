@@ -1,6 +1,8 @@
 import { Command, CommanderError } from "commander";
 import { AuditError, toAuditError } from "../errors.js";
 import { TOOL } from "../version.js";
+import { maskEchoes } from "./argv-secrets.js";
+import { writeErr, writeOut } from "./output.js";
 import { registerProbe } from "./probe.js";
 import { registerCert } from "./cert.js";
 import { registerAudit } from "./audit.js";
@@ -14,7 +16,7 @@ export interface RunState {
 }
 
 /** Builds the commander program; each subcommand registers itself from its own file. */
-export function buildProgram(state: RunState): Command {
+export function buildProgram(state: RunState, argv: readonly string[] = process.argv): Command {
   const program = new Command();
   program
     .name(TOOL.name)
@@ -22,7 +24,13 @@ export function buildProgram(state: RunState): Command {
     .version(TOOL.version, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(`${TOOL.name}: ${str.replace(/^error: /, "").trimEnd()}\n`) });
+    // Commander's help and errors go through the same writers as everything else; an echoed argument that
+    // carries a password (-pVALUE, --password=VALUE, mysql://user:VALUE@host) is masked.
+    .configureOutput({
+      writeOut: (str) => writeOut(maskEchoes(str, argv)),
+      writeErr: (str) => writeErr(maskEchoes(str, argv)),
+      outputError: (str, write) => write(`${TOOL.name}: ${str.replace(/^error: /, "").trimEnd()}\n`),
+    });
   registerAudit(program, state);
   registerProbe(program, state);
   registerCert(program, state);
@@ -36,7 +44,7 @@ export function buildProgram(state: RunState): Command {
 /** Runs the CLI; resolves to the process exit code and never throws for user errors. */
 export async function main(argv: string[]): Promise<number> {
   const state: RunState = { exitCode: 0 };
-  const program = buildProgram(state);
+  const program = buildProgram(state, argv);
   try {
     await program.parseAsync(argv);
     return state.exitCode;
@@ -46,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const e = err instanceof AuditError ? err : toAuditError(err);
-    process.stderr.write(`${TOOL.name}: ${e.oneLine()}\n`);
+    writeErr(maskEchoes(`${TOOL.name}: ${e.oneLine()}`, argv));
     return e.exitCode;
   }
 }

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from "chalk";
 import { makeColour } from "../report/colour.js";
+import { terminalSafe } from "../report/printable.js";
 import { SCHEMA_VERSION, type Envelope } from "../report/types.js";
 import { TOOL } from "../version.js";
 import type { Target } from "../net/target.js";
@@ -17,13 +18,40 @@ export interface Output {
 /** Builds the Output for a command's options. */
 export function makeOutput(o: Pick<CommonOptions, "json" | "color">): Output {
   const c = makeColour({ enabled: o.color !== false && !o.json });
+  const colour = c.level > 0;
   return {
     c,
-    plain: c.level === 0,
+    plain: !colour,
     json: o.json === true,
-    out: (text) => process.stdout.write(text.endsWith("\n") ? text : text + "\n"),
-    err: (text) => process.stderr.write(text.endsWith("\n") ? text : text + "\n"),
+    out: (text) => writeOut(text, { colour }),
+    err: (text) => writeErr(text, { colour }),
   };
+}
+
+/**
+ * The writers every byte for the terminal goes through (commander's too, see main.ts): one line or more, ended by
+ * "\n", passed through terminalSafe, so only "\n" and, with colour on, our palette's SGR sequences survive.
+ */
+export function writeOut(text: string, opts: { colour?: boolean } = {}): void {
+  process.stdout.write(lineOf(terminalSafe(text, { colour: opts.colour === true })));
+}
+
+/** As writeOut, for stderr; without colour unless asked. */
+export function writeErr(text: string, opts: { colour?: boolean } = {}): void {
+  process.stderr.write(lineOf(terminalSafe(text, { colour: opts.colour === true })));
+}
+
+function lineOf(text: string): string {
+  return text.endsWith("\n") ? text : text + "\n";
+}
+
+/**
+ * JSON.stringify escapes C0 controls (ESC becomes \u001b) but leaves DEL, the C1 controls, the bidi controls and
+ * U+2028/U+2029 raw; written as \uXXXX escapes they mean the same JSON value and a terminal shows them inertly.
+ */
+export function jsonText(doc: unknown): string {
+  // eslint-disable-next-line no-control-regex
+  return JSON.stringify(doc, null, 2).replace(/[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** The fields every --json document starts with (shared/DESIGN.md). */
@@ -33,5 +61,5 @@ export function envelope(command: string, target: Pick<Target, "host" | "port">)
 
 /** Writes one JSON document to stdout. */
 export function printJson(doc: unknown): void {
-  process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
+  writeOut(jsonText(doc));
 }

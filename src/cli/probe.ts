@@ -75,17 +75,17 @@ function renderProbe(f: HandshakeFacts, findings: Finding[], io: Output): string
   const { c } = io;
   const rows: [string, string][] = [["Target", formatTarget(f.target)]];
   if (f.serverError) {
-    rows.push(["Greeting", c.red(`ERR ${f.serverError.errno}${f.serverError.sqlState ? ` (${f.serverError.sqlState})` : ""}`)]);
-    rows.push(["Server said", f.serverError.message]);
-    rows.push(["What to do", f.serverError.advice]);
+    rows.push(["Greeting", c.red(`ERR ${f.serverError.errno}${f.serverError.sqlState ? ` (${printable(f.serverError.sqlState)})` : ""}`)]);
+    rows.push(["Server said", printable(f.serverError.message)]);
+    rows.push(["What to do", printable(f.serverError.advice)]);
   }
   const s = f.server;
   if (s) {
-    rows.push(["Server version", s.version]);
-    rows.push(["Flavour", `${s.flavor} ${s.versionNumber}${s.flavorEvidence.length ? c.gray(` (${s.flavorEvidence.join("; ")})`) : ""}`]);
+    rows.push(["Server version", printable(s.version)]);
+    rows.push(["Flavour", `${s.flavor} ${s.versionNumber}${s.flavorEvidence.length ? c.gray(` (${printable(s.flavorEvidence.join("; "))})`) : ""}`]);
     rows.push(["Protocol", String(s.protocolVersion)]);
     rows.push(["Connection id", String(s.connectionId)]);
-    if (s.authPlugin) rows.push(["Auth plugin", s.authPlugin]);
+    if (s.authPlugin) rows.push(["Auth plugin", printable(s.authPlugin)]);
     if (s.collation) rows.push(["Character set", `${s.collation} (${s.characterSet})`]);
     if (s.statusFlags) rows.push(["Status flags", s.statusFlags.join(" ") || "(none)"]);
     rows.push(["Capabilities", s.capabilities.join(" ")]);
@@ -101,12 +101,12 @@ function renderProbe(f: HandshakeFacts, findings: Finding[], io: Output): string
     if (t.keyExchange) rows.push(["Key exchange", t.keyExchange]);
     rows.push(["Handshake time", `${t.handshakeMs} ms`]);
     if (t.certificate) {
-      rows.push(["Certificate subject", t.certificate.subject]);
-      rows.push(["Certificate issuer", t.certificate.issuer]);
+      rows.push(["Certificate subject", printable(t.certificate.subject)]);
+      rows.push(["Certificate issuer", printable(t.certificate.issuer)]);
       rows.push(["Certificate expires", paintVerdict(c, t.certificate.daysLeft >= 0 ? undefined : false, `${t.certificate.notAfter} (${t.certificate.daysLeft} days left)`)]);
     }
-    rows.push(["Chain verified", paintVerdict(c, t.verified, t.verified ? `yes, against ${t.verifiedAgainst}` : `no (${t.verifyError ?? "unknown reason"}), against ${t.verifiedAgainst}`)]);
-    rows.push(["Name matches", paintVerdict(c, t.hostnameMatch, `${t.hostnameMatch ? "yes" : "no"}: ${t.hostnameChecked}${t.hostnameError ? ` (${t.hostnameError})` : ""}`)]);
+    rows.push(["Chain verified", paintVerdict(c, t.verified, t.verified ? `yes, against ${t.verifiedAgainst}` : `no (${printable(t.verifyError ?? "unknown reason")}), against ${t.verifiedAgainst}`)]);
+    rows.push(["Name matches", paintVerdict(c, t.hostnameMatch, printable(`${t.hostnameMatch ? "yes" : "no"}: ${t.hostnameChecked}${t.hostnameError ? ` (${t.hostnameError})` : ""}`))]);
   }
   return [renderKeyValues(rows, io), "", renderFindings(findings, c)].join("\n");
 }

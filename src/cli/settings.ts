@@ -6,6 +6,7 @@ import { checkSettings, settingRows, type SettingRow } from "../checks/settings.
 import { checkReplication } from "../checks/replication.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues, renderTable } from "../report/table.js";
+import { printable } from "../report/printable.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
 import { isFailing } from "../report/report.js";
@@ -57,9 +58,9 @@ function renderSettings(s: SqlSession, f: ServerSettingsFacts, rows: SettingRow[
     ["Setting", "Value", "Secure", "Meaning"],
     rows.map((r) => [
       r.scope === "session" ? `${r.name} (session)` : r.name,
-      r.available ? (r.value === "" ? c.gray("(empty)") : r.value!) : c.gray(r.note ?? "not available"),
+      r.available ? (r.value === "" ? c.gray("(empty)") : printable(r.value!)) : c.gray(printable(r.note ?? "not available")),
       r.secure === undefined ? "" : paintVerdict(c, r.secure, r.secure ? "yes" : "NO"),
-      r.available && r.note ? `${r.meaning}; ${r.note}` : r.meaning,
+      printable(r.available && r.note ? `${r.meaning}; ${r.note}` : r.meaning),
     ]),
     io,
   );
@@ -67,8 +68,8 @@ function renderSettings(s: SqlSession, f: ServerSettingsFacts, rows: SettingRow[
   if (f.tlsChannels?.length) {
     const keys = ["Enabled", "Current_tls_version", "Current_tls_cipher", "Current_tls_ciphersuites", "Current_tls_cert", "Ssl_server_not_after"];
     parts.push("", c.bold("TLS channels (performance_schema.tls_channel_status)"));
-    parts.push(renderTable(["Channel", ...keys], f.tlsChannels.map((ch) => [ch.channel, ...keys.map((k) => ch.properties[k] ?? "")]), io));
-  } else if (f.tlsChannelsNote) parts.push("", `TLS channels: ${c.gray(f.tlsChannelsNote)}`);
+    parts.push(renderTable(["Channel", ...keys], f.tlsChannels.map((ch) => [ch.channel, ...keys.map((k) => ch.properties[k] ?? "")].map((v) => printable(v))), io));
+  } else if (f.tlsChannelsNote) parts.push("", `TLS channels: ${c.gray(printable(f.tlsChannelsNote))}`);
   parts.push("", c.bold(`Replication channels (this server as a replica, from ${repl.source})`));
   if (repl.channels.length === 0) parts.push(repl.problems.length ? c.gray("  could not be read (see findings)") : c.gray("  none: this server is not a replica"));
   else {
@@ -76,13 +77,13 @@ function renderSettings(s: SqlSession, f: ServerSettingsFacts, rows: SettingRow[
       renderTable(
         ["Channel", "Source", "TLS", "Verifies source", "CA", "TLS version", "Cipher"],
         repl.channels.map((ch) => [
-          ch.channel === "" ? "(default)" : ch.channel,
-          `${ch.sourceHost}:${ch.sourcePort}`,
+          ch.channel === "" ? "(default)" : printable(ch.channel),
+          printable(`${ch.sourceHost}:${ch.sourcePort}`),
           paintVerdict(c, ch.tls, ch.tls ? "yes" : "NO"),
           paintVerdict(c, ch.verifyServerCert, ch.verifyServerCert ? "yes" : "NO"),
-          ch.ca ?? "",
-          ch.tlsVersion ?? "",
-          ch.cipher ?? "",
+          printable(ch.ca ?? ""),
+          printable(ch.tlsVersion ?? ""),
+          printable(ch.cipher ?? ""),
         ]),
         io,
       ),

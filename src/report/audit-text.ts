@@ -1,6 +1,7 @@
 import type { ChalkInstance } from "chalk";
 import { paintSeverity } from "./colour.js";
 import { renderFindings } from "./findings-text.js";
+import { printable } from "./printable.js";
 import { renderTable, renderKeyValues } from "./table.js";
 import { findingsOf, isFailing, type Report, type Summary, type TargetReport } from "./report.js";
 import { SEVERITIES, type Severity } from "./types.js";
@@ -47,8 +48,8 @@ function fleetTable(r: Report, style: TextStyle): string {
     const failing = fs.some((f) => isFailing(f, r.summary.failOn));
     const result = !t.audited ? style.c.red("NOT AUDITED") : failing ? style.c.red("FAIL") : style.c.green("PASS");
     const counts = [...SEVERITIES.filter((s) => s !== "error"), "error" as const].map((sev) => String(fs.filter((f) => f.severity === sev).length));
-    const server = t.server ? `${t.server.flavor} ${t.server.version}` : (t.error?.message ?? "");
-    return [t.label, result, ...counts, server];
+    const server = printable(t.server ? `${t.server.flavor} ${t.server.version}` : (t.error?.message ?? ""));
+    return [printable(t.label), result, ...counts, server];
   });
   return renderTable(head, rows, style);
 }
@@ -59,13 +60,13 @@ function targetSection(t: TargetReport, failOn: Severity, style: TextStyle, flee
   const fs = findingsOf(t);
   if (fleet) {
     const bad = !t.audited || fs.some((f) => isFailing(f, failOn));
-    out.push(c.bold(`== ${t.label} ${bad ? c.red(t.audited ? "FAIL" : "NOT AUDITED") : c.green("PASS")} ==`));
+    out.push(c.bold(`== ${printable(t.label)} ${bad ? c.red(t.audited ? "FAIL" : "NOT AUDITED") : c.green("PASS")} ==`));
   }
-  if (t.error) out.push(c.red(`Could not audit ${t.label}: ${t.error.message}`));
+  if (t.error) out.push(c.red(printable(`Could not audit ${t.label}: ${t.error.message}`)));
   out.push(c.bold("Findings"), renderFindings(fs, c));
   if (t.ignoredFindings > 0) out.push(c.gray(`  (${t.ignoredFindings} finding${t.ignoredFindings === 1 ? "" : "s"} ignored by the policy)`));
   out.push("", c.bold("Details"));
-  if (t.overview.length) out.push(renderKeyValues(t.overview, style));
+  if (t.overview.length) out.push(renderKeyValues(t.overview.map(([k, v]) => [printable(k), printable(v)]), style));
   out.push(
     renderTable(
       ["Check", "Status", "Findings", "Note"],
@@ -73,7 +74,7 @@ function targetSection(t: TargetReport, failOn: Severity, style: TextStyle, flee
         ch.name,
         ch.status === "completed" ? c.green(ch.status) : ch.status === "error" ? c.magenta(ch.status) : c.gray(ch.status),
         String(ch.findings.length),
-        ch.reason ?? "",
+        printable(ch.reason ?? ""),
       ]),
       style,
     ),

@@ -1,4 +1,4 @@
-import { Chalk, type ChalkInstance } from "chalk";
+import { backgroundColorNames, Chalk, foregroundColorNames, type ChalkInstance } from "chalk";
 import type { Severity } from "./types.js";
 
 /** The one colour seam: off when stdout is not a TTY, NO_COLOR is set, or --no-color/--json was given. */
@@ -9,6 +9,21 @@ export function makeColour(opts: { enabled?: boolean; stream?: NodeJS.WriteStrea
   const on = opts.enabled !== false && !noColorEnv && (forced || stream.isTTY === true);
   return new Chalk({ level: on ? 1 : 0 });
 }
+
+/**
+ * The styles our text may use: foreground and background colours, bold, dim, italic and underline. Never
+ * hidden (ESC[8m), inverse or reset: those are how a forged screen hides or blanks lines.
+ */
+const PALETTE = [...foregroundColorNames, ...backgroundColorNames, "bold", "dim", "italic", "underline"] as const;
+
+/** Every SGR sequence (open and close) the palette emits; the only escape sequences the output writers let through. */
+export const OUR_SGR: ReadonlySet<string> = (() => {
+  const c = new Chalk({ level: 1 });
+  const set = new Set<string>();
+  // eslint-disable-next-line no-control-regex
+  for (const style of PALETTE) for (const m of c[style]("x").matchAll(/\x1b\[[0-9;]*m/g)) set.add(m[0]);
+  return set;
+})();
 
 /** Colours a severity word consistently everywhere. */
 export function paintSeverity(c: ChalkInstance, s: Severity, text: string = s.toUpperCase()): string {

@@ -1,3 +1,5 @@
+import { printable } from "./printable.js";
+
 /** A progress line on stderr; a no-op unless stderr is a terminal and the user did not ask for quiet. */
 export interface Progress {
   /** Sets the text after the spinner. */
@@ -19,7 +21,8 @@ export function startProgress(opts: { quiet?: boolean; stream?: NodeJS.WriteStre
   let stopped = false;
   const draw = (): void => {
     const width = Math.max(20, (stream.columns || 80) - 3);
-    stream.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${text.slice(0, width)}`);
+    // Our own line controls around text made inert: a target name or server text cannot move the cursor.
+    stream.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${printable(text).slice(0, width)}`);
   };
   const timer = setInterval(draw, 100);
   // The spinner must never keep the process alive on its own.
@@ -32,7 +35,7 @@ export function startProgress(opts: { quiet?: boolean; stream?: NodeJS.WriteStre
     },
     log(t) {
       if (stopped) return;
-      stream.write(`\r\x1b[2K${t}\n`);
+      stream.write(`\r\x1b[2K${printable(t)}\n`);
       draw();
     },
     stop() {

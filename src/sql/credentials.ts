@@ -2,6 +2,8 @@ import os from "node:os";
 import path from "node:path";
 import { inspect } from "node:util";
 import { AuditError } from "../errors.js";
+import { terminalSafe } from "../report/printable.js";
+import { maskPassword } from "./mask.js";
 import { DEFAULT_PORT, type Target } from "../net/target.js";
 import { mergeGroups, readOptionFiles, type OptionFileNote } from "./option-file.js";
 
@@ -97,7 +99,7 @@ export function processCredentialEnv(): CredentialEnv {
     home: os.homedir(),
     loginName,
     prompt: () => promptPassword("Enter password: ", process.stdin, process.stderr),
-    warn: (m) => process.stderr.write(m + "\n"),
+    warn: (m) => process.stderr.write(terminalSafe(m, { colour: false }) + "\n"),
   };
 }
 
@@ -210,9 +212,7 @@ export function promptPassword(question: string, input: NodeJS.ReadStream, outpu
   });
 }
 
-/** Replaces every occurrence of the password in text by "***" (mysql2 errors may echo connection options). */
+/** Masks the password in text (see maskPassword in ./mask.ts: 8+ characters everywhere, shorter ones nowhere). */
 export function scrub(text: string, secret: Secret | undefined): string {
-  const pw = secret?.reveal();
-  if (!pw || pw.length < 1) return text;
-  return text.split(pw).join("***");
+  return maskPassword(text, secret?.reveal());
 }
