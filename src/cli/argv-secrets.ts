@@ -7,12 +7,12 @@ import { maskPassword } from "../sql/mask.js";
  * prompts, and the word after it is never a password (it is a target), so it is left alone.
  */
 function secretOf(arg: string): { masked: string; value: string } | undefined {
-  const short = /^(-[qhV]*p)(.+)$/.exec(arg);
+  const short = /^(-[qhV]*p)([\s\S]+)$/.exec(arg);
   if (short) return { masked: `${short[1]}***`, value: short[2]! };
-  const long = /^(--password=)(.+)$/.exec(arg);
+  const long = /^(--password=)([\s\S]+)$/.exec(arg);
   if (long) return { masked: `${long[1]}***`, value: long[2]! };
   // Everything between the first ":" after the scheme and the last "@" is the password, whatever it holds.
-  const url = /^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)(.*)(@[^@]*)$/i.exec(arg);
+  const url = /^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)([\s\S]*)(@[^@]*)$/i.exec(arg);
   if (url && url[2] !== "") return { masked: `${url[1]}***${url[3]}`, value: url[2]! };
   return undefined;
 }

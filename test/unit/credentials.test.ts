@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { describe, expect, it, afterAll } from "vitest";
 import { parseOptionFile, mergeGroups } from "../../src/sql/option-file.js";
+import fc from "fast-check";
 import { promptPassword, resolveCredentials, scrub, Secret, parseSslMode, type CredentialEnv } from "../../src/sql/credentials.js";
+import { MASK_EVERYWHERE_MIN_LENGTH } from "../../src/sql/mask.js";
 import { passwordToken } from "../../src/cli/credential-options.js";
 import { parseTarget } from "../../src/net/target.js";
 import { AuditError } from "../../src/errors.js";
@@ -116,6 +118,29 @@ describe("resolveCredentials", () => {
     expect(inspect(spec, { depth: 5 })).not.toContain(SECRET);
     expect(String(spec.password)).toBe("***");
     expect(scrub(`Access denied (pw ${SECRET})`, new Secret(SECRET))).toBe("Access denied (pw ***)");
+  });
+});
+
+describe("scrub: masking never corrupts other text", () => {
+  it("masks a realistic password wherever it appears, glued to other text too", () => {
+    const pw = new Secret("S3cr3t-Pa55");
+    expect(scrub("Access denied (S3cr3t-Pa55) -pS3cr3t-Pa55 x=S3cr3t-Pa55y", pw)).toBe("Access denied (***) -p*** x=***y");
+  });
+  it("leaves text alone for a short password: 'ql' in 'sphinxql: syntax error' used to become 'sphin***ql'", () => {
+    expect(scrub("sphinxql: syntax error", new Secret("ql"))).toBe("sphinxql: syntax error");
+    expect(scrub("Access denied for user 'root'@'localhost'", new Secret("root"))).toBe("Access denied for user 'root'@'localhost'");
+    expect(scrub("any text", new Secret(""))).toBe("any text");
+  });
+  it("8 characters or more: never leaves the password in; shorter: never changes the text", () => {
+    const alnum = fc.string({ unit: fc.constantFrom(..."abcXYZ019-_"), minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(alnum, fc.array(fc.oneof(alnum, fc.string({ maxLength: 5 })), { maxLength: 8 }), (pw, parts) => {
+        const text = parts.join(pw.length % 2 ? pw : ` ${pw}`);
+        const out = scrub(text, new Secret(pw));
+        if (pw.length >= MASK_EVERYWHERE_MIN_LENGTH) expect(out.includes(pw)).toBe(false);
+        else expect(out).toBe(text);
+      }),
+    );
   });
 });
 
