@@ -5,7 +5,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, type CliResult } from "../support/cli.js";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { isOneLineError, runCli, type CliResult } from "../support/cli.js";
 import { limiter } from "../support/fault-matrix.js";
 import { startMariaDB, type MariaDB } from "../support/mariadb.js";
 import { startFakeMysql, type FakeMysql } from "../support/fake-mysql/server.js";
@@ -14,6 +16,7 @@ import { freePort } from "../support/ports.js";
 // Characters a URL must encode and an option file must quote, so every form of leaking it is caught.
 const SECRET = "Sx9!q@w:e/r%t#y-7d31";
 const USER = "secret_auditor";
+const BIN = fileURLToPath(new URL("../../bin/mysql-tls-audit.js", import.meta.url));
 const FORMS = [SECRET, encodeURIComponent(SECRET), Buffer.from(SECRET).toString("base64")];
 
 type Source = "--password=" | "-p" | "MYSQL_PWD" | "url" | "defaults-file";
@@ -47,6 +50,8 @@ beforeAll(async () => {
   await db.query("GRANT SELECT, PROCESS, REPLICATION CLIENT ON *.* TO ?@'%'", [USER]);
   // The wrong-password scenario logs in as this account, whose real password is not SECRET.
   await db.query("CREATE USER 'other_account'@'%' IDENTIFIED BY 'not-the-secret-password'");
+  // Its name holds the short wrong password "ql" the masking test logs in with.
+  await db.query("CREATE USER 'sphinxql'@'%' IDENTIFIED BY 'not-ql-at-all'");
 });
 
 afterAll(async () => {
@@ -161,5 +166,102 @@ describe.each(COMMANDS)("$name never shows the password", (cmd) => {
         expect(r.stderr).toMatch(/1045|Access denied|password/i);
       }
     }
+  });
+});
+
+// #10 item 4: not in the process list, not in an echo of a mistyped option, and masking corrupts no other text.
+describe("the password outside the output", () => {
+  const PW = "S3cr3t-Pa55";
+  let silent: FakeMysql | undefined;
+  let echoing: FakeMysql | undefined;
+  let sphinx: FakeMysql | undefined;
+  beforeAll(async () => {
+    [silent, echoing, sphinx] = await Promise.all([
+      // Accepts the connection and never answers: the CLI waits, so its /proc entry can be read.
+      startFakeMysql({ behaviour: "silent" }),
+      // A server that echoes a realistic password back: still masked.
+      startFakeMysql({ behaviour: "err-greeting", errno: 1045, message: `Access denied: you sent ${PW}, right?` }),
+      // Server text that contains a short password by chance: left whole.
+      startFakeMysql({ behaviour: "err-greeting", errno: 1064, message: "sphinxql: syntax error near 'ql'" }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([silent?.stop(), echoing?.stop(), sphinx?.stop()]);
+  });
+
+  /** Starts the built CLI (soft core limit raised first, as a user with core dumps on), returns its pid's /proc files. */
+  async function procWhileRunning(args: string[]): Promise<{ cmdline: string; limits: string; stderr: string }> {
+    const seen = silent!.connections;
+    const child = spawn("sh", ["-c", 'ulimit -S -c unlimited 2>/dev/null || ulimit -S -c 100000 2>/dev/null; exec "$@"', "sh", process.execPath, BIN, ...args], {
+      env: { ...process.env, HOME: dir, NO_COLOR: "1" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr!.on("data", (d) => (stderr += d));
+    try {
+      // Once it has connected it is past start-up: what /proc shows now it shows for the rest of the run.
+      const deadline = Date.now() + 20_000;
+      while (silent!.connections === seen) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the CLI never connected: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return { cmdline: readFileSync(`/proc/${child.pid}/cmdline`, "utf8"), limits: readFileSync(`/proc/${child.pid}/limits`, "utf8"), stderr };
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }
+
+  it.each([
+    ["settings", "-p", (port: number) => ["settings", `127.0.0.1:${port}`, "-u", USER, `-p${PW}`], "-p***"],
+    ["audit", "--password=", (port: number) => ["audit", `127.0.0.1:${port}`, "--user", USER, `--password=${PW}`], "--password=***"],
+    ["probe", "a mysql:// URL", (port: number) => ["probe", `mysql://${USER}:${PW}@127.0.0.1:${port}`], `mysql://${USER}:***@127.0.0.1`],
+  ])("is not in /proc/PID/cmdline while %s runs (password by %s)", async (_cmd, _how, args, masked) => {
+    const p = await procWhileRunning([...args(silent!.port), "--timeout", "30", "--connect-timeout", "30"]);
+    expect(p.cmdline).toContain(masked);
+    expect(p.cmdline).toContain(BIN);
+    expect(p.cmdline).not.toContain(PW);
+    expect(p.cmdline).not.toContain(encodeURIComponent(PW));
+  });
+
+  it("the CLI turns its core dumps off (the issue found the password nine times in a core)", async () => {
+    // The same shell line really raises the limit for what it execs: the check below is not vacuous.
+    const raised = (await runCli([], { prefix: ["sh", "-c", 'ulimit -S -c unlimited 2>/dev/null || ulimit -S -c 100000 2>/dev/null; exec cat /proc/self/limits', "sh"] })).stdout;
+    const core = (limits: string) => limits.split("\n").find((l) => l.startsWith("Max core file size"))!.trim().split(/\s+/)[4];
+    expect(core(raised), "the environment cannot raise the core limit, so this test would prove nothing").not.toBe("0");
+    const p = await procWhileRunning(["settings", `127.0.0.1:${silent!.port}`, "-u", USER, `-p${PW}`, "--timeout", "30"]);
+    expect(core(p.limits)).toBe("0");
+  });
+
+  it.each([
+    [["probe", `-p${PW}`, "127.0.0.1:1"], "-p***"],
+    [["probe", `--password=${PW}`, "127.0.0.1:1"], "--password=***"],
+    [["cert", "127.0.0.1:1", `-p${PW}`, "--json"], "-p***"],
+    [["probe", "-pql", "127.0.0.1:1"], "-p***"],
+  ])("is not echoed by commander's error for a mistyped option: %j", async (args, masked) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`unknown option '${masked}'`);
+    expect(r.stderr).not.toContain(PW);
+    expect(r.stderr).not.toContain("-pql");
+    expect(isOneLineError(r.stderr.replace(/\n\(run with --help for usage\)\n?$/, ""))).toBe(true);
+  });
+
+  it("a realistic password a server echoes back is masked", async () => {
+    const r = await runCli(["settings", `127.0.0.1:${echoing!.port}`, "-u", USER, `--password=${PW}`, "--timeout", "5"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("you sent ***, right?");
+    expect(r.stdout + r.stderr).not.toContain(PW);
+  });
+
+  it("a short password does not mangle server text ('sphinxql' once became 'sphin***')", async () => {
+    const r = await runCli(["settings", `127.0.0.1:${sphinx!.port}`, "-u", USER, "--password=ql", "--timeout", "5"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("sphinxql: syntax error near 'ql'");
+    expect(r.stderr).not.toContain("***");
+    // And against the real server: an account named sphinxql, logged in with the wrong short password "ql".
+    const m = await runCli(["settings", `127.0.0.1:${db!.port}`, "-u", "sphinxql", "-pql", "--timeout", "5"], { env: { HOME: dir } });
+    expect(m.code, m.stderr).toBe(3);
+    expect(m.stderr).toMatch(/Access denied for user 'sphinxql'/);
+    expect(m.stderr).not.toContain("***");
   });
 });
