@@ -3,13 +3,14 @@ import { maskPassword } from "../sql/mask.js";
 
 /**
  * Passwords on the command line, found the ways the CLI accepts them: -pVALUE (also after boolean short flags,
- * as in -qpVALUE), --password=VALUE, and the password of a mysql://user:VALUE@host URL. A bare -p or --password
- * prompts, and the word after it is never a password (it is a target), so it is left alone.
+ * as in -qpVALUE), --password=VALUE (or a misspelling of it), and the password of a mysql://user:VALUE@host URL.
+ * A bare -p or --password prompts, and the word after it is never a password (it is a target): left alone.
  */
 function secretOf(arg: string): { masked: string; value: string } | undefined {
   const short = /^(-[qhV]*p)([\s\S]+)$/.exec(arg);
   if (short) return { masked: `${short[1]}***`, value: short[2]! };
-  const long = /^(--password=)([\s\S]+)$/.exec(arg);
+  // --password=VALUE, and the misspellings commander rejects and echoes whole (--pasword=, --passwd=, --pwd=).
+  const long = /^(--[\w-]*(?:pas|pwd)[\w-]*=)([\s\S]+)$/i.exec(arg);
   if (long) return { masked: `${long[1]}***`, value: long[2]! };
   // Everything between the first ":" after the scheme and the last "@" is the password, whatever it holds.
   const url = /^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)([\s\S]*)(@[^@]*)$/i.exec(arg);

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from "chalk";
 import { makeColour } from "../report/colour.js";
-import { terminalSafe } from "../report/printable.js";
+import { ACTIVE_BEYOND_C0, terminalSafe } from "../report/printable.js";
 import { SCHEMA_VERSION, type Envelope } from "../report/types.js";
 import { TOOL } from "../version.js";
 import type { Target } from "../net/target.js";
@@ -50,9 +50,10 @@ function lineOf(text: string): string {
  * U+2028/U+2029 raw; written as \uXXXX escapes they mean the same JSON value and a terminal shows them inertly.
  */
 export function jsonText(doc: unknown): string {
-  // eslint-disable-next-line no-control-regex
-  return JSON.stringify(doc, null, 2).replace(/[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(doc, null, 2).replace(ACTIVE_IN_JSON, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
+
+const ACTIVE_IN_JSON = new RegExp(`[${ACTIVE_BEYOND_C0}]`, "g");
 
 /** The fields every --json document starts with (shared/DESIGN.md). */
 export function envelope(command: string, target: Pick<Target, "host" | "port">): Envelope {

@@ -1,5 +1,8 @@
 import { isFailing, sortFindings, type Report, type TargetReport } from "./report.js";
 import type { Finding, Severity } from "./types.js";
+import { ACTIVE_BEYOND_C0 } from "./printable.js";
+
+const ACTIVE_IN_XML = new RegExp(`[${ACTIVE_BEYOND_C0}]`, "g");
 
 /** Escapes text for XML attributes and content, dropping characters XML 1.0 cannot carry at all (C0 controls, ESC included). */
 export function xmlEscape(s: string): string {
@@ -15,7 +18,7 @@ export function xmlEscape(s: string): string {
       .replace(/'/g, "&apos;")
       // Legal in XML but acted on by terminals (C1, 8-bit CSI/OSC) or reordering text (bidi): character references,
       // the same value to a parser and inert when the file is shown with cat.
-      .replace(/[\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g, (ch) => `&#x${ch.charCodeAt(0).toString(16)};`)
+      .replace(ACTIVE_IN_XML, (ch) => `&#x${ch.charCodeAt(0).toString(16)};`)
   );
 }
 

@@ -30,14 +30,15 @@ export function terminalSafe(text: string, opts: { colour: boolean }): string {
   return printable(text, { keepNewlines: true, keepColour: opts.colour });
 }
 
-/** Whether text holds any character printable() would escape (besides "\n" and, with colour, our SGR). */
-export function isTerminalSafe(text: string, opts: { colour: boolean }): boolean {
-  return terminalSafe(text, opts) === text;
-}
+/**
+ * The characters beyond C0 that a terminal acts on or that reorder text: DEL, the C1 controls, the bidi controls
+ * and the line and paragraph separators. JSON.stringify and XML escaping leave them raw; jsonText (cli/output.ts)
+ * and xmlEscape (junit.ts) escape them with this class.
+ */
+export const ACTIVE_BEYOND_C0 = "\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069";
 
 // An SGR-shaped sequence (checked against the palette) or one unsafe character.
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /\x1b\[[0-9;]*m|[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE = new RegExp(`\\x1b\\[[0-9;]*m|[\\x00-\\x1f${ACTIVE_BEYOND_C0}]`, "g");
 
 function escapeChar(c: string): string {
   const n = c.charCodeAt(0);

@@ -15,6 +15,9 @@ describe("maskArg", () => {
     expect(maskArg(`mysql://root:${PW}@db.example:3306`)).toBe("mysql://root:***@db.example:3306");
     expect(maskArg(`mysql://root:p@ss/w:rd@db`)).toBe("mysql://root:***@db");
     expect(maskArg("-pql")).toBe("-p***");
+    // Misspelt, commander rejects it and echoes it whole.
+    expect(maskArg(`--pasword=${PW}`)).toBe("--pasword=***");
+    expect(maskArg(`--passwd=${PW}`)).toBe("--passwd=***");
   });
   it("leaves arguments without a password alone", () => {
     for (const a of ["-p", "--password", "--password=", "-u", "-uroot", "--port=3306", "db.example:3306", "mysql://root@db", "mysql://db:3306", "--json", "probe", "-q"]) {

@@ -19,6 +19,16 @@ function target(label: string, checks: CheckResult[], audited = true): TargetRep
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (name) => name === "testsuite" || name === "testcase" || name === "property" });
 
+describe("JUnit XML escaping of server text", () => {
+  it("drops C0 (ESC included) and writes C1, DEL and bidi controls as character references: inert under cat", () => {
+    const text = xmlEscape("v\x1b]0;pwned\x07 \u009b2J \u202eevil \x7f");
+    expect(text).toBe("v]0;pwned &#x9b;2J &#x202e;evil &#x7f;");
+    const xml = `<a v="${text}">${text}</a>`;
+    expect(XMLValidator.validate(xml)).toBe(true);
+    expect(new XMLParser({ ignoreAttributes: false, htmlEntities: true }).parse(xml).a["@_v"]).toBe("v]0;pwned \u009b2J \u202eevil \x7f");
+  });
+});
+
 describe("JUnit XML", () => {
   const good = target("127.0.0.1:3306", [
     check("connectivity", "completed"),
