@@ -1,5 +1,6 @@
 import { isFailing, sortFindings, type Report, type TargetReport } from "./report.js";
 import type { Finding, Severity } from "./types.js";
+import { fixForText } from "./fix-text.js";
 
 /** Escapes text for XML attributes and content, dropping characters XML 1.0 cannot carry at all. */
 export function xmlEscape(s: string): string {
@@ -95,7 +96,7 @@ function suiteXml(t: TargetReport, failOn: Severity): { xml: string; tests: numb
 }
 
 function findingText(f: Finding): string {
-  return [`[${f.severity}] ${f.id}: ${f.title}`, `evidence: ${f.evidence}`, ...(f.fix ? [`fix: ${f.fix}`] : []), ...(f.references?.length ? [`see: ${f.references.join("; ")}`] : [])].join("\n");
+  return [`[${f.severity}] ${f.id}: ${f.title}`, `evidence: ${f.evidence}`, ...(f.fix ? [`fix: ${fixForText(f)}`] : []), ...(f.references?.length ? [`see: ${f.references.join("; ")}`] : [])].join("\n");
 }
 
 function secs(ms: number): string {
