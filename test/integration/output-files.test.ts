@@ -42,16 +42,21 @@ function fresh(name: string): string {
 describe.each(OPTIONS)("%s", (option, argsFor) => {
   const slug = option.slice(2);
 
+  /** Runs the command writing `file` and expects it refused: exit 2, one line "cannot write <option> <file>: <why>". */
+  async function expectRefused(file: string, why: string, timeoutMs?: number): Promise<void> {
+    const r = await runCli(argsFor(file), timeoutMs ? { timeoutMs } : {});
+    expect(r.code).toBe(2);
+    expect(isOneLineError(r.stderr)).toBe(true);
+    expect(r.stderr).toContain(`cannot write ${option} ${file}: ${why}`);
+  }
+
   it("refuses a symlink to a file: the link stays a link and its target is untouched", async () => {
     const d = fresh(`${slug}-symlink`);
     const target = join(d, "precious.txt");
     writeFileSync(target, "do not overwrite\n");
     const link = join(d, "out");
     symlinkSync(target, link);
-    const r = await runCli(argsFor(link));
-    expect(r.code).toBe(2);
-    expect(isOneLineError(r.stderr)).toBe(true);
-    expect(r.stderr).toContain(`cannot write ${option} ${link}: it is a symbolic link`);
+    await expectRefused(link, "it is a symbolic link");
     expect(readFileSync(target, "utf8")).toBe("do not overwrite\n");
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readlinkSync(link)).toBe(target);
@@ -63,10 +68,7 @@ describe.each(OPTIONS)("%s", (option, argsFor) => {
     const target = join(d, "created-by-attacker-choice");
     const link = join(d, "out");
     symlinkSync(target, link);
-    const r = await runCli(argsFor(link));
-    expect(r.code).toBe(2);
-    expect(isOneLineError(r.stderr)).toBe(true);
-    expect(r.stderr).toContain(`cannot write ${option} ${link}: it is a symbolic link`);
+    await expectRefused(link, "it is a symbolic link");
     expect(existsSync(target)).toBe(false);
     expect(readdirSync(d)).toEqual(["out"]);
   });
@@ -76,10 +78,7 @@ describe.each(OPTIONS)("%s", (option, argsFor) => {
     const fifo = join(d, "out");
     execFileSync("mkfifo", [fifo]);
     // Killed after 30 s if it blocks (before the fix it blocked forever in open()); code null means it was killed.
-    const r = await runCli(argsFor(fifo), { timeoutMs: 30_000 });
-    expect(r.code).toBe(2);
-    expect(isOneLineError(r.stderr)).toBe(true);
-    expect(r.stderr).toContain(`cannot write ${option} ${fifo}: it is a FIFO (named pipe); give a file name, or - for standard output`);
+    await expectRefused(fifo, "it is a FIFO (named pipe); give a file name, or - for standard output", 30_000);
     expect(lstatSync(fifo).isFIFO()).toBe(true);
     // A writer that had opened the pipe would have left data (or would still hold it open): nothing is there.
     const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -101,10 +100,7 @@ describe.each(OPTIONS)("%s", (option, argsFor) => {
   it("refuses a directory", async () => {
     const d = fresh(`${slug}-dir`);
     mkdirSync(join(d, "out"));
-    const r = await runCli(argsFor(join(d, "out")));
-    expect(r.code).toBe(2);
-    expect(isOneLineError(r.stderr)).toBe(true);
-    expect(r.stderr).toContain(`cannot write ${option} ${join(d, "out")}: it is a directory`);
+    await expectRefused(join(d, "out"), "it is a directory");
     expect(readdirSync(join(d, "out"))).toEqual([]);
   });
 
