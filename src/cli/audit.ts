@@ -74,7 +74,7 @@ export function registerAudit(program: Command, state: RunState): void {
       const loaded: LoadedPolicy = o.policy ? loadPolicy(o.policy) : { policy: { ...DEFAULT_POLICY }, source: "built-in default policy" };
       const policy = { ...loaded.policy, ...(o.failOn ? { failOn: o.failOn as typeof loaded.policy.failOn } : {}) };
       const ca = readCaFile(o.sslCa);
-      if (o.junit) checkOutputFile(o.junit, "--junit");
+      if (o.junit) checkOutputFile("--junit", o.junit);
       const io = makeOutput(o);
       const progress = startProgress({ quiet: o.quiet === true });
       let report;
@@ -97,7 +97,7 @@ export function registerAudit(program: Command, state: RunState): void {
       } finally {
         progress.stop();
       }
-      if (o.junit) writeOutputFile(o.junit, renderJunit(report), "--junit");
+      if (o.junit) writeOutputFile("--junit", o.junit, renderJunit(report));
       if (io.json) printJson(reportJson(report));
       else if (o.quiet) io.out(verdictLine(report.summary, io, report.targets.length === 1 ? report.targets[0]!.label : `${report.targets.length} targets`));
       else io.out(renderAuditText(report, io));

@@ -44,7 +44,7 @@ export function registerCert(program: Command, state: RunState): void {
     const ca = readCaFile(o.sslCa);
     const io = makeOutput(o);
     if (o.pem === "-" && io.json) throw new AuditError("usage", "--pem - and --json both want stdout; give --pem a file name");
-    if (o.pem !== undefined) checkOutputFile(o.pem, "--pem");
+    if (o.pem !== undefined) checkOutputFile("--pem", o.pem);
     let gathered: { facts: ChainFacts; fetched: FetchedChain };
     try {
       gathered = await gatherChain(target, {
@@ -57,7 +57,7 @@ export function registerCert(program: Command, state: RunState): void {
     }
     const { facts, fetched } = gathered;
     const findings = checkCertificate(facts, { warnDays: o.warnDays, serverVersion: fetched.serverVersion });
-    if (o.pem !== undefined) writeOutputFile(o.pem, fetched.ders.map(derToPem).join(""), "--pem");
+    if (o.pem !== undefined) writeOutputFile("--pem", o.pem, fetched.ders.map(derToPem).join(""));
     if (io.json) {
       printJson({ ...envelope("cert", target), ...certJson(facts, fetched), warnDays: o.warnDays, findings });
     } else {

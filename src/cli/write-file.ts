@@ -52,6 +52,7 @@ function failure(option: string, file: string, cause: unknown): AuditError {
 
 /** Refuses a path that exists and is not a regular file; returns the regular file's stats, or undefined if none. */
 function existing(option: string, file: string): fs.Stats | undefined {
+  if (file === "") throw new AuditError("usage", `${option} needs a file name (or - for standard output)`);
   let st: fs.Stats;
   try {
     st = fs.lstatSync(file);
@@ -88,7 +89,7 @@ function removeQuietly(tmp: string): void {
  * symlink, FIFO, directory, device), or its directory does not take a new file. Creates and removes a
  * temporary file to know; never opens, creates or truncates `file` itself.
  */
-export function checkOutputFile(file: string, option: string): void {
+export function checkOutputFile(option: string, file: string): void {
   if (file === "-") return;
   existing(option, file);
   const { tmp, fd } = createTemp(option, file);
@@ -97,7 +98,7 @@ export function checkOutputFile(file: string, option: string): void {
 }
 
 /** Writes `data` to `file` whole or not at all, never through a symlink nor into a non-regular file; "-" is stdout. */
-export function writeOutputFile(file: string, data: string | Uint8Array, option: string): void {
+export function writeOutputFile(option: string, file: string, data: string | Uint8Array): void {
   if (file === "-") {
     process.stdout.write(data);
     return;
