@@ -2,7 +2,7 @@ import type { Finding } from "../report/types.js";
 import type { AccountFacts, AccountsFacts } from "../sql/accounts.js";
 import { certificateKeyNeeded, isTls13Name, rateCipherName } from "../sql/cipher-names.js";
 import { privilegeFindings } from "../sql/privileges.js";
-import { fixFields, fixSql, sql, sqlAccount, sqlString, type SqlAccount, type SqlFragment } from "../sql/quote.js";
+import { fixFields, fixSql, sql, sqlAccount, sqlString, type SqlAccount, type SqlFragment } from "../knowledge/sql-quote.js";
 import { formatRequire, type RequireClause } from "../sql/require-clause.js";
 
 /** What the policy asks of accounts. */

@@ -1,6 +1,6 @@
 import type { Finding } from "../report/types.js";
 import { privilegeFindings } from "../sql/privileges.js";
-import { fixFields, fixSql, sql, sqlString, type SqlFix } from "../sql/quote.js";
+import { fixFields, fixSql, sql, sqlString, type SqlFix } from "../knowledge/sql-quote.js";
 import type { ReplicationChannel, ReplicationFacts } from "../sql/replication.js";
 
 const REF_MYSQL = "MySQL 8.4 Reference Manual, 19.3.1 Setting Up Replication to Use Encrypted Connections";

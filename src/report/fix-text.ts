@@ -1,3 +1,4 @@
+import { quotedControlCharacters } from "../knowledge/sql-quote.js";
 import type { Finding } from "./types.js";
 
 // Control characters other than the newlines that separate our own statements and lines of advice.
@@ -15,4 +16,10 @@ export function fixForText(f: Pick<Finding, "fix" | "fixControlCharacters">): st
   if (held.length === 0 && !UNSHOWABLE.test(f.fix)) return f.fix;
   const what = held.length ? `a name in it holds control characters (${held.join(", ")})` : "it holds control characters";
   return `not shown: ${what}, which text output cannot show exactly; run with --json for the exact statement`;
+}
+
+/** How one SQL statement (or NO_BACKSLASH_ESCAPES block) of ours is shown in text, e.g. in a fix plan: itself, or the note. */
+export function statementForText(statement: string): string {
+  const held = quotedControlCharacters(statement);
+  return fixForText({ fix: statement, ...(held.length ? { fixControlCharacters: held } : {}) })!;
 }

@@ -1,7 +1,7 @@
 import { AuditError } from "../errors.js";
 import { flavorLabel, type SqlSession } from "./login.js";
 import { describeQueryFailure, type QueryProblem } from "./privileges.js";
-import { accountSql } from "./quote.js";
+import { accountSql } from "../knowledge/sql-quote.js";
 import { clauseFrom, parseShowCreateUser, type RequireClause } from "./require-clause.js";
 
 /** One account as the server stores it; no password hash is ever read or kept. */

@@ -1,7 +1,7 @@
 import { AuditError } from "../errors.js";
 import type { Finding } from "../report/types.js";
 import { PRIVILEGE_ERRNOS } from "./login.js";
-import { accountSql, fixFields, fixSql, sqlAccount } from "./quote.js";
+import { accountSql, fixFields, fixSql, sqlAccount } from "../knowledge/sql-quote.js";
 
 /** A query this login could not run, and (when it is a privilege) what to GRANT. */
 export interface QueryProblem {

@@ -2,8 +2,8 @@
 // sql_mode (test/integration/fix-statements.test.ts runs the statements on a real MariaDB).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { accountSql, controlCharacterNames, fixSql, sql, sqlAccount, sqlIdentifier, sqlString } from "../../src/sql/quote.js";
-import { fixForText } from "../../src/report/fix-text.js";
+import { accountOfStatement, accountSql, controlCharacterNames, fixSql, quotedControlCharacters, sql, sqlAccount, sqlIdentifier, sqlStatementsIn, sqlString } from "../../src/knowledge/sql-quote.js";
+import { fixForText, statementForText } from "../../src/report/fix-text.js";
 
 const MODES = ["", "NO_BACKSLASH_ESCAPES", "ANSI_QUOTES", "ANSI_QUOTES,NO_BACKSLASH_ESCAPES"];
 
@@ -137,5 +137,36 @@ describe("fixForText", () => {
     expect(fixForText({ fix: "[mysqld]\ntls_version=TLSv1.2" })).toBe("[mysqld]\ntls_version=TLSv1.2");
     expect(fixForText({ fix: "Replace the certificate of CN=\x1b]0;x\x07" })).toMatch(/^not shown: it holds control characters/);
     expect(fixForText({})).toBeUndefined();
+  });
+});
+
+describe("reading fixes back into statements (for a plan that collects them)", () => {
+  const START = /^(ALTER|DROP) USER /;
+  const WRAP_COMMENT = "  -- a value below holds a backslash: these statements are written for this mode";
+
+  it("every statement whole and exact, whatever the names hold; a NO_BACKSLASH_ESCAPES block as one unit", () => {
+    fc.assert(
+      fc.property(nasty, nasty, nasty, (user, host, issuer) => {
+        const one = fixSql`ALTER USER ${sqlAccount(user, host)} REQUIRE SSL;`;
+        const two = fixSql`ALTER USER ${sqlAccount(host, user)} ${sql`REQUIRE ISSUER ${sqlString(issuer)}`};`;
+        const twoWithComment = fixSql`ALTER USER ${sqlAccount(host, user)} ${sql`REQUIRE ISSUER ${sqlString(issuer)}`};  -- and a comment`;
+        const three = fixSql`DROP USER ${sqlAccount("", host)};`;
+        const fix = `[mysqld]\nrequire_secure_transport=ON\nthe server's advice\n${one.sql}  -- why\n  ${twoWithComment.sql}\n${three.sql}`;
+        const units = [one, two, three].map((f) => f.sql.replace(WRAP_COMMENT, ""));
+        expect(sqlStatementsIn(fix, START)).toEqual(units);
+        if (!units[0]!.startsWith("SET")) expect(accountOfStatement(units[0]!)).toBe(accountSql(user, host));
+        if (!units[2]!.startsWith("SET")) expect(accountOfStatement(units[2]!)).toBe(accountSql("", host));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("a name cannot smuggle a statement into the plan", () => {
+    const evil = fixSql`ALTER USER ${sqlAccount("a;\nDROP USER 'root'@'localhost';\n-- ", "%")} REQUIRE SSL;`;
+    expect(sqlStatementsIn(evil.sql, START)).toEqual([evil.sql]);
+    expect(accountOfStatement(evil.sql)).toBe("'a;\nDROP USER ''root''@''localhost'';\n-- '@'%'");
+    expect(statementForText(evil.sql)).toMatch(/^not shown: a name in it holds control characters \(newline\)/);
+    expect(quotedControlCharacters("ALTER USER 'a'@'%' REQUIRE SSL;\nDROP USER ''@'h';")).toEqual([]);
+    expect(statementForText("ALTER USER `a\\b`@'%' REQUIRE SSL;")).toBe("ALTER USER `a\\b`@'%' REQUIRE SSL;");
   });
 });

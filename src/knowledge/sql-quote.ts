@@ -131,6 +131,9 @@ export function sql(strings: TemplateStringsArray | readonly string[], ...values
   return { kind: "fragment", strings: [...strings], values };
 }
 
+const WRAP_START = "SET @saved_sql_mode = @@SESSION.sql_mode;";
+const WRAP_END = "SET SESSION sql_mode = @saved_sql_mode;";
+
 /**
  * Tagged template for fix statements: the template is our own SQL (statements end with ";"; a trailing "-- ..."
  * comment is fine), the values are names and strings, quoted here so the statements mean the same under any sql_mode.
@@ -140,18 +143,95 @@ export function fixSql(strings: TemplateStringsArray | readonly string[], ...val
   const all = sql(strings, ...values);
   const wrap = !modeIndependent(all);
   const text = write(all, wrap);
-  const statements = wrap
-    ? [
-        "SET @saved_sql_mode = @@SESSION.sql_mode;",
-        "SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES';  -- a value below holds a backslash: these statements are written for this mode",
-        text,
-        "SET SESSION sql_mode = @saved_sql_mode;",
-      ].join("\n")
-    : text;
+  const statements = wrap ? [WRAP_START, "SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES';  -- a value below holds a backslash: these statements are written for this mode", text, WRAP_END].join("\n") : text;
   return { sql: statements, controls: controlCharacterNames(textOf(all)) };
 }
 
 /** The Finding fields for a fix: `fix`, and `fixControlCharacters` when a name in it holds control characters. */
 export function fixFields(f: SqlFix): { fix: string; fixControlCharacters?: string[] } {
   return { fix: f.sql, ...(f.controls.length ? { fixControlCharacters: f.controls } : {}) };
+}
+
+// Reading statements back. What fixSql writes holds no backslash escapes (a '...' without a backslash, a `...`, or
+// text written for NO_BACKSLASH_ESCAPES), so a quote ends at the next lone quote character: the reading is exact.
+
+/** The index after the quoted token that starts at `i` ('...', `...` or "...", the quote doubled inside). */
+function afterQuoted(text: string, i: number): number {
+  const q = text[i]!;
+  for (let j = i + 1; j < text.length; j++) {
+    if (text[j] !== q) continue;
+    if (text[j + 1] === q) j++;
+    else return j + 1;
+  }
+  return text.length;
+}
+
+/** The statement that starts at `i`, up to its ";" outside quotes, or undefined when none ends it. */
+function readStatement(text: string, i: number): { statement: string; end: number } | undefined {
+  for (let j = i; j < text.length; ) {
+    const c = text[j]!;
+    if (c === "'" || c === "`" || c === '"') j = afterQuoted(text, j);
+    else if (c === ";") return { statement: text.slice(i, j + 1), end: j + 1 };
+    else j++;
+  }
+  return undefined;
+}
+
+/**
+ * The SQL statements in a fix, each whole and exact (names holding ;, -- or a newline intact), without trailing
+ * comments, for collecting fixes into one plan. A statement starts at the start of a line (after indentation) that
+ * `startsStatement` (anchored, e.g. /^(ALTER|DROP) USER /) matches; other lines (option-file lines, advice) are
+ * skipped. A block written for NO_BACKSLASH_ESCAPES (SET @saved_sql_mode ... its restore) is one unit: run it whole,
+ * and never merge its SET lines with another block's.
+ */
+export function sqlStatementsIn(fix: string, startsStatement: RegExp): string[] {
+  const out: string[] = [];
+  let block: string[] | undefined;
+  let i = 0;
+  while (i < fix.length) {
+    while (fix[i] === " ") i++;
+    const rest = fix.slice(i);
+    if (rest.startsWith(WRAP_START) || (block && rest.length > 0) || startsStatement.test(rest)) {
+      const s = readStatement(fix, i);
+      if (!s) break;
+      if (s.statement === WRAP_START) block = [];
+      if (block) block.push(s.statement);
+      else out.push(s.statement);
+      if (s.statement === WRAP_END && block) {
+        out.push(block.join("\n"));
+        block = undefined;
+      }
+      i = s.end;
+    }
+    const nl = fix.indexOf("\n", i);
+    if (nl < 0) break;
+    i = nl + 1;
+  }
+  return out;
+}
+
+/** The account an ALTER USER or DROP USER statement names, exactly as written ("'a b'@'%'"); equal text, same account. */
+export function accountOfStatement(statement: string): string | undefined {
+  const m = /^(?:ALTER|DROP) USER (?:IF EXISTS )?/i.exec(statement.trimStart());
+  if (!m) return undefined;
+  const text = statement.trimStart();
+  const start = m[0].length;
+  if (!"'`\"".includes(text[start] ?? "")) return undefined;
+  const at = afterQuoted(text, start);
+  if (text[at] !== "@" || !"'`\"".includes(text[at + 1] ?? "")) return undefined;
+  return text.slice(start, afterQuoted(text, at + 1));
+}
+
+/** The control characters inside quoted names and strings of SQL we wrote, named (see controlCharacterNames). */
+export function quotedControlCharacters(sql: string): string[] {
+  let inside = "";
+  for (let j = 0; j < sql.length; ) {
+    const c = sql[j]!;
+    if (c === "'" || c === "`" || c === '"') {
+      const end = afterQuoted(sql, j);
+      inside += sql.slice(j + 1, end - 1);
+      j = end;
+    } else j++;
+  }
+  return controlCharacterNames(inside);
 }
