@@ -68,7 +68,8 @@ function existing(option: string, file: string): fs.Stats | undefined {
 /** Creates a new temporary file beside `file` (O_EXCL|O_NOFOLLOW, 0666 & ~umask): its path and descriptor. */
 function createTemp(option: string, file: string): { tmp: string; fd: number } {
   const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  // Short enough for NAME_MAX whatever the target name; a leading dot keeps it out of globs.
+  const tmp = path.join(dir, `.${path.basename(file).slice(0, 200)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     return { tmp, fd: fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, 0o666) };
   } catch (err) {
