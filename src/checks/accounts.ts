@@ -1,7 +1,8 @@
 import type { Finding } from "../report/types.js";
 import type { AccountFacts, AccountsFacts } from "../sql/accounts.js";
 import { certificateKeyNeeded, isTls13Name, rateCipherName } from "../sql/cipher-names.js";
-import { privilegeFindings, sqlString } from "../sql/privileges.js";
+import { privilegeFindings } from "../sql/privileges.js";
+import { fixFields, fixSql, sql, sqlAccount, sqlString, type SqlAccount, type SqlFragment } from "../knowledge/sql-quote.js";
 import { formatRequire, type RequireClause } from "../sql/require-clause.js";
 
 /** What the policy asks of accounts. */
@@ -64,8 +65,19 @@ export function accountRows(f: AccountsFacts): AccountRow[] {
 const REF_MYSQL = "MySQL 8.4 Reference Manual, 15.7.1.1 ALTER USER Statement (REQUIRE)";
 const REF_MARIADB = "MariaDB docs: Securing Connections for Client and Server, Requiring TLS";
 
-function account(a: Pick<AccountFacts, "user" | "host">): string {
-  return `${sqlString(a.user)}@${sqlString(a.host)}`;
+function account(a: Pick<AccountFacts, "user" | "host">): SqlAccount {
+  return sqlAccount(a.user, a.host);
+}
+
+/** The REQUIRE clause of a fix, its ISSUER and SUBJECT quoted for any sql_mode (formatRequire is for display). */
+function requireSql(r: RequireClause): SqlFragment {
+  if (r.type !== "SPECIFIED") return sql([`REQUIRE ${r.type}`]);
+  const parts = [
+    ...(r.issuer !== undefined ? [sql`ISSUER ${sqlString(r.issuer)}`] : []),
+    ...(r.subject !== undefined ? [sql`SUBJECT ${sqlString(r.subject)}`] : []),
+    ...(r.cipher !== undefined ? [sql`CIPHER ${sqlString(r.cipher)}`] : []),
+  ];
+  return sql(["REQUIRE ", ...parts.slice(1).map(() => " AND "), ""], ...parts);
 }
 
 /** Findings per account: clear-text logins, anonymous accounts, remote without a certificate, REQUIRE CIPHER. */
@@ -83,7 +95,7 @@ export function checkAccounts(f: AccountsFacts, policy: AccountPolicy = {}): Fin
         severity: "high",
         title: `Anonymous account ''@'${a.host}': anyone can log in with any user name`,
         evidence: `user '' on host '${a.host}', ${formatRequire(a.require)}, read from ${a.source}`,
-        fix: `DROP USER ${account(a)};`,
+        ...fixFields(fixSql`DROP USER ${account(a)};`),
         references: ["CIS Oracle MySQL Benchmark: ensure no anonymous accounts exist", ref],
       });
     }
@@ -94,7 +106,7 @@ export function checkAccounts(f: AccountsFacts, policy: AccountPolicy = {}): Fin
         severity: remote ? "high" : "low",
         title: `${who} can log in over clear text${remote ? " from other hosts" : " (from this machine only)"}`,
         evidence: `${formatRequire(a.require)} and ${rstEvidence}${a.plugin ? `; plugin ${a.plugin}` : ""}`,
-        fix: `ALTER USER ${account(a)} REQUIRE SSL;`,
+        ...fixFields(fixSql`ALTER USER ${account(a)} REQUIRE SSL;`),
         references: [ref],
       });
     }
@@ -105,7 +117,7 @@ export function checkAccounts(f: AccountsFacts, policy: AccountPolicy = {}): Fin
         severity: "medium",
         title: `${who} may log in from other hosts without a client certificate`,
         evidence: `${formatRequire(a.require)}; the policy requires X509 for remote accounts`,
-        fix: `ALTER USER ${account(a)} REQUIRE X509;  -- or REQUIRE SUBJECT '/CN=...' AND ISSUER '/CN=your CA'`,
+        ...fixFields(fixSql`ALTER USER ${account(a)} REQUIRE X509;  -- or REQUIRE SUBJECT '/CN=...' AND ISSUER '/CN=your CA'`),
         references: [ref],
       });
     }
@@ -124,7 +136,7 @@ function cipherFindings(a: AccountFacts, f: AccountsFacts, ref: string): Finding
     a.require.issuer !== undefined || a.require.subject !== undefined
       ? { type: "SPECIFIED", ...(a.require.issuer !== undefined ? { issuer: a.require.issuer } : {}), ...(a.require.subject !== undefined ? { subject: a.require.subject } : {}) }
       : { type: "SSL" };
-  const fix = `ALTER USER ${account(a)} ${formatRequire(withoutCipher)};  -- and restrict ciphers server-wide with ssl_cipher / tls_ciphersuites`;
+  const fix = fixFields(fixSql`ALTER USER ${account(a)} ${requireSql(withoutCipher)};  -- and restrict ciphers server-wide with ssl_cipher / tls_ciphersuites`);
   const rating = rateCipherName(cipher);
   if (!cipher.includes(":") && rating.rating !== "ok") {
     out.push({
@@ -132,7 +144,7 @@ function cipherFindings(a: AccountFacts, f: AccountsFacts, ref: string): Finding
       severity: rating.rating === "insecure" ? "high" : "medium",
       title: `${who} requires a ${rating.rating} cipher, ${cipher}`,
       evidence: `${formatRequire(a.require)}: ${rating.why}`,
-      fix,
+      ...fix,
       references: [ref],
     });
   }
@@ -142,7 +154,7 @@ function cipherFindings(a: AccountFacts, f: AccountsFacts, ref: string): Finding
       severity: "medium",
       title: `${who} can never log in: no connection to this server can negotiate ${cipher}`,
       evidence: `${formatRequire(a.require)}: ${why}`,
-      fix,
+      ...fix,
       references: [ref],
     });
   const versions = f.tlsVersions ?? [];
@@ -179,7 +191,7 @@ function cipherFindings(a: AccountFacts, f: AccountsFacts, ref: string): Finding
       severity: "low",
       title: `${who} can rarely log in: ${cipher} is a TLS 1.2 cipher and the server offers TLS 1.3`,
       evidence: `${formatRequire(a.require)}; tls_version = ${versions.join(",")}: every client that speaks TLS 1.3 (the default of current mysql, MariaDB and Connector clients) negotiates a TLS 1.3 suite and is refused, unless capped with --tls-version=TLSv1.2 (measured on MariaDB 10.11)`,
-      fix,
+      ...fix,
       references: [ref],
     });
   }

@@ -1,5 +1,6 @@
 import type { Finding } from "../report/types.js";
-import { privilegeFindings, sqlString } from "../sql/privileges.js";
+import { privilegeFindings } from "../sql/privileges.js";
+import { fixFields, fixSql, sql, sqlString, type SqlFix } from "../knowledge/sql-quote.js";
 import type { ReplicationChannel, ReplicationFacts } from "../sql/replication.js";
 
 const REF_MYSQL = "MySQL 8.4 Reference Manual, 19.3.1 Setting Up Replication to Use Encrypted Connections";
@@ -9,31 +10,22 @@ function label(c: ReplicationChannel): string {
   return c.channel === "" ? "the default replication channel" : `replication channel '${c.channel}'`;
 }
 
-/** The statements that turn on TLS with verification for one channel, in the server's own dialect. */
-export function replicationFix(c: ReplicationChannel, f: Pick<ReplicationFacts, "flavor" | "versionNumber">): string {
+/** The statements that turn on TLS with verification for one channel, in the server's own dialect, quoted for any sql_mode. */
+export function replicationFix(c: ReplicationChannel, f: Pick<ReplicationFacts, "flavor" | "versionNumber">): SqlFix {
   const ca = sqlString(c.ca ?? "/path/to/source-ca.pem");
+  const channel = sqlString(c.channel);
   if (f.flavor === "mariadb") {
-    const name = c.channel === "" ? "" : ` ${sqlString(c.channel)}`;
-    return [
-      `STOP SLAVE${name};`,
-      `CHANGE MASTER${name} TO MASTER_SSL = 1, MASTER_SSL_CA = ${ca}, MASTER_SSL_VERIFY_SERVER_CERT = 1;`,
-      `START SLAVE${name};`,
-    ].join("\n");
+    if (c.channel === "") {
+      return fixSql`STOP SLAVE;\nCHANGE MASTER TO MASTER_SSL = 1, MASTER_SSL_CA = ${ca}, MASTER_SSL_VERIFY_SERVER_CERT = 1;\nSTART SLAVE;`;
+    }
+    return fixSql`STOP SLAVE ${channel};\nCHANGE MASTER ${channel} TO MASTER_SSL = 1, MASTER_SSL_CA = ${ca}, MASTER_SSL_VERIFY_SERVER_CERT = 1;\nSTART SLAVE ${channel};`;
   }
-  const forChannel = c.channel === "" ? "" : ` FOR CHANNEL ${sqlString(c.channel)}`;
+  const forChannel = c.channel === "" ? sql`` : sql` FOR CHANNEL ${channel}`;
   // CHANGE REPLICATION SOURCE TO and START/STOP REPLICA arrived in MySQL 8.0.22/8.0.23.
   if (f.versionNumber >= 80023) {
-    return [
-      `STOP REPLICA${forChannel};`,
-      `CHANGE REPLICATION SOURCE TO SOURCE_SSL = 1, SOURCE_SSL_CA = ${ca}, SOURCE_SSL_VERIFY_SERVER_CERT = 1${forChannel};`,
-      `START REPLICA${forChannel};`,
-    ].join("\n");
+    return fixSql`STOP REPLICA${forChannel};\nCHANGE REPLICATION SOURCE TO SOURCE_SSL = 1, SOURCE_SSL_CA = ${ca}, SOURCE_SSL_VERIFY_SERVER_CERT = 1${forChannel};\nSTART REPLICA${forChannel};`;
   }
-  return [
-    `STOP SLAVE${forChannel};`,
-    `CHANGE MASTER TO MASTER_SSL = 1, MASTER_SSL_CA = ${ca}, MASTER_SSL_VERIFY_SERVER_CERT = 1${forChannel};`,
-    `START SLAVE${forChannel};`,
-  ].join("\n");
+  return fixSql`STOP SLAVE${forChannel};\nCHANGE MASTER TO MASTER_SSL = 1, MASTER_SSL_CA = ${ca}, MASTER_SSL_VERIFY_SERVER_CERT = 1${forChannel};\nSTART SLAVE${forChannel};`;
 }
 
 /** Findings per replica channel: no TLS, or TLS that does not verify the source's certificate and name. */
@@ -48,7 +40,7 @@ export function checkReplication(f: ReplicationFacts): Finding[] {
         severity: "high",
         title: `${label(c)} replicates from ${where} in clear text: data and the replication password cross the network unencrypted`,
         evidence: `${f.source}: ${f.flavor === "mariadb" ? "Master_SSL_Allowed = No" : "SSL_ALLOWED = NO"}`,
-        fix: replicationFix(c, f),
+        ...fixFields(replicationFix(c, f)),
         references: [ref],
       });
     } else if (!c.verifyServerCert) {
@@ -57,7 +49,7 @@ export function checkReplication(f: ReplicationFacts): Finding[] {
         severity: "medium",
         title: `${label(c)} uses TLS to ${where} but does not verify the source's certificate: a man in the middle can impersonate the source`,
         evidence: `${f.source}: ${f.flavor === "mariadb" ? "Master_SSL_Allowed = Yes, Master_SSL_Verify_Server_Cert = No" : "SSL_ALLOWED = YES, SSL_VERIFY_SERVER_CERTIFICATE = NO"}${c.ca ? `, CA ${c.ca}` : ", no CA configured"}`,
-        fix: replicationFix(c, f),
+        ...fixFields(replicationFix(c, f)),
         references: [ref],
       });
     }
@@ -67,7 +59,7 @@ export function checkReplication(f: ReplicationFacts): Finding[] {
         severity: "low",
         title: `${label(c)} allows TLS 1.0 or 1.1`,
         evidence: `TLS_VERSION = ${c.tlsVersion}`,
-        fix: `CHANGE REPLICATION SOURCE TO SOURCE_TLS_VERSION = 'TLSv1.2,TLSv1.3'${c.channel === "" ? "" : ` FOR CHANNEL ${sqlString(c.channel)}`};`,
+        ...fixFields(fixSql`CHANGE REPLICATION SOURCE TO SOURCE_TLS_VERSION = 'TLSv1.2,TLSv1.3'${c.channel === "" ? sql`` : sql` FOR CHANNEL ${sqlString(c.channel)}`};`),
         references: ["RFC 8996"],
       });
     }

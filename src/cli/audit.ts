@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import { Command, Option } from "commander";
 import { AuditError } from "../errors.js";
 import { CHECKS } from "../audit.js";
@@ -15,6 +14,7 @@ import { addCommonOptions, failSeverity, positiveInt, readCaFile, timeoutsFrom, 
 import { addCredentialOptions, loginSpecFrom, passwordToken, type CredentialCliOptions } from "./credential-options.js";
 import type { LoginSpec } from "../sql/credentials.js";
 import { makeOutput, printJson } from "./output.js";
+import { checkOutputFile, writeOutputFile } from "./write-file.js";
 import type { RunState } from "./main.js";
 
 interface AuditCliOptions extends CommonOptions, CredentialCliOptions {
@@ -75,7 +75,7 @@ export function registerAudit(program: Command, state: RunState): void {
       const loaded: LoadedPolicy = o.policy ? loadPolicy(o.policy) : { policy: { ...DEFAULT_POLICY }, source: "built-in default policy" };
       const policy = { ...loaded.policy, ...(o.failOn ? { failOn: o.failOn as typeof loaded.policy.failOn } : {}) };
       const ca = readCaFile(o.sslCa);
-      if (o.junit) assertWritable(o.junit);
+      if (o.junit) checkOutputFile("--junit", o.junit);
       const io = makeOutput(o);
       const progress = startProgress({ quiet: o.quiet === true });
       let report;
@@ -98,7 +98,7 @@ export function registerAudit(program: Command, state: RunState): void {
       } finally {
         progress.stop();
       }
-      if (o.junit) fs.writeFileSync(o.junit, renderJunit(report));
+      if (o.junit) writeOutputFile("--junit", o.junit, renderJunit(report));
       if (io.json) printJson(reportJson(report));
       else if (o.quiet) io.out(verdictLine(report.summary, io, report.targets.length === 1 ? report.targets[0]!.label : `${report.targets.length} targets`));
       else io.out(renderAuditText(report, io));
@@ -129,13 +129,4 @@ async function loginFor(cmd: Command, rawTarget: string | undefined, o: AuditCli
   if (o.defaults === false) return undefined;
   const spec = await loginSpecFrom(cmd, rawTarget, o);
   return spec.passwordSource === "option file" ? spec : undefined;
-}
-
-// Fail before a long audit rather than after it, when the JUnit file cannot be written.
-function assertWritable(file: string): void {
-  try {
-    fs.writeFileSync(file, "", { flag: "a" });
-  } catch (err) {
-    throw new AuditError("usage", `cannot write --junit file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
 }

@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import { Command, Option } from "commander";
 import { AuditError, withContext } from "../errors.js";
 import { formatTarget, parseTarget } from "../net/target.js";
@@ -15,8 +14,9 @@ import { renderKeyValues, renderTable } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
 import { addCommonOptions, addFailOnOption, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
-import { envelope, makeOutput, printJson, writeOut, type Output } from "./output.js";
+import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import { printable } from "../report/printable.js";
+import { checkOutputFile, writeOutputFile } from "./write-file.js";
 import type { RunState } from "./main.js";
 
 interface CertCliOptions extends CommonOptions {
@@ -45,6 +45,7 @@ export function registerCert(program: Command, state: RunState): void {
     const ca = readCaFile(o.sslCa);
     const io = makeOutput(o);
     if (o.pem === "-" && io.json) throw new AuditError("usage", "--pem - and --json both want stdout; give --pem a file name");
+    if (o.pem !== undefined) checkOutputFile("--pem", o.pem);
     let gathered: { facts: ChainFacts; fetched: FetchedChain };
     try {
       gathered = await gatherChain(target, {
@@ -57,7 +58,7 @@ export function registerCert(program: Command, state: RunState): void {
     }
     const { facts, fetched } = gathered;
     const findings = checkCertificate(facts, { warnDays: o.warnDays, serverVersion: fetched.serverVersion });
-    if (o.pem !== undefined) writePem(o.pem, fetched.ders);
+    if (o.pem !== undefined) writeOutputFile("--pem", o.pem, fetched.ders.map(derToPem).join(""));
     if (io.json) {
       printJson({ ...envelope("cert", target), ...certJson(facts, fetched), warnDays: o.warnDays, findings });
     } else {
@@ -66,19 +67,6 @@ export function registerCert(program: Command, state: RunState): void {
     }
     if (findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
   });
-}
-
-function writePem(dest: string, ders: Buffer[]): void {
-  const text = ders.map(derToPem).join("");
-  if (dest === "-") {
-    writeOut(text);
-    return;
-  }
-  try {
-    fs.writeFileSync(dest, text);
-  } catch (err) {
-    throw new AuditError("usage", `cannot write --pem file ${dest}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
 }
 
 /** The `cert` JSON body: the contract's `chain` entries first, then the path, trust and name verdict facts. */

@@ -2,6 +2,7 @@ import type { ChalkInstance } from "chalk";
 import { paintSeverity } from "./colour.js";
 import { printable } from "./printable.js";
 import { SEVERITIES, type Finding } from "./types.js";
+import { fixForText } from "./fix-text.js";
 
 /** Findings grouped by severity, each with evidence, fix and references: the one layout every command uses. */
 export function renderFindings(findings: Finding[], c: ChalkInstance): string {
@@ -19,7 +20,8 @@ export function renderFindings(findings: Finding[], c: ChalkInstance): string {
 /** One finding as lines for people; server-supplied text is made printable. */
 function findingLines(f: Finding, c: ChalkInstance): string[] {
   const out = [`  - ${c.bold(printable(f.title))} ${c.gray(`[${f.id}]`)}`, `    evidence: ${printable(f.evidence)}`];
-  if (f.fix) out.push(`    fix:      ${printable(f.fix, { keepNewlines: true }).split("\n").join("\n              ")}`);
+  const fix = fixForText(f);
+  if (fix) out.push(`    fix:      ${printable(fix, { keepNewlines: true }).split("\n").join("\n              ")}`);
   if (f.references?.length) out.push(c.gray(`    see:      ${f.references.join("; ")}`));
   return out;
 }

@@ -12,6 +12,11 @@ const finding = {
     title: { type: "string", minLength: 1 },
     evidence: { type: "string" },
     fix: { type: "string", description: "the SQL statement or my.cnf line that fixes it" },
+    fixControlCharacters: {
+      type: "array",
+      items: { type: "string" },
+      description: "control characters that a name quoted in fix holds (e.g. newline): fix is exact here, and text output shows a note instead",
+    },
     references: { type: "array", items: { type: "string" } },
     check: { type: "string", description: "the check that produced the finding" },
   },

@@ -1,6 +1,7 @@
 import { isFailing, sortFindings, type Report, type TargetReport } from "./report.js";
 import type { Finding, Severity } from "./types.js";
 import { ACTIVE_BEYOND_C0 } from "./printable.js";
+import { fixForText } from "./fix-text.js";
 
 const ACTIVE_IN_XML = new RegExp(`[${ACTIVE_BEYOND_C0}]`, "g");
 
@@ -101,7 +102,7 @@ function suiteXml(t: TargetReport, failOn: Severity): { xml: string; tests: numb
 }
 
 function findingText(f: Finding): string {
-  return [`[${f.severity}] ${f.id}: ${f.title}`, `evidence: ${f.evidence}`, ...(f.fix ? [`fix: ${f.fix}`] : []), ...(f.references?.length ? [`see: ${f.references.join("; ")}`] : [])].join("\n");
+  return [`[${f.severity}] ${f.id}: ${f.title}`, `evidence: ${f.evidence}`, ...(f.fix ? [`fix: ${fixForText(f)}`] : []), ...(f.references?.length ? [`see: ${f.references.join("; ")}`] : [])].join("\n");
 }
 
 function secs(ms: number): string {

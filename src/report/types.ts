@@ -17,6 +17,12 @@ export interface Finding {
   evidence: string;
   /** The SQL statement or my.cnf line that fixes it. */
   fix?: string;
+  /**
+   * Set when a name quoted in `fix` holds control characters (e.g. ["newline", "tab"]): `fix` is exact, but a
+   * terminal cannot show it so, and a statement copied from the screen would name another account; text output
+   * says so and points to --json instead (src/report/fix-text.ts).
+   */
+  fixControlCharacters?: string[];
   /** Manual section, CIS recommendation, RFC. */
   references?: string[];
 }

@@ -1,6 +1,7 @@
 import { AuditError } from "../errors.js";
 import { flavorLabel, type SqlSession } from "./login.js";
-import { describeQueryFailure, sqlString, type QueryProblem } from "./privileges.js";
+import { describeQueryFailure, type QueryProblem } from "./privileges.js";
+import { accountSql } from "../knowledge/sql-quote.js";
 import { clauseFrom, parseShowCreateUser, type RequireClause } from "./require-clause.js";
 
 /** One account as the server stores it; no password hash is ever read or kept. */
@@ -110,7 +111,7 @@ export async function gatherAccounts(s: SqlSession): Promise<AccountsFacts> {
     names = [{ user: s.currentUser.slice(0, at), host: s.currentUser.slice(at + 1) }];
   }
   for (const n of names) {
-    const stmt = `SHOW CREATE USER ${sqlString(n.user)}@${sqlString(n.host)}`;
+    const stmt = `SHOW CREATE USER ${accountSql(n.user, n.host)}`;
     try {
       const [row] = await s.query(stmt);
       // Its one column is named "CREATE USER for user@host"; anything else is not a CREATE USER statement.

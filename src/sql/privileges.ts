@@ -1,6 +1,7 @@
 import { AuditError } from "../errors.js";
 import type { Finding } from "../report/types.js";
 import { PRIVILEGE_ERRNOS } from "./login.js";
+import { accountSql, fixFields, fixSql, sqlAccount } from "../knowledge/sql-quote.js";
 
 /** A query this login could not run, and (when it is a privilege) what to GRANT. */
 export interface QueryProblem {
@@ -11,23 +12,27 @@ export interface QueryProblem {
   /** The server's message (it never carries a password). */
   message: string;
   /** Set when the server refused for lack of a privilege. */
-  missing?: { privilege: string; on: string; grant: string };
+  missing?: { privilege: string; on: string; grant: string; grantControlCharacters?: string[] };
   /** Set when the answer had another shape than the query reads (missing columns, a malformed reply). */
   unexpected?: boolean;
 }
 
-/** "audit@%" (CURRENT_USER()) → "'audit'@'%'" for a GRANT. */
-export function quoteAccount(currentUser: string): string {
+/** "audit@%" (CURRENT_USER()) → user "audit", host "%". */
+function splitAccount(currentUser: string): { user: string; host: string } {
   const at = currentUser.lastIndexOf("@");
-  const user = at >= 0 ? currentUser.slice(0, at) : currentUser;
-  const host = at >= 0 ? currentUser.slice(at + 1) : "%";
-  return `${sqlString(user)}@${sqlString(host)}`;
+  return at >= 0 ? { user: currentUser.slice(0, at), host: currentUser.slice(at + 1) } : { user: currentUser, host: "%" };
 }
 
-/** A single-quoted SQL string literal. */
-export function sqlString(s: string): string {
-  return `'${s.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
+/** "audit@%" (CURRENT_USER()) → "'audit'@'%'", quoted for any sql_mode (src/sql/quote.ts). */
+export function quoteAccount(currentUser: string): string {
+  const { user, host } = splitAccount(currentUser);
+  return accountSql(user, host);
 }
+
+// What goes unquoted into the GRANT comes from the server's message: take only plain privilege and table names
+// from it, so a hostile server cannot put its own SQL into the statement the user is told to run.
+const PRIVILEGE_NAME = /^[A-Z]+(?: [A-Z]+)*$/;
+const PLAIN_NAME = /^[A-Za-z0-9_$]+$/;
 
 /**
  * Turns a failed query into a QueryProblem. The privilege is read from the server's message when it names one
@@ -52,15 +57,20 @@ export function describeQueryFailure(
   if (need) {
     // Any one of them is enough; name the narrowest, which servers list last (SUPER comes first).
     const options = need[1]!.split(/\s*,\s*/);
-    privilege = options[options.length - 1]!;
-    on = "*.*";
+    const narrowest = options[options.length - 1]!.trim().toUpperCase();
+    if (PRIVILEGE_NAME.test(narrowest)) {
+      privilege = narrowest;
+      on = "*.*";
+    }
   }
   const denied = /^(\w+) command denied to user .*? for table [`']?([^`'.\s]+)[`']?(?:\.[`']([^`']+)[`'])?/i.exec(message);
   if (denied) {
     privilege = denied[1]!.toUpperCase();
-    on = denied[3] ? `${denied[2]}.${denied[3]}` : on;
+    if (denied[3] && PLAIN_NAME.test(denied[2]!) && PLAIN_NAME.test(denied[3])) on = `${denied[2]}.${denied[3]}`;
   }
-  problem.missing = { privilege, on, grant: `GRANT ${privilege} ON ${on} TO ${quoteAccount(currentUser)};` };
+  const { user, host } = splitAccount(currentUser);
+  const grant = fixSql([`GRANT ${privilege} ON ${on} TO `, ";"], sqlAccount(user, host));
+  problem.missing = { privilege, on, grant: grant.sql, ...(grant.controls.length ? { grantControlCharacters: grant.controls } : {}) };
   return problem;
 }
 
@@ -77,7 +87,7 @@ export function privilegeFindings(problems: readonly QueryProblem[]): Finding[] 
           severity: "error",
           title: `The login lacks ${p.missing.privilege} on ${p.missing.on}, so the ${p.what} could not be read`,
           evidence: `${p.sql}: ${p.message}`,
-          fix: p.missing.grant,
+          ...fixFields({ sql: p.missing.grant, controls: p.missing.grantControlCharacters ?? [] }),
         }
       : p.unexpected
         ? {

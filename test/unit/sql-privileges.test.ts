@@ -20,8 +20,19 @@ describe("describeQueryFailure", () => {
     expect(p.missing).toBeUndefined();
     expect(privilegeFindings([p])).toEqual([expect.objectContaining({ id: "query.failed", severity: "error" })]);
   });
-  it("quotes accounts for SQL", () => {
+  it("quotes accounts for SQL under any sql_mode (a backslash in a name: a backtick-quoted name)", () => {
     expect(quoteAccount("o'brien@10.0.0.%")).toBe("'o''brien'@'10.0.0.%'");
     expect(quoteAccount("user@host@x")).toBe("'user@host'@'x'");
+    expect(quoteAccount("a\\b@%")).toBe("`a\\b`@'%'");
+  });
+  it("never copies SQL from a hostile server's message into the GRANT", () => {
+    const table = describeQueryFailure(refused(1142, "SELECT command denied to user 'a'@'%' for table `mysql`.`user; DROP DATABASE prod; --`"), "accounts", "SELECT", "a@%", { privilege: "SELECT", on: "mysql.user" });
+    expect(table.missing!.grant).toBe("GRANT SELECT ON mysql.user TO 'a'@'%';");
+    const priv = describeQueryFailure(refused(1227, "Access denied; you need (at least one of) the SUPER, X ON *.* TO 'evil'@'%'; -- privilege(s) for this operation"), "replication channels", "SHOW", "a@%", { privilege: "REPLICATION CLIENT", on: "*.*" });
+    expect(priv.missing!.grant).toBe("GRANT REPLICATION CLIENT ON *.* TO 'a'@'%';");
+  });
+  it("a login whose name holds a newline gets the exact GRANT in JSON and a note in text", () => {
+    const p = describeQueryFailure(refused(1142, "SELECT command denied to user 'x'@'%' for table `mysql`.`user`"), "accounts", "SELECT", "a\nb@%", { privilege: "SELECT", on: "mysql.user" });
+    expect(privilegeFindings([p])[0]).toMatchObject({ fix: "GRANT SELECT ON mysql.user TO 'a\nb'@'%';", fixControlCharacters: ["newline"] });
   });
 });
