@@ -1,3 +1,4 @@
+import { printable } from "../report/printable.js";
 import type { ChainFacts } from "../x509/chain.js";
 import type { CertificateFacts } from "../x509/certificate.js";
 import { formatPublicKey } from "../x509/public-key.js";
@@ -165,7 +166,7 @@ export function checkCertificate(facts: ChainFacts, opts: CertificateCheckOption
         severity: "high",
         title: "The server does not send the intermediate certificate clients need",
         evidence: `the server sent ${certs.length} certificate(s); the path stops at ${label(trust.stoppedAt.index)}, issued by ${trust.stoppedAt.issuer}, which was not sent and is not in ${anchors}${stop.caIssuers.length ? ` (its issuer can be fetched from ${stop.caIssuers.join(", ")})` : ""}`,
-        fix: `Append the intermediate(s) to the ssl_cert file, leaf first:\n  cat server-cert.pem intermediate.pem > server-chain.pem\n[mysqld]\nssl_cert=/etc/mysql/tls/server-chain.pem\nthen ${reload}. (Servers built on OpenSSL also complete a lone leaf from their own ssl_ca file when it holds the intermediate.) If ${trust.stoppedAt.issuer} is itself a root, give clients that root instead (ssl_ca=...). Check with: openssl verify -CAfile ca.pem -untrusted intermediate.pem server-cert.pem`,
+        fix: `Append the intermediate(s) to the ssl_cert file, leaf first:\n  cat server-cert.pem intermediate.pem > server-chain.pem\n[mysqld]\nssl_cert=/etc/mysql/tls/server-chain.pem\nthen ${reload}. (Servers built on OpenSSL also complete a lone leaf from their own ssl_ca file when it holds the intermediate.) If ${printable(trust.stoppedAt.issuer)} is itself a root, give clients that root instead (ssl_ca=...). Check with: openssl verify -CAfile ca.pem -untrusted intermediate.pem server-cert.pem`,
         references: [REF.rfc5246Order, REF.mysqlTls],
       });
     } else if (!trust.verified) {

@@ -21,9 +21,9 @@ export function hidePasswordFromProcessList(argv0: string = process.argv0, argv:
 }
 
 /**
- * Turns core dumps off for this process (soft and hard RLIMIT_CORE 0) when they are on: a core holds the password.
- * Node has no setrlimit, so util-linux's prlimit sets it on our own PID; only spawned when the soft limit is not
- * already 0 (the usual default), and silently skipped where /proc or prlimit is missing.
+ * Turns core dumps off for this process when they are on (a core holds the password): Node has no setrlimit, so
+ * util-linux's prlimit sets soft and hard RLIMIT_CORE to 0 on our own PID. Spawned only when the soft limit is not
+ * already 0 (the usual default, ~7 ms when it runs); silently skipped where /proc or prlimit is missing.
  */
 export function disableCoreDumps(): boolean {
   if (process.platform !== "linux") return false;

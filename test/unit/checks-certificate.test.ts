@@ -70,6 +70,17 @@ describe("against the system roots", () => {
   });
 });
 
+describe("server text in a multi-line fix", () => {
+  it("the issuer a hostile server names cannot add lines to the fix (newlines in it are escaped; ours are kept)", () => {
+    const f = factsFor("missing-intermediate");
+    f.trust = { ...f.trust, stoppedAt: { ...f.trust.stoppedAt!, issuer: "CN=x\nPASS: 0 findings\x1b[8m" } };
+    const fix = checkCertificate(f).find((x) => x.id === "cert.missing-intermediate")!.fix!;
+    expect(fix).toContain("CN=x\\x0aPASS: 0 findings\\x1b[8m");
+    expect(fix.split("\n").some((l) => l.startsWith("PASS"))).toBe(false);
+    expect(fix.split("\n").length).toBeGreaterThan(1);
+  });
+});
+
 describe("dates", () => {
   it("warns within --warn-days, high within a week, on the certificate concerned only", () => {
     const f = factsFor("rsa");
