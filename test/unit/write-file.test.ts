@@ -55,7 +55,7 @@ describe("writeOutputFile", () => {
   it("- is standard output", () => {
     const write = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
     writeOutputFile("--pem", "-", "pem text");
-    expect(write).toHaveBeenCalledWith("pem text");
+    expect(write).toHaveBeenCalledWith("pem text\n");
     expect(fs.existsSync("-")).toBe(false);
   });
 
