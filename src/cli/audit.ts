@@ -92,8 +92,9 @@ export function registerAudit(program: Command, state: RunState): void {
           concurrency: o.concurrency,
           ...(o.maxAborted !== undefined ? { maxAborted: o.maxAborted } : {}),
           ...(o.skip ? { skip: o.skip } : {}),
-          onStep: (label, step) => progress.update(`${label}: ${step}`),
+          onStep: (label, step) => progress.step(label, step),
           onTargetDone: (t, done, total) => {
+            progress.done(t.label);
             if (total > 1) progress.log(`${t.audited ? "✓" : "✗"} ${t.label} (${done}/${total})`);
           },
         });

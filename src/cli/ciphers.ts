@@ -9,6 +9,8 @@ import { paintRating } from "../report/colour.js";
 import { renderFindings } from "../report/findings-text.js";
 import { isFailing } from "../report/report.js";
 import { renderTable } from "../report/table.js";
+import { startProgress } from "../report/progress.js";
+import { mergeRepeats } from "../report/consolidate.js";
 import type { Finding } from "../report/types.js";
 import { resolveCredentials } from "../sql/credentials.js";
 import { login } from "../sql/login.js";
@@ -53,16 +55,23 @@ export function registerCiphers(program: Command, state: RunState): void {
     const io = makeOutput(o);
     const timeouts = timeoutsFrom(o);
     const { budget, engine } = planRun(target, o);
-    const facts = await enumerateCiphers(target, liveProber(target, timeouts), {
-      budget,
-      engine,
-      concurrency: o.concurrency,
-      groups: o.groups,
-      ...(target.user ? { resetServerCount: () => resetWithLogin(target, timeouts) } : {}),
-      ...(io.json ? {} : { onProgress: (l: string) => process.stderr.isTTY && io.err(l) }),
-    });
+    // One progress line, replaced as the scan goes and cleared before the report (Ctrl-C: "interrupted", exit 130).
+    const progress = startProgress({ quiet: io.json });
+    let facts: CipherFacts;
+    try {
+      facts = await enumerateCiphers(target, liveProber(target, timeouts), {
+        budget,
+        engine,
+        concurrency: o.concurrency,
+        groups: o.groups,
+        ...(target.user ? { resetServerCount: () => resetWithLogin(target, timeouts) } : {}),
+        onProgress: (l: string) => progress.step(formatTarget(target), l),
+      });
+    } finally {
+      progress.stop();
+    }
     unreachable(facts, target);
-    const findings = [...checkProtocols(facts), ...checkCiphers(facts)];
+    const findings = mergeRepeats([...checkProtocols(facts), ...checkCiphers(facts)]);
     if (io.json) printJson({ ...envelope("ciphers", target), ...ciphersJson(facts, engine), findings });
     else io.out(renderCiphers(facts, findings, engine, io));
     if (findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;

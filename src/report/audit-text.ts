@@ -68,17 +68,21 @@ const GRADE_COLOUR: Record<GradeLetter, (c: ChalkInstance, s: string) => string>
   F: (c, s) => c.red.bold(s),
 };
 
+// One row per target: result, grade, the non-zero counts in one cell, and the server.
 function fleetTable(r: Report, targets: TargetReport[], style: TextStyle): string {
-  const head = ["Target", "Result", "Grade", "Crit", "High", "Med", "Low", "Info", "Err", "Server"];
+  const short: Record<string, string> = { critical: "crit", high: "high", medium: "med", low: "low", info: "info", error: "err" };
   const rows = targets.map((t) => {
     const fs = findingsOf(t);
     const failing = fs.some((f) => isFailing(f, r.summary.failOn));
     const result = !t.audited ? style.c.red("NOT AUDITED") : failing ? style.c.red("FAIL") : style.c.green("PASS");
-    const counts = SEVERITIES.map((sev) => String(fs.filter((f) => f.severity === sev).length));
-    const server = t.server ? `${t.server.flavor} ${t.server.version}` : (t.error?.message ?? "");
-    return [t.label, result, GRADE_COLOUR[t.grade ?? "F"](style.c, t.grade ?? "F"), ...counts, server];
+    const counts = SEVERITIES.map((sev) => [sev, fs.filter((f) => f.severity === sev).length] as const)
+      .filter(([, n]) => n > 0)
+      .map(([sev, n]) => `${n} ${short[sev]}`)
+      .join(", ");
+    const server = t.server ? serverName(t.server) : (t.error?.message ?? "");
+    return [t.label, result, GRADE_COLOUR[t.grade ?? "F"](style.c, t.grade ?? "F"), counts || "none", server];
   });
-  return renderTable(head, rows, { plain: style.plain, width: style.width ?? 80 });
+  return renderTable(["Target", "Result", "Grade", "Findings", "Server"], rows, { plain: style.plain, width: style.width ?? 80 });
 }
 
 function targetSection(t: TargetReport, failOn: Summary["failOn"], style: TextStyle, fleet: boolean): string[] {

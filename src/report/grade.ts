@@ -55,6 +55,7 @@ export const GRADE_RULES: readonly Rule[] = [
   { grade: "F", reason: "SSL 3.0 accepted", short: "SSL 3.0", match: ids("protocol.sslv3-accepted") },
   { grade: "F", reason: "expired or not yet valid certificate", short: "certificate expired", match: ids("cert.expired", "cert.not-yet-valid", "settings.server-certificate-expired") },
   { grade: "F", reason: "RSA key below 1024 bits, MD5 signature or DHE below 1024 bits", short: "key/signature/DH broken", match: (f) => idAt("cert.rsa-weak-key", "critical")(f) || idAt("cert.weak-signature", "critical")(f) || idAt("cipher.dhe-weak-params", "high")(f) },
+  { grade: "D", reason: "a critical finding no other rule names", short: "a critical finding", match: (f) => f.severity === "critical" },
   { grade: "D", reason: "clear-text logins allowed from other hosts", short: "clear-text remote logins", match: (f) => idAt("accounts.cleartext-login", "high", "critical")(f) || f.id === "replication.no-tls" },
   { grade: "C", reason: "insecure cipher suites accepted (RC4, DES, MD5)", short: "insecure suites", match: ids("cipher.insecure") },
   { grade: "C", reason: "neither TLS 1.2 nor TLS 1.3 accepted", short: "no TLS 1.2/1.3", match: ids("protocol.no-tls12-or-13") },
@@ -82,6 +83,8 @@ export function gradeOf(input: GradeInput): Grade {
   const caps: GradeCap[] = [];
   if (!input.audited) caps.push({ grade: "F", reason: "the target could not be audited", short: "not audited", ids: ["audit.target-unreachable"] });
   for (const rule of GRADE_RULES) {
+    // A target not audited is F already; its error finding says nothing more.
+    if (!input.audited && rule.short === "a check could not run") continue;
     const hit = [...new Set(input.findings.filter(rule.match).map((f) => f.id))];
     if (hit.length) caps.push({ grade: rule.grade, reason: rule.reason, short: rule.short, ids: hit });
   }

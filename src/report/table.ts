@@ -18,7 +18,7 @@ export function renderTable(head: string[], rawRows: string[][], opts: TableStyl
   if (opts.plain) {
     // Two spaces between columns; the last column takes what is left and wraps under itself.
     const lead = natural.slice(0, -1).reduce((a, w) => a + w + 2, 0);
-    const lastRoom = Math.max(20, width - lead);
+    const lastRoom = Math.max(10, width - lead);
     return all
       .flatMap((r) => {
         const cells = r.map((cell, i) => (i === r.length - 1 ? cell : cell + " ".repeat((natural[i] ?? 0) - visibleLength(cell))));
