@@ -10,7 +10,7 @@ import type { Finding } from "./types.js";
 /** The plan for one server, as data (the JSON's targets[].fixPlan) and as the text report renders it. */
 export interface FixPlan {
   /** Lines to append to the server's option file (later lines win), then restart; absent when none are needed. */
-  optionFile?: { file: string; section: string; lines: string[] };
+  optionFile?: { file: string; section: string; lines: string[]; addresses: string[] };
   /** SQL statements to run as an administrator, each once, in order. */
   sql: string[];
   /** Steps neither an option file nor SQL can do (a new certificate, an upgrade), one line each. */
@@ -53,7 +53,6 @@ const CIPHER_IDS = [
   "settings.weak-ssl-cipher",
   "policy.suite-forbidden",
   "policy.suite-not-allowed",
-  "profile.mozilla",
 ];
 const TRANSPORT_IDS = ["settings.require-secure-transport-off", "accounts.cleartext-login"];
 const SQL_START = /^(ALTER USER|DROP USER|CHANGE (REPLICATION SOURCE|MASTER)\b|(STOP|START) (SLAVE|REPLICA)\b|SET (GLOBAL|PERSIST) |ALTER INSTANCE|FLUSH SSL)/i;
@@ -65,8 +64,8 @@ const STEPS: Record<string, string> = {
   "cert.not-yet-valid": "Install a certificate that is valid now, or fix the clocks",
   "settings.server-certificate-expired": "Install a new certificate (ssl_cert, ssl_key): this one has expired",
   "cert.expiring-soon": "Renew the certificate before it expires",
-  "cert.rsa-weak-key": "Issue a certificate on a new RSA 3072-bit or EC P-256 key",
-  "cert.weak-signature": "Issue a certificate signed with SHA-256 or better",
+  "cert.rsa-weak-key": "First put a certificate on a new RSA 3072-bit or EC P-256 key, signed with SHA-256, at ssl_cert/ssl_key: OpenSSL refuses the old one once ssl_cipher no longer lowers its security level",
+  "cert.weak-signature": "First put a certificate on a new RSA 3072-bit or EC P-256 key, signed with SHA-256, at ssl_cert/ssl_key: OpenSSL refuses the old one once ssl_cipher no longer lowers its security level",
   "cert.auto-generated": "Replace the auto-generated certificate with one from your own CA for the names clients use",
   "cert.self-signed": "Replace the self-signed certificate with one from a CA the clients trust",
   "cert.untrusted": "Give clients the CA that issued the chain (ssl-ca), or use one they trust",
@@ -94,13 +93,21 @@ export function fixPlanOf(server: { flavor: string; version: string } | undefine
   const has = (ids: string[]) => findings.filter((f) => ids.includes(f.id));
   const addresses = new Set<string>();
   const lines: string[] = [];
+  // What the option-file block alone addresses (test/integration/fix-plan.test.ts checks these are gone after it).
+  const byFile = new Set<string>();
 
-  if (has(["tls.not-offered", "settings.tls-disabled"]).length) {
+  // A server that gets TLS from this plan gets all of it: versions and suites too, not its library's defaults.
+  const enablesTls = has(["tls.not-offered", "settings.tls-disabled"]).length > 0;
+  // A key or signature below OpenSSL's default security level only loads while ssl_cipher lowers it
+  // (@SECLEVEL=0): measured on MariaDB 10.11, the plan's cipher list with the old certificate stops the server
+  // ("Unable to get certificate"). So the plan replaces the certificate in the same block.
+  const weakCert = has(["cert.rsa-weak-key", "cert.weak-signature"]).filter((f) => f.severity !== "info");
+  if (enablesTls || weakCert.length) {
     lines.push("ssl_cert=/etc/mysql/tls/server-cert.pem", "ssl_key=/etc/mysql/tls/server-key.pem");
-    has(["tls.not-offered", "settings.tls-disabled"]).forEach((f) => addresses.add(f.id));
+    [...has(["tls.not-offered", "settings.tls-disabled"]), ...weakCert].forEach((f) => addresses.add(f.id));
   }
   const versionFindings = has(VERSION_IDS);
-  if (versionFindings.length) {
+  if (versionFindings.length || enablesTls) {
     // A policy stricter than TLS 1.2 (TLS 1.3 only) says so in its own finding's fix.
     const policyLine = versionFindings.map((f) => /tls_version=(\S+)/.exec(f.fix ?? "")?.[1]).find((v) => v !== undefined);
     lines.push(`tls_version=${policyLine ?? "TLSv1.2,TLSv1.3"}`);
@@ -110,8 +117,8 @@ export function fixPlanOf(server: { flavor: string; version: string } | undefine
     lines.push("admin_tls_version=TLSv1.2,TLSv1.3");
     addresses.add("settings.admin-legacy-tls-version");
   }
-  const cipherFindings = has(CIPHER_IDS).filter((f) => f.id !== "profile.mozilla" || /none|old/.test(f.title));
-  if (cipherFindings.length) {
+  const cipherFindings = has(CIPHER_IDS);
+  if (cipherFindings.length || enablesTls) {
     const { tls12, tls13 } = suitesFor(findings);
     // MariaDB has no tls_ciphersuites (10.11 refuses to start with it): it reads TLS 1.3 names in ssl_cipher.
     if (mariadb) lines.push(`ssl_cipher=${[...tls13, ...tls12].join(":")}`);
@@ -132,6 +139,7 @@ export function fixPlanOf(server: { flavor: string; version: string } | undefine
     transport.forEach((f) => addresses.add(f.id));
   }
 
+  addresses.forEach((id) => byFile.add(id));
   // The statements the checks wrote, each once; none for an account the plan drops.
   const statements: string[] = [];
   for (const f of findings) {
@@ -147,7 +155,7 @@ export function fixPlanOf(server: { flavor: string; version: string } | undefine
   const steps = [...new Set(findings.map((f) => STEPS[f.id]).filter((s): s is string => s !== undefined))];
   findings.filter((f) => STEPS[f.id] !== undefined).forEach((f) => addresses.add(f.id));
   return {
-    ...(lines.length ? { optionFile: { file: OPTION_FILE, section: serverSection(flavor, version), lines } } : {}),
+    ...(lines.length ? { optionFile: { file: OPTION_FILE, section: serverSection(flavor, version), lines, addresses: [...byFile].sort() } } : {}),
     sql,
     steps,
     addresses: [...addresses].sort(),

@@ -96,6 +96,7 @@ export const AUDIT_JSON_SCHEMA = {
                   file: { type: "string" },
                   section: { type: "string", description: "mariadbd on MariaDB 10.4.6+, else mysqld" },
                   lines: { type: "array", items: { type: "string" } },
+                  addresses: { type: "array", items: { type: "string" }, description: "the finding ids this block alone addresses" },
                 },
               },
               sql: { type: "array", items: { type: "string" } },

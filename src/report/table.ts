@@ -16,26 +16,30 @@ export function renderTable(head: string[], rawRows: string[][], opts: TableStyl
   const natural = all.reduce<number[]>((w, r) => r.map((cell, i) => Math.max(w[i] ?? 0, visibleLength(cell))), []);
   const width = opts.width ?? terminalWidth();
   if (opts.plain) {
-    // Two spaces between columns; the last column takes what is left and wraps under itself.
-    const lead = natural.slice(0, -1).reduce((a, w) => a + w + 2, 0);
-    const lastRoom = Math.max(10, width - lead);
+    // Two spaces between columns; the widest columns give way until the table fits, their cells wrapping.
+    const widths = shrink([...natural], width - 2 * (natural.length - 1), 6);
     return all
       .flatMap((r) => {
-        const cells = r.map((cell, i) => (i === r.length - 1 ? cell : cell + " ".repeat((natural[i] ?? 0) - visibleLength(cell))));
-        const last = cells.pop() ?? "";
-        const prefix = cells.map((c) => c + "  ").join("");
-        return wrapCell(last, lastRoom).map((part, k) => ((k === 0 ? prefix : " ".repeat(lead)) + part).trimEnd());
+        const cells = r.map((cell, i) => wrapCell(cell, widths[i] ?? 6));
+        const height = Math.max(...cells.map((c) => c.length));
+        return Array.from({ length: height }, (_, k) =>
+          cells
+            .map((c, i) => {
+              const part = c[k] ?? "";
+              return i === cells.length - 1 ? part : part + " ".repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(part)));
+            })
+            .join("  ")
+            .trimEnd(),
+        );
       })
       .join("\n");
   }
   // A box: 3 columns of border per cell plus 1; the widest columns give way until the table fits.
-  const colWidths = natural.map((w) => w + 2);
-  const budget = width - 1 - colWidths.length;
-  while (colWidths.reduce((a, b) => a + b, 0) > budget) {
-    const i = colWidths.indexOf(Math.max(...colWidths));
-    if (colWidths[i]! <= 8) break;
-    colWidths[i]!--;
-  }
+  const colWidths = shrink(
+    natural.map((w) => w + 2),
+    width - 1 - natural.length,
+    8,
+  );
   const t = new Table({
     head,
     colWidths,
@@ -52,6 +56,16 @@ export function renderTable(head: string[], rawRows: string[][], opts: TableStyl
 /** A two-column key/value table. */
 export function renderKeyValues(rows: [string, string][], opts: TableStyle): string {
   return renderTable([], rows, opts);
+}
+
+// Column widths made to fit the budget by narrowing the widest column, one column at a time, down to `min`.
+function shrink(widths: number[], budget: number, min: number): number[] {
+  while (widths.reduce((a, b) => a + b, 0) > budget) {
+    const i = widths.indexOf(Math.max(...widths));
+    if (widths[i]! <= min) break;
+    widths[i]!--;
+  }
+  return widths;
 }
 
 // A plain cell wrapped at spaces (then anywhere) to `room` columns; colour sequences count as zero width.
