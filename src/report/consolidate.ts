@@ -44,13 +44,16 @@ export function consolidateChecks<T extends WithFindings>(checks: T[]): T[] {
   return out;
 }
 
-/** Findings of one check with the same id and severity merged into one that lists where (versions, accounts, ...). */
+/**
+ * Findings of one check with the same id and severity merged into one that lists where (versions, accounts, ...).
+ * Errors stay apart: each is a different thing that could not be done.
+ */
 export function mergeRepeats(findings: Finding[]): Finding[] {
   const groups = new Map<string, Finding[]>();
-  for (const f of findings) {
-    const key = `${f.id}\u0000${f.severity}`;
+  findings.forEach((f, i) => {
+    const key = f.severity === "error" ? `#${i}` : `${f.id}\u0000${f.severity}`;
     groups.set(key, [...(groups.get(key) ?? []), f]);
-  }
+  });
   const out: Finding[] = [];
   for (const group of groups.values()) out.push(group.length === 1 ? group[0]! : mergeGroup(group));
   return out;
