@@ -48,6 +48,8 @@ const idAt =
   (f: Pick<Finding, "id" | "severity">): boolean =>
     f.id === id && severities.includes(f.severity);
 
+const CRITICAL_RULE: Rule = { grade: "D", reason: "a critical finding no other rule names", short: "a critical finding", match: (f) => f.severity === "critical" };
+
 /** The rules, as README.md documents them. Order does not matter: the lowest cap wins. */
 export const GRADE_RULES: readonly Rule[] = [
   { grade: "F", reason: "TLS not offered: every connection is clear text", short: "no TLS", match: ids("tls.not-offered", "protocol.tls-not-offered", "settings.tls-disabled", "settings.tls-channel-disabled", "server.protocol-9") },
@@ -55,7 +57,7 @@ export const GRADE_RULES: readonly Rule[] = [
   { grade: "F", reason: "SSL 3.0 accepted", short: "SSL 3.0", match: ids("protocol.sslv3-accepted") },
   { grade: "F", reason: "expired or not yet valid certificate", short: "certificate expired", match: ids("cert.expired", "cert.not-yet-valid", "settings.server-certificate-expired") },
   { grade: "F", reason: "RSA key below 1024 bits, MD5 signature or DHE below 1024 bits", short: "key/signature/DH broken", match: (f) => idAt("cert.rsa-weak-key", "critical")(f) || idAt("cert.weak-signature", "critical")(f) || idAt("cipher.dhe-weak-params", "high")(f) },
-  { grade: "D", reason: "a critical finding no other rule names", short: "a critical finding", match: (f) => f.severity === "critical" },
+  CRITICAL_RULE,
   { grade: "D", reason: "clear-text logins allowed from other hosts", short: "clear-text remote logins", match: (f) => idAt("accounts.cleartext-login", "high", "critical")(f) || f.id === "replication.no-tls" },
   { grade: "C", reason: "insecure cipher suites accepted (RC4, DES, MD5)", short: "insecure suites", match: ids("cipher.insecure") },
   { grade: "C", reason: "neither TLS 1.2 nor TLS 1.3 accepted", short: "no TLS 1.2/1.3", match: ids("protocol.no-tls12-or-13") },
@@ -85,7 +87,9 @@ export function gradeOf(input: GradeInput): Grade {
   for (const rule of GRADE_RULES) {
     // A target not audited is F already; its error finding says nothing more.
     if (!input.audited && rule.short === "a check could not run") continue;
-    const hit = [...new Set(input.findings.filter(rule.match).map((f) => f.id))];
+    // The catch-all for critical findings counts only those no other rule names.
+    const named = (f: Pick<Finding, "id" | "severity">): boolean => GRADE_RULES.some((r) => r !== rule && r.match(f));
+    const hit = [...new Set(input.findings.filter((f) => rule.match(f) && (rule !== CRITICAL_RULE || !named(f))).map((f) => f.id))];
     if (hit.length) caps.push({ grade: rule.grade, reason: rule.reason, short: rule.short, ids: hit });
   }
   // Forward secrecy is read from the accepted suites, not a finding: no suite with it caps at C, some without at B.

@@ -74,9 +74,10 @@ describe("the grade (README: The grade)", () => {
   it("takes the lowest cap, lists every cap most severe first, and gives F to a target not audited", () => {
     const g = gradeOf({ audited: true, findings: [f("protocol.tls10-accepted"), f("cipher.anonymous", "critical"), f("cert.untrusted")] });
     expect(g.grade).toBe("F");
-    expect(g.caps.map((c) => c.grade)).toEqual(["F", "D", "C", "B"]);
+    // cipher.anonymous is critical, but the F rule names it: the catch-all for critical findings does not repeat it.
+    expect(g.caps.map((c) => c.grade)).toEqual(["F", "C", "B"]);
     expect(g.caps[0]!.ids).toEqual(["cipher.anonymous"]);
-    expect(gradeSummary(g, true)).toBe("NULL/anonymous/EXPORT suites (F), a critical finding (D), certificate not trusted (C), TLS 1.0/1.1 (B)");
+    expect(gradeSummary(g, true)).toBe("NULL/anonymous/EXPORT suites (F), certificate not trusted (C), TLS 1.0/1.1 (B)");
     const dead = gradeOf({ audited: false, findings: [f("audit.target-unreachable", "error")] });
     expect(dead).toEqual({ grade: "F", caps: [{ grade: "F", reason: "the target could not be audited", short: "not audited", ids: ["audit.target-unreachable"] }] });
     expect(gradeSummary({ grade: "A", caps: [] })).toBe("no rule caps it");
