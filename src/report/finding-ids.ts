@@ -39,6 +39,20 @@ export const RECOMMENDATIONS = {
 } as const satisfies Record<string, Recommendation>;
 type RecommendationName = keyof typeof RECOMMENDATIONS;
 
+/** The findings about the suites the server accepts or its ssl_cipher enables: what one cipher list in my.cnf fixes. */
+export const SERVER_CIPHER_IDS: readonly string[] = [
+  "cipher.null",
+  "cipher.anonymous",
+  "cipher.export",
+  "cipher.insecure",
+  "cipher.weak",
+  "cipher.no-server-preference",
+  "cipher.dhe-weak-params",
+  "settings.weak-ssl-cipher",
+  "policy.suite-forbidden",
+  "policy.suite-not-allowed",
+];
+
 // Which recommendations apply to which finding ids.
 const BY_ID: Record<string, RecommendationName[]> = {
   ...Object.fromEntries(
@@ -53,22 +67,7 @@ const BY_ID: Record<string, RecommendationName[]> = {
       "settings.tls-channel-legacy-version",
     ].map((id) => [id, ["versions"]]),
   ),
-  ...Object.fromEntries(
-    [
-      "cipher.null",
-      "cipher.anonymous",
-      "cipher.export",
-      "cipher.insecure",
-      "cipher.weak",
-      "cipher.no-server-preference",
-      "cipher.dhe-weak-params",
-      "policy.suite-forbidden",
-      "policy.suite-not-allowed",
-      "settings.weak-ssl-cipher",
-      "settings.admin-weak-ssl-cipher",
-      "accounts.weak-require-cipher",
-    ].map((id) => [id, ["ciphers"]]),
-  ),
+  ...Object.fromEntries([...SERVER_CIPHER_IDS, "settings.admin-weak-ssl-cipher", "accounts.weak-require-cipher"].map((id) => [id, ["ciphers"]])),
   ...Object.fromEntries(
     ["tls.not-offered", "protocol.tls-not-offered", "settings.tls-disabled", "settings.tls-channel-disabled", "settings.require-secure-transport-off", "settings.require-secure-transport-missing"].map((id) => [
       id,

@@ -5,6 +5,7 @@
 // servers with each posture's option-file block and checks that the findings it addresses are gone.
 import { REGISTRY } from "../tls/suites.js";
 import { statementAccount } from "./consolidate.js";
+import { SERVER_CIPHER_IDS } from "./finding-ids.js";
 import type { Finding } from "./types.js";
 
 /** The plan for one server, as data (the JSON's targets[].fixPlan) and as the text report renders it. */
@@ -42,18 +43,6 @@ export function recommendedSuites(): { tls12: string[]; tls13: string[] } {
 }
 
 const VERSION_IDS = ["protocol.sslv3-accepted", "protocol.tls10-accepted", "protocol.tls11-accepted", "settings.legacy-tls-version", "settings.tls-channel-legacy-version", "policy.tls-version-below-minimum"];
-const CIPHER_IDS = [
-  "cipher.null",
-  "cipher.anonymous",
-  "cipher.export",
-  "cipher.insecure",
-  "cipher.weak",
-  "cipher.no-server-preference",
-  "cipher.dhe-weak-params",
-  "settings.weak-ssl-cipher",
-  "policy.suite-forbidden",
-  "policy.suite-not-allowed",
-];
 const TRANSPORT_IDS = ["settings.require-secure-transport-off", "accounts.cleartext-login"];
 const SQL_START = /^(ALTER USER|DROP USER|CHANGE (REPLICATION SOURCE|MASTER)\b|(STOP|START) (SLAVE|REPLICA)\b|SET (GLOBAL|PERSIST) |ALTER INSTANCE|FLUSH SSL)/i;
 // What a step line says for each finding whose fix is neither an option nor SQL.
@@ -117,7 +106,7 @@ export function fixPlanOf(server: { flavor: string; version: string } | undefine
     lines.push("admin_tls_version=TLSv1.2,TLSv1.3");
     addresses.add("settings.admin-legacy-tls-version");
   }
-  const cipherFindings = has(CIPHER_IDS);
+  const cipherFindings = has([...SERVER_CIPHER_IDS]);
   if (cipherFindings.length || enablesTls) {
     const { tls12, tls13 } = suitesFor(findings);
     // MariaDB has no tls_ciphersuites (10.11 refuses to start with it): it reads TLS 1.3 names in ssl_cipher.
