@@ -50,6 +50,8 @@ const idAt =
 
 const CRITICAL_RULE: Rule = { grade: "D", reason: "a critical finding no other rule names", short: "a critical finding", match: (f) => f.severity === "critical" };
 
+const ERROR_RULE: Rule = { grade: "B", reason: "a check could not run: the grade covers only what was checked", short: "a check could not run", match: (f) => f.severity === "error" };
+
 /** The rules, as README.md documents them. Order does not matter: the lowest cap wins. */
 export const GRADE_RULES: readonly Rule[] = [
   { grade: "F", reason: "TLS not offered: every connection is clear text", short: "no TLS", match: ids("tls.not-offered", "protocol.tls-not-offered", "settings.tls-disabled", "settings.tls-channel-disabled", "server.protocol-9") },
@@ -70,7 +72,7 @@ export const GRADE_RULES: readonly Rule[] = [
   { grade: "B", reason: "weak cipher suites accepted (CBC, SHA-1, 3DES)", short: "weak suites", match: ids("cipher.weak") },
   { grade: "B", reason: "clear-text connections accepted (require_secure_transport OFF or missing)", short: "clear text accepted", match: (f) => ids("settings.require-secure-transport-off", "settings.require-secure-transport-missing")(f) || idAt("accounts.cleartext-login", "low", "medium")(f) },
   { grade: "B", reason: "RSA key below 2048 bits, SHA-1 signature or DHE below 2048 bits", short: "key/signature/DH weak", match: (f) => idAt("cert.rsa-weak-key", "high")(f) || idAt("cert.weak-signature", "high")(f) || idAt("cipher.dhe-weak-params", "medium")(f) },
-  { grade: "B", reason: "a check could not run: the grade covers only what was checked", short: "a check could not run", match: (f) => f.severity === "error" },
+  ERROR_RULE,
 ];
 
 const RANK: Record<GradeLetter, number> = { A: 0, B: 1, C: 2, D: 3, F: 4 };
@@ -86,7 +88,7 @@ export function gradeOf(input: GradeInput): Grade {
   if (!input.audited) caps.push({ grade: "F", reason: "the target could not be audited", short: "not audited", ids: ["audit.target-unreachable"] });
   for (const rule of GRADE_RULES) {
     // A target not audited is F already; its error finding says nothing more.
-    if (!input.audited && rule.short === "a check could not run") continue;
+    if (!input.audited && rule === ERROR_RULE) continue;
     // The catch-all for critical findings counts only those no other rule names.
     const named = (f: Pick<Finding, "id" | "severity">): boolean => GRADE_RULES.some((r) => r !== rule && r.match(f));
     const hit = [...new Set(input.findings.filter((f) => rule.match(f) && (rule !== CRITICAL_RULE || !named(f))).map((f) => f.id))];

@@ -147,15 +147,15 @@ export function reportJson(r: Report): Record<string, unknown> {
     startedAt: r.startedAt,
     durationMs: r.durationMs,
     policy: r.policy,
-    targets: r.targets.map((t) => ({
+    targets: r.targets.map((raw) => (raw.grade && raw.gradeCaps && raw.fixPlan ? raw : gradeTarget(raw))).map((t) => ({
       target: t.target,
       label: t.label,
       audited: t.audited,
       ...(t.error ? { error: t.error } : {}),
       ...(t.server ? { server: t.server } : {}),
-      grade: t.grade ?? gradeTarget(t).grade,
-      gradeCaps: t.gradeCaps ?? gradeTarget(t).gradeCaps,
-      fixPlan: jsonFixPlan(t.fixPlan ?? gradeTarget(t).fixPlan),
+      grade: t.grade,
+      gradeCaps: t.gradeCaps,
+      fixPlan: t.fixPlan,
       durationMs: Math.round(t.durationMs),
       checks: t.checks.map((c) => ({
         name: c.name,
@@ -172,9 +172,4 @@ export function reportJson(r: Report): Record<string, unknown> {
     })),
     summary: r.summary,
   };
-}
-
-// The JSON's fixPlan: optionFile only when there is one, sql always (possibly empty), steps and addresses.
-function jsonFixPlan(p: FixPlan): Record<string, unknown> {
-  return { ...(p.optionFile ? { optionFile: p.optionFile } : {}), sql: p.sql, steps: p.steps, addresses: p.addresses };
 }
