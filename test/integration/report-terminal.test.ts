@@ -49,8 +49,8 @@ async function waitFor(name: string, test: (s: string) => boolean, ms = 60_000):
 }
 
 /** Runs the CLI in the shell and waits for its exit code; returns the screen lines between the command and EXIT=. */
-async function run(name: string, args: string): Promise<{ lines: string[]; code: number; raw: string }> {
-  tmux("send-keys", "-t", name, `clear; node ${BIN} ${args}; echo EXIT=$?`, "Enter");
+async function run(name: string, args: string, envPrefix = ""): Promise<{ lines: string[]; code: number; raw: string }> {
+  tmux("send-keys", "-t", name, `clear; ${envPrefix}node ${BIN} ${args}; echo EXIT=$?`, "Enter");
   const raw = await waitFor(name, (s) => /^EXIT=\d+$/m.test(s));
   const all = raw.split("\n");
   const start = all.findIndex((l) => l.includes(BIN));
@@ -84,8 +84,9 @@ const silentPort = () => (silent.address() as { port: number }).port;
 
 describe("the audit in a real terminal (tmux, 80 columns)", () => {
   it("the legacy posture with a login: at most 50 lines, none wider than 80, verdict and grade first; COLUMNS does not beat the terminal", async () => {
-    const sh = newShell({ MYSQL_PWD: db.admin.password, COLUMNS: "200" });
-    const r = await run(sh, `127.0.0.1:${db.port} -u ${db.admin.user} --ssl-ca ${db.certs!.caBundle}`);
+    const sh = newShell({ MYSQL_PWD: db.admin.password });
+    // COLUMNS=200 in the environment: the terminal's own 80 columns win.
+    const r = await run(sh, `127.0.0.1:${db.port} -u ${db.admin.user} --ssl-ca ${db.certs!.caBundle}`, "COLUMNS=200 ");
     expect(r.code).toBe(1);
     const text = r.lines.join("\n").trimEnd();
     const lines = text.split("\n");
@@ -100,6 +101,12 @@ describe("the audit in a real terminal (tmux, 80 columns)", () => {
     expect(text.match(/^    ssl_cipher=/gm)).toHaveLength(1);
     expect(text).not.toMatch(SPINNER);
     expect(text).not.toContain(db.admin.password);
+    // Without --ssl-ca the chain is untrusted too: one more finding and one more step, still one screen.
+    const bare = await run(sh, `127.0.0.1:${db.port} -u ${db.admin.user}`);
+    const bareLines = bare.lines.join("\n").trimEnd().split("\n");
+    expect(bareLines.length, bare.lines.join("\n")).toBeLessThanOrEqual(50);
+    expect(bareLines.filter((l) => [...l].length > 80)).toEqual([]);
+    expect(bare.lines.join("\n")).toContain("[cert.untrusted]");
   });
 
   it("progress names the target it waits on, with elapsed time, the right one in a fleet, and is gone when the report starts", async () => {
