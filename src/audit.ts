@@ -21,7 +21,8 @@ import { checkReplication } from "./checks/replication.js";
 import { DEFAULT_POLICY, isAccountAllowedRequireNone, isIgnored, tlsVersionRank, type Policy } from "./policy/policy.js";
 import { type CheckName, type CheckResult, type TargetReport } from "./report/report.js";
 import type { Finding } from "./report/types.js";
-import { withCisReference } from "./report/finding-ids.js";
+import { withBenchmarkReferences } from "./report/finding-ids.js";
+import { consolidateChecks } from "./report/consolidate.js";
 
 /** How to audit one target. */
 export interface AuditOptions extends ProbeOptions {
@@ -274,7 +275,7 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
     durationMs: 0,
   };
   const record = (name: CheckName, status: CheckResult["status"], findings: Finding[], t0: number, reason?: string, end = performance.now()): void => {
-    const kept = findings.filter((f) => !isIgnored(f.id, policy.ignore)).map(withCisReference);
+    const kept = findings.filter((f) => !isIgnored(f.id, policy.ignore));
     report.ignoredFindings += findings.length - kept.length;
     report.checks.push({ name, status, ...(reason !== undefined ? { reason } : {}), findings: kept, durationMs: end - t0 });
   };
@@ -365,6 +366,8 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
   }
   for (const fn of cleanups) await Promise.resolve(fn()).catch(() => undefined);
   dropAnonymousLoginSeenByAccounts(report);
+  // One condition, one finding; references numbered for this server's flavour.
+  report.checks = consolidateChecks(report.checks).map((c) => ({ ...c, findings: c.findings.map((f) => withBenchmarkReferences(f, report.server?.flavor)) }));
   report.durationMs = performance.now() - started;
   return report;
 }

@@ -9,6 +9,7 @@ import { renderAuditText, verdictLine } from "../report/audit-text.js";
 import { renderJunit } from "../report/junit.js";
 import { printable } from "../report/printable.js";
 import { startProgress } from "../report/progress.js";
+import { terminalWidth } from "../report/wrap.js";
 import { exitCodeOf, reportJson } from "../report/report.js";
 import { addCommonOptions, failSeverity, positiveInt, readCaFile, timeoutsFrom, wholeNumber, type CommonOptions } from "./options.js";
 import { addCredentialOptions, loginSpecFrom, passwordToken, type CredentialCliOptions } from "./credential-options.js";
@@ -27,6 +28,7 @@ interface AuditCliOptions extends CommonOptions, CredentialCliOptions {
   maxAborted?: number;
   skip?: string[];
   quiet?: boolean;
+  verbose?: boolean;
 }
 
 // The names come from the audit's own table of checks, so --help and validation never drift from it.
@@ -53,7 +55,8 @@ export function registerAudit(program: Command, state: RunState): void {
       new Option("--max-aborted <n>", "most aborted handshakes the cipher scan may cost per target (they count toward max_connect_errors); default 20 for a remote target, no limit on loopback").argParser(wholeNumber),
     )
     .addOption(new Option("--skip <checks>", `checks not to run, comma-separated: ${CHECKS.map((c) => c.name).join(", ")}`).argParser(checkList))
-    .addOption(new Option("-q, --quiet", "no progress line; print only the verdict line (--json and --junit are unaffected)"));
+    .addOption(new Option("-q, --quiet", "no progress line; print only the verdict line (--json and --junit are unaffected)"))
+    .addOption(new Option("-v, --verbose", "also print each finding's evidence and references, and the detail tables"));
   program.addHelpText(
     "after",
     `\nWith no command, ${program.name()} audits: ${program.name()} [options] [targets...] (see ${program.name()} audit --help).\nExit codes: 0 nothing at or above --fail-on, 1 policy violations, 2 usage or bad input, 3 a target could not be audited.`,
@@ -90,8 +93,9 @@ export function registerAudit(program: Command, state: RunState): void {
           concurrency: o.concurrency,
           ...(o.maxAborted !== undefined ? { maxAborted: o.maxAborted } : {}),
           ...(o.skip ? { skip: o.skip } : {}),
-          onStep: (label, step) => progress.update(`${label}: ${step}`),
+          onStep: (label, step) => progress.step(label, step),
           onTargetDone: (t, done, total) => {
+            progress.done(t.label);
             if (total > 1) progress.log(`${t.audited ? "✓" : "✗"} ${t.label} (${done}/${total})`);
           },
         });
@@ -101,7 +105,7 @@ export function registerAudit(program: Command, state: RunState): void {
       if (o.junit) writeOutputFile("--junit", o.junit, renderJunit(report));
       if (io.json) printJson(reportJson(report));
       else if (o.quiet) io.out(verdictLine(report.summary, io, report.targets.length === 1 ? report.targets[0]!.label : `${report.targets.length} targets`));
-      else io.out(renderAuditText(report, io));
+      else io.out(renderAuditText(report, { ...io, width: terminalWidth(), verbose: o.verbose === true }));
       if (!o.quiet) {
         for (const t of report.targets) if (!t.audited && t.error) io.err(printable(`${t.label}: ${t.error.message}`));
       }

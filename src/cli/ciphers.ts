@@ -9,6 +9,9 @@ import { paintRating } from "../report/colour.js";
 import { renderFindings } from "../report/findings-text.js";
 import { isFailing } from "../report/report.js";
 import { renderTable } from "../report/table.js";
+import { startProgress } from "../report/progress.js";
+import { mergeRepeats } from "../report/consolidate.js";
+import { terminalWidth, wrap } from "../report/wrap.js";
 import type { Finding } from "../report/types.js";
 import { resolveCredentials } from "../sql/credentials.js";
 import { login } from "../sql/login.js";
@@ -53,16 +56,23 @@ export function registerCiphers(program: Command, state: RunState): void {
     const io = makeOutput(o);
     const timeouts = timeoutsFrom(o);
     const { budget, engine } = planRun(target, o);
-    const facts = await enumerateCiphers(target, liveProber(target, timeouts), {
-      budget,
-      engine,
-      concurrency: o.concurrency,
-      groups: o.groups,
-      ...(target.user ? { resetServerCount: () => resetWithLogin(target, timeouts) } : {}),
-      ...(io.json ? {} : { onProgress: (l: string) => process.stderr.isTTY && io.err(l) }),
-    });
+    // One progress line, replaced as the scan goes and cleared before the report (Ctrl-C: "interrupted", exit 130).
+    const progress = startProgress({ quiet: io.json });
+    let facts: CipherFacts;
+    try {
+      facts = await enumerateCiphers(target, liveProber(target, timeouts), {
+        budget,
+        engine,
+        concurrency: o.concurrency,
+        groups: o.groups,
+        ...(target.user ? { resetServerCount: () => resetWithLogin(target, timeouts) } : {}),
+        onProgress: (l: string) => progress.step(formatTarget(target), l),
+      });
+    } finally {
+      progress.stop();
+    }
     unreachable(facts, target);
-    const findings = [...checkProtocols(facts), ...checkCiphers(facts)];
+    const findings = mergeRepeats([...checkProtocols(facts), ...checkCiphers(facts)]);
     if (io.json) printJson({ ...envelope("ciphers", target), ...ciphersJson(facts, engine), findings });
     else io.out(renderCiphers(facts, findings, engine, io));
     if (findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
@@ -135,9 +145,11 @@ function renderCiphers(f: CipherFacts, findings: Finding[], engine: Engine, io: 
     const order = p.serverPreference === true ? ", server enforces its order (listed in it)" : p.serverPreference === false ? ", server follows the client's order (listed best rating first)" : "";
     out.push(`${c.bold(p.version)}: ${state}${p.accepted ? `, ${p.suites.length} suite(s)${order}` : ""}${p.complete ? "" : c.magenta(" (incomplete)")}`);
     if (p.suites.length > 0) {
+      // The IANA names (also in --json) only where the terminal has room for them.
+      const wide = terminalWidth() >= 120;
       const rows = p.suites.map((s) => [
         paintRating(c, s.rating, s.openssl ?? s.iana),
-        s.iana,
+        ...(wide ? [s.iana] : []),
         s.keyExchange ?? "",
         s.authentication ?? "",
         s.cipher ?? "",
@@ -145,7 +157,7 @@ function renderCiphers(f: CipherFacts, findings: Finding[], engine: Engine, io: 
         s.dhBits !== undefined ? `DH ${s.dhBits}` : s.group ?? "",
         paintRating(c, s.rating),
       ]);
-      out.push(renderTable(["Suite", "IANA name", "Kx", "Auth", "Cipher", "Bits", "Key exchange", "Rating"], rows, io));
+      out.push(renderTable(["Suite", ...(wide ? ["IANA name"] : []), "Kx", "Auth", "Cipher", "Bits", "Key exchange", "Rating"], rows, io));
     }
     if (p.groups?.length) out.push(`  groups: ${p.groups.join(", ")}${p.groupPreference === true ? " (server's order)" : ""}`);
     out.push("");
@@ -154,5 +166,7 @@ function renderCiphers(f: CipherFacts, findings: Finding[], engine: Engine, io: 
   out.push(`Aborted connections this run: ${c.bold(String(f.abortedConnections))} of ${f.connections} (${limit}; engine ${engine}${f.budget.resets ? `; error count reset ${f.budget.resets} time(s) by a login` : ""})`);
   if (f.budget.stopped) out.push(c.magenta(`The connection-error budget stopped the scan. Not scanned: ${f.budget.notScanned.join("; ")}. Raise it with --max-aborted N.`));
   out.push(`Took ${(f.durationMs / 1000).toFixed(2)} s`, "", renderFindings(findings, c));
-  return out.join("\n");
+  // Single lines wrap to the terminal under a hanging indent; tables and findings fit it already.
+  const width = terminalWidth();
+  return out.flatMap((l) => (l.includes("\n") ? [l] : wrap(l, width, "", 2))).join("\n");
 }

@@ -74,6 +74,41 @@ export const AUDIT_JSON_SCHEMA = {
             required: ["version", "flavor"],
             properties: { version: { type: "string" }, flavor: { type: "string", enum: ["mysql", "mariadb", "percona", "unknown"] } },
           },
+          grade: { type: "string", enum: ["A", "B", "C", "D", "F"], description: "overall grade (README: The grade); F when not audited" },
+          gradeCaps: {
+            type: "array",
+            description: "the rules that capped the grade, most severe first (empty for an A)",
+            items: {
+              type: "object",
+              required: ["grade", "reason", "short", "ids"],
+              properties: {
+                grade: { type: "string", enum: ["A", "B", "C", "D", "F"] },
+                reason: { type: "string" },
+                short: { type: "string" },
+                ids: { type: "array", items: { type: "string" }, description: "the finding ids that triggered the rule" },
+              },
+            },
+          },
+          fixPlan: {
+            type: "object",
+            required: ["sql", "steps", "addresses"],
+            description: "one fix plan for the server: option-file block (append, then restart), SQL statements, other steps",
+            properties: {
+              optionFile: {
+                type: "object",
+                required: ["file", "section", "lines"],
+                properties: {
+                  file: { type: "string" },
+                  section: { type: "string", description: "mariadbd on MariaDB 10.4.6+, else mysqld" },
+                  lines: { type: "array", items: { type: "string" } },
+                  addresses: { type: "array", items: { type: "string" }, description: "the finding ids this block alone addresses" },
+                },
+              },
+              sql: { type: "array", items: { type: "string" } },
+              steps: { type: "array", items: { type: "string" } },
+              addresses: { type: "array", items: { type: "string" }, description: "the finding ids the plan addresses" },
+            },
+          },
           durationMs: { type: "number", minimum: 0 },
           checks: {
             type: "array",

@@ -1,4 +1,5 @@
-import { isFailing, sortFindings, type Report, type TargetReport } from "./report.js";
+import { gradeTarget, isFailing, sortFindings, type Report, type TargetReport } from "./report.js";
+import { gradeSummary } from "./grade.js";
 import type { Finding, Severity } from "./types.js";
 import { ACTIVE_BEYOND_C0 } from "./printable.js";
 import { fixForText } from "./fix-text.js";
@@ -48,7 +49,8 @@ export function renderJunit(r: Report): string {
   ].join("\n");
 }
 
-function suiteXml(t: TargetReport, failOn: Severity): { xml: string; tests: number; failures: number; errors: number; skipped: number } {
+function suiteXml(raw: TargetReport, failOn: Severity): { xml: string; tests: number; failures: number; errors: number; skipped: number } {
+  const t = raw.grade && raw.gradeCaps ? raw : gradeTarget(raw);
   const cases: Case[] = t.checks.map((ch) => {
     const open = `    <testcase classname="${xmlEscape(`mysql-tls-audit.${t.label}`)}" name="${xmlEscape(ch.name)}" time="${secs(ch.durationMs)}"`;
     if (ch.status === "skipped") {
@@ -89,6 +91,8 @@ function suiteXml(t: TargetReport, failOn: Severity): { xml: string; tests: numb
     ["audited", String(t.audited)],
     ...(t.server ? ([["server.version", t.server.version], ["server.flavor", t.server.flavor]] as [string, string][]) : []),
     ...(t.error ? ([["error", t.error.message]] as [string, string][]) : []),
+    ["grade", t.grade!],
+    ["grade.caps", gradeSummary({ grade: t.grade!, caps: t.gradeCaps! })],
   ];
   const xml = [
     `  <testsuite name="${xmlEscape(t.label)}" tests="${n.tests}" failures="${n.failures}" errors="${n.errors}" skipped="${n.skipped}" time="${secs(t.durationMs)}">`,

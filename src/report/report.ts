@@ -2,6 +2,8 @@ import type { ErrorCode } from "../errors.js";
 import { SEVERITIES, SEVERITY_RANK, SCHEMA_VERSION, type CheckOutcome, type Finding, type Severity } from "./types.js";
 import { TOOL } from "../version.js";
 import type { Policy } from "../policy/policy.js";
+import { gradeOf, type GradeCap, type GradeLetter } from "./grade.js";
+import { fixPlanOf, type FixPlan } from "./fix-plan.js";
 
 /** The checks an audit runs, in the order it runs them (also the JUnit testcase order). */
 export const CHECK_NAMES = ["connectivity", "protocols", "ciphers", "certificate", "settings", "accounts", "replication"] as const;
@@ -34,6 +36,12 @@ export interface TargetReport {
   /** Per-check facts as plain JSON (the probe, protocols, chain, settings, accounts). */
   details: Record<string, unknown>;
   durationMs: number;
+  /** The overall grade, A to F (README: "The grade"); set by makeReport. */
+  grade?: GradeLetter;
+  /** The rules that capped the grade, most severe first (empty for an A). */
+  gradeCaps?: GradeCap[];
+  /** One fix plan for the server: option-file block, SQL, other steps; set by makeReport. */
+  fixPlan?: FixPlan;
 }
 
 /** The run's verdict: counts by severity and whether anything reaches the failing severity. */
@@ -92,13 +100,28 @@ export function summarize(targets: TargetReport[], failOn: Severity): Summary {
   };
 }
 
+/** The accepted (version, suite) pairs of the cipher scan in a target's details, or undefined when it did not run. */
+function acceptedSuites(t: TargetReport): { version: string; keyExchange?: string; authentication?: string }[] | undefined {
+  const ciphers = t.details.ciphers as { protocols?: { version: string; suites?: { keyExchange?: string; authentication?: string }[] }[] } | undefined;
+  if (!ciphers?.protocols) return undefined;
+  return ciphers.protocols.flatMap((p) => (p.suites ?? []).map((s) => ({ version: p.version, ...s })));
+}
+
+/** The target with its grade and fix plan, computed from its findings and facts (pure; idempotent). */
+export function gradeTarget(t: TargetReport): TargetReport & Required<Pick<TargetReport, "grade" | "gradeCaps" | "fixPlan">> {
+  const findings = findingsOf(t);
+  const suites = acceptedSuites(t);
+  const g = gradeOf({ audited: t.audited, findings, ...(suites ? { suites } : {}) });
+  return { ...t, grade: g.grade, gradeCaps: g.caps, fixPlan: fixPlanOf(t.server, findings) };
+}
+
 /** Builds the Report from finished targets. */
 export function makeReport(
   targets: TargetReport[],
   opts: { failOn: Severity; policySource: string; policy?: Policy; startedAt: Date; durationMs: number },
 ): Report {
   return {
-    targets,
+    targets: targets.map(gradeTarget),
     summary: summarize(targets, opts.failOn),
     policy: { source: opts.policySource, ...(opts.policy ? { effective: opts.policy } : {}) },
     startedAt: opts.startedAt.toISOString(),
@@ -124,12 +147,15 @@ export function reportJson(r: Report): Record<string, unknown> {
     startedAt: r.startedAt,
     durationMs: r.durationMs,
     policy: r.policy,
-    targets: r.targets.map((t) => ({
+    targets: r.targets.map((raw) => (raw.grade && raw.gradeCaps && raw.fixPlan ? raw : gradeTarget(raw))).map((t) => ({
       target: t.target,
       label: t.label,
       audited: t.audited,
       ...(t.error ? { error: t.error } : {}),
       ...(t.server ? { server: t.server } : {}),
+      grade: t.grade,
+      gradeCaps: t.gradeCaps,
+      fixPlan: t.fixPlan,
       durationMs: Math.round(t.durationMs),
       checks: t.checks.map((c) => ({
         name: c.name,

@@ -244,7 +244,8 @@ describe("the accounts command", () => {
   });
 
   it("prints a table with --require-x509-remote, and a wrong password is one line naming no password", async () => {
-    const r = await runCli(["accounts", `mysql://req_x509:${PW}@127.0.0.1:${off.port}`, "--ssl-cert", off.certs!.client.cert, "--ssl-key", off.certs!.client.key, "--require-x509-remote", "--no-defaults"]);
+    // A wide terminal, so each REQUIRE clause stays on its row (at 80 columns the table wraps it).
+    const r = await runCli(["accounts", `mysql://req_x509:${PW}@127.0.0.1:${off.port}`, "--ssl-cert", off.certs!.client.cert, "--ssl-key", off.certs!.client.key, "--require-x509-remote", "--no-defaults"], { env: { COLUMNS: "250" } });
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(/req_combo@%\s+ISSUER '\/CN=mysql-tls-audit Test Intermediate CA' AND SUBJECT '\/CN=audit-client' AND CIPHER 'ECDHE-RSA-AES256-GCM-SHA384'/);
     expect(r.stdout).toMatch(/accounts\.remote-without-x509/);

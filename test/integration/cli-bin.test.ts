@@ -62,14 +62,14 @@ describe("the built CLI: the default command", () => {
     expect(doc.summary).toMatchObject({ verdict: "pass", failing: 0 });
     const text = await runCli([at(hardened), "--ssl-ca", hardened.certs!.caBundle]);
     expect(text.code).toBe(0);
-    expect(text.stdout.split("\n")[0]).toBe(`PASS ${at(hardened)}: 0 critical, 0 high, 0 medium, 0 low, 1 info (fails on medium and above: 0 failing)`);
-    expect(text.stdout).toContain('meet the Mozilla "intermediate" profile');
+    expect(text.stdout.split("\n")[0]).toBe(`PASS ${at(hardened)}, grade A: 0 critical, 0 high, 0 medium, 0 low, 1 info`);
+    expect(text.stdout.replace(/\s+/g, " ")).toContain('meet the Mozilla "intermediate" profile');
   });
 
   it("exit 0 when nothing reaches --fail-on; the text report starts with the verdict line", async () => {
     const r = await runCli([at(selfSigned), "--ssl-ca", selfSigned.certs!.caBundle, "--fail-on", "critical"]);
     expect(r.code).toBe(0);
-    expect(r.stdout.split("\n")[0]).toMatch(new RegExp(`^PASS ${at(selfSigned).replace(/\./g, "\\.")}: 0 critical, \\d+ high, \\d+ medium, \\d+ low, \\d+ info`));
+    expect(r.stdout.split("\n")[0]).toMatch(new RegExp(`^PASS ${at(selfSigned).replace(/\./g, "\\.")}, grade [A-F]: 0 critical, \\d+ high, \\d+ medium, \\d+ low, \\d+ info`));
     expect(r.stdout).toContain("[cert.self-signed]");
     // Piped stderr: no spinner, no escape codes.
     expect(r.stderr).toBe("");

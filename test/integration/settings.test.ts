@@ -158,7 +158,8 @@ describe("the settings command", () => {
   });
 
   it("says in the table when the login is not verified, and fails VERIFY_CA against the system roots as a TLS error", async () => {
-    const r = await runCli(["settings", `127.0.0.1:${db.port}`, "-u", db.admin.user, `-p${db.admin.password}`, "--no-defaults"]);
+    // A wide terminal, so each row stays on one line (at 80 columns the table wraps the long ones).
+    const r = await runCli(["settings", `127.0.0.1:${db.port}`, "-u", db.admin.user, `-p${db.admin.password}`, "--no-defaults"], { env: { COLUMNS: "250" } });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/Login transport\s+TLSv1\.3 \S+, certificate NOT verified \(--ssl-mode PREFERRED/);
     expect(r.stdout).toMatch(/admin_tls_version\s+not available on MariaDB 10\.11/);

@@ -35,6 +35,11 @@ export interface ServerOptions {
   launcher?: string[];
   /** Appended last, so they override the harness's own flags. */
   extraArgs?: string[];
+  /**
+   * The text of an option file the server reads (--defaults-file instead of --no-defaults), as a user's my.cnf.
+   * Command-line flags override it, so a posture whose TLS settings should come from the file leaves them out of tls.
+   */
+  optionFile?: string;
   /** Milliseconds to wait for the server to accept connections; default 30 s (two cores, parallel starts). */
   startTimeoutMs?: number;
 }
@@ -226,8 +231,9 @@ async function startOnce(mariadbd: string, tpl: string, certs: CertSet | undefin
   const errorLog = join(dir, "error.log");
   cpSync(tpl, datadir, { recursive: true });
 
+  if (opts.optionFile !== undefined) writeFileSync(join(dir, "my.cnf"), opts.optionFile);
   const args = [
-    "--no-defaults",
+    opts.optionFile !== undefined ? `--defaults-file=${join(dir, "my.cnf")}` : "--no-defaults",
     ...(isRoot() ? ["--user=root"] : []),
     `--datadir=${datadir}`,
     `--socket=${socket}`,
@@ -353,7 +359,8 @@ async function startOnce(mariadbd: string, tpl: string, certs: CertSet | undefin
 function tlsArgs(opts: ServerOptions, certs: CertSet | undefined): string[] {
   // Without a certificate MariaDB 10.11 already leaves CLIENT_SSL out of the greeting (have_ssl=DISABLED);
   // --skip-ssl says so explicitly and keeps any future auto-generated certificate away.
-  if (!opts.tls || !certs) return ["--skip-ssl"];
+  // With an option file, the file decides (a fix plan may give a TLS-less posture its certificate there).
+  if (!opts.tls || !certs) return opts.optionFile !== undefined ? [] : ["--skip-ssl"];
   const leaf = certs.leaves[opts.tls.cert];
   return [
     `--ssl-cert=${leaf.chain}`,

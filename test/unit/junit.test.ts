@@ -55,8 +55,9 @@ describe("JUnit XML", () => {
   it("names each target's server and state in the testsuite's properties", () => {
     const suites = parser.parse(xml).testsuites.testsuite;
     const props = (i: number) => Object.fromEntries(suites[i].properties.property.map((p: { name: string; value: string }) => [p.name, p.value]));
-    expect(props(0)).toEqual({ host: "127.0.0.1", port: "3306", audited: "true" });
-    expect(props(1)).toEqual({ host: "127.0.0.1", port: "1", audited: "false" });
+    expect(props(0)).toMatchObject({ host: "127.0.0.1", port: "3306", audited: "true", grade: "B" });
+    expect(props(0)["grade.caps"]).toContain("TLS 1.0 or 1.1 accepted (B)");
+    expect(props(1)).toMatchObject({ host: "127.0.0.1", port: "1", audited: "false", grade: "F", "grade.caps": "the target could not be audited (F)" });
   });
 
   it("fails a check on findings at or above the failing severity, and not below", () => {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CIS_REFERENCES, FINDING_IDS, withCisReference } from "../../src/report/finding-ids.js";
+import { benchmarkReferences, FINDING_IDS, withBenchmarkReferences } from "../../src/report/finding-ids.js";
 import { CHECK_NAMES } from "../../src/report/report.js";
 
 // Every `id: "area.name"` literal in src/ (ternaries included) is a finding id some code can emit.
@@ -46,23 +46,41 @@ describe("the finding id table", () => {
   });
 });
 
-describe("CIS references", () => {
-  it("adds the recommendation that applies, once, and leaves findings that cite CIS or have none alone", () => {
-    const f = { id: "protocol.tls10-accepted", severity: "high" as const, title: "t", evidence: "e", references: ["RFC 8996"] };
-    expect(withCisReference(f).references).toEqual(["RFC 8996", CIS_REFERENCES.versions]);
-    expect(withCisReference(withCisReference(f)).references).toHaveLength(2);
-    const cited = { ...f, id: "settings.require-secure-transport-off", references: ["CIS Oracle MySQL Benchmark: ensure 'require_secure_transport' is set to 'ON'"] };
-    expect(withCisReference(cited)).toBe(cited);
+describe("benchmark references", () => {
+  const f = { id: "protocol.tls10-accepted", severity: "high" as const, title: "t", evidence: "e", references: ["RFC 8996", "CIS Oracle MySQL and MariaDB Benchmarks: limit the accepted TLS versions"] };
+
+  it("numbers the recommendation by the server's flavour, replacing unnumbered CIS wording, once", () => {
+    expect(withBenchmarkReferences(f, "mysql").references).toEqual(["RFC 8996", "CIS Oracle MySQL 8.0 Enterprise v1.4.0 / 8.4 v1.0.0 2.15: limit accepted TLS versions (tls_version = TLSv1.2,TLSv1.3)"]);
+    expect(withBenchmarkReferences(f, "mariadb").references).toEqual(["RFC 8996", "CIS MariaDB 10.11 v1.0.0 2.10: limit accepted TLS versions (tls_version = TLSv1.2,TLSv1.3)"]);
+    expect(withBenchmarkReferences(withBenchmarkReferences(f, "mariadb"), "mariadb").references).toHaveLength(2);
+    // Percona and unknown servers read as MySQL.
+    expect(withBenchmarkReferences(f, "percona").references).toEqual(withBenchmarkReferences(f, "mysql").references);
     const none = { ...f, id: "cert.expired" };
-    expect(withCisReference(none)).toBe(none);
-    expect(withCisReference({ id: "accounts.remote-without-x509", references: undefined }).references).toEqual([CIS_REFERENCES.x509]);
+    expect(withBenchmarkReferences(none, "mysql")).toBe(none);
   });
 
-  it("covers the recommendations the audit promises: versions, ciphers, transport, certificates, X509", () => {
+  it("has the numbers the issue lists, per flavour, and the STIG for require_secure_transport on MySQL only", () => {
+    const numbers = (id: string, flavor: string) => benchmarkReferences(id, flavor).map((r) => /(?:v1\.0\.0|STIG Oracle MySQL 8\.0) (\S+):/.exec(r)?.[1]);
+    expect(numbers("cert.auto-generated", "mysql")).toEqual(["2.6"]);
+    expect(numbers("cert.auto-generated", "mariadb")).toEqual(["2.5"]);
+    expect(numbers("cipher.weak", "mysql")).toEqual(["2.17"]);
+    expect(numbers("cipher.weak", "mariadb")).toEqual(["2.12"]);
+    expect(numbers("accounts.remote-without-x509", "mysql")).toEqual(["2.16", "8.2"]);
+    expect(numbers("accounts.remote-without-x509", "mariadb")).toEqual(["2.11", "8.2"]);
+    expect(numbers("settings.require-secure-transport-off", "mysql")).toEqual(["8.1", "MYS8-00-011300"]);
+    expect(numbers("settings.require-secure-transport-off", "mariadb")).toEqual(["8.1"]);
+    expect(numbers("accounts.cleartext-login", "mariadb")).toEqual(["8.2", "8.1"]);
+    expect(numbers("replication.no-verify", "mysql")).toEqual(["9.2"]);
+    expect(numbers("replication.no-tls", "mariadb")).toEqual(["9.2", "9.5"]);
+    expect(numbers("replication.legacy-tls-version", "mariadb")).toEqual(["2.10", "9.4"]);
+    expect(numbers("replication.legacy-tls-version", "mysql")).toEqual(["2.15"]);
+  });
+
+  it("covers every id of the promised areas: versions, ciphers, transport, certificates, X509, replication", () => {
     const ids = new Set(FINDING_IDS.map((d) => d.id));
-    for (const id of ["protocol.tls10-accepted", "cipher.weak", "settings.require-secure-transport-off", "cert.auto-generated", "accounts.remote-without-x509"]) {
+    for (const id of ["protocol.tls10-accepted", "cipher.weak", "settings.require-secure-transport-off", "cert.auto-generated", "accounts.remote-without-x509", "replication.no-verify"]) {
       expect(ids.has(id)).toBe(true);
-      expect(withCisReference({ id, references: [] as string[] }).references!.some((r) => r.startsWith("CIS "))).toBe(true);
+      for (const flavor of ["mysql", "mariadb"]) expect(benchmarkReferences(id, flavor).length).toBeGreaterThan(0);
     }
   });
 });

@@ -36,35 +36,60 @@ describe("the text report", () => {
 
   it("starts with the verdict line: pass/fail and counts by severity", () => {
     const text = renderAuditText(makeReport([one], { failOn: "medium", policySource: "p.yaml", startedAt: new Date(0), durationMs: 7 }), plain);
-    expect(text.split("\n")[0]).toBe("FAIL 127.0.0.1:3306: 1 critical, 1 high, 1 medium, 0 low, 1 info (fails on medium and above: 3 failing)");
+    expect(text.split("\n")[0]).toBe("FAIL 127.0.0.1:3306, grade D: 1 critical, 1 high, 1 medium, 0 low, 1 info");
+    expect(text).toContain("Policy: p.yaml; 3 at medium or above; 7 ms; more: --verbose");
     const pass = renderAuditText(makeReport([target(1, [check("connectivity", "completed")])], { failOn: "medium", policySource: "p", startedAt: new Date(0), durationMs: 1 }), plain);
-    expect(pass.split("\n")[0]).toBe("PASS 127.0.0.1:1: 0 critical, 0 high, 0 medium, 0 low, 0 info (fails on medium and above: 0 failing)");
+    expect(pass.split("\n")[0]).toBe("PASS 127.0.0.1:1, grade A: 0 critical, 0 high, 0 medium, 0 low, 0 info");
     expect(pass).toContain("No findings.");
   });
 
-  it("lists findings most severe first with evidence, fix and references, then the details", () => {
-    const text = renderAuditText(makeReport([one], { failOn: "medium", policySource: "p.yaml", startedAt: new Date(0), durationMs: 7 }), plain);
-    const order = ["CRITICAL (1)", "certificate.z", "HIGH (1)", "protocol.tls10-accepted", "MEDIUM (1)", "INFO (1)", "Details", "Server"].map((s) => text.indexOf(s));
+  it("lists one line per finding, most severe first, and no evidence or tables unless --verbose", () => {
+    const report = makeReport([one], { failOn: "medium", policySource: "p.yaml", startedAt: new Date(0), durationMs: 7 });
+    const text = renderAuditText(report, plain);
+    expect(text).toContain("  CRIT  title of certificate.z [certificate.z]\n  HIGH  title of protocol.tls10-accepted [protocol.tls10-accepted]\n  MED   title of certificate.self-signed");
+    expect(text).toContain("  INFO  title of protocol.x [protocol.x]");
+    expect(text).toContain("Grade D, capped by: a critical finding (D), TLS 1.0/1.1 (B)");
+    expect(text).toContain("(2 findings ignored by the policy)");
+    expect(text).not.toContain("evidence:");
+    expect(text).not.toContain("Details");
+    const verbose = renderAuditText(report, { ...plain, verbose: true });
+    const order = ["certificate.z", "evidence: evidence of certificate.z", "protocol.tls10-accepted", "evidence: evidence of protocol.tls10-accepted", "see:      ref of protocol.tls10-accepted", "Details", "Server"].map((s) => verbose.indexOf(s));
     expect(order.every((p) => p >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(text).toContain("evidence: evidence of protocol.tls10-accepted");
-    expect(text).toContain("fix:      fix of protocol.tls10-accepted");
-    expect(text).toContain("see:      ref of protocol.tls10-accepted");
-    expect(text).toMatch(/settings\s+skipped\s+0\s+no credentials given/);
-    expect(text).toContain("(2 findings ignored by the policy)");
-    expect(text).toContain("Policy: p.yaml; fails on medium and above");
+    expect(verbose).toMatch(/settings\s+skipped\s+0\s+no credentials given/);
+    expect(verbose.replace(/\s+/g, " ")).toContain("Grade D, capped by: a critical finding no other rule names (D), TLS 1.0 or 1.1 accepted (B)");
+  });
+
+  it("fits the width: long titles and lists wrap under a hanging indent, tables shrink", () => {
+    const long = target(3306, [
+      check("connectivity", "completed"),
+      check("ciphers", "completed", [{ ...finding("cipher.weak", "medium"), title: "The server accepts 52 weak suites", evidence: Array.from({ length: 52 }, (_, i) => `ECDHE-RSA-AES${i}-SHA`).join(", ") }]),
+    ]);
+    long.overview.push(["Chain", "word ".repeat(60)]);
+    for (const width of [60, 80, 120]) {
+      const text = renderAuditText(makeReport([long, target(2, [check("connectivity", "completed")])], { failOn: "medium", policySource: "p", startedAt: new Date(0), durationMs: 7 }), { ...plain, width, verbose: true });
+      const lines = text.split("\n");
+      expect(lines.filter((l) => l.length > width)).toEqual([]);
+      const evidence = lines.findIndex((l) => l.startsWith("    evidence: "));
+      expect(lines[evidence + 1]).toMatch(/^ {14}\S/);
+      // The boxed style has no rule between rows.
+      const boxed = renderAuditText(makeReport([long, target(2, [check("connectivity", "completed")])], { failOn: "medium", policySource: "p", startedAt: new Date(0), durationMs: 7 }), { ...plain, plain: false, width, verbose: true });
+      expect(Math.max(...boxed.split("\n").map((l) => l.length))).toBeLessThanOrEqual(width);
+      expect(boxed.split("\n").filter((l) => l.startsWith("├"))).toEqual([]);
+      expect(boxed.split("\n").filter((l) => l.startsWith("┌")).length).toBe(5);
+    }
   });
 
   it("has a summary table and a section per target for a fleet, dead targets included", () => {
     const dead = target(1, [check("connectivity", "error", [finding("audit.target-unreachable", "error")], "connection refused")], false);
-    const text = renderAuditText(makeReport([one, dead], { failOn: "medium", policySource: "p", startedAt: new Date(0), durationMs: 7 }), plain);
+    const text = renderAuditText(makeReport([one, dead], { failOn: "medium", policySource: "p", startedAt: new Date(0), durationMs: 7 }), { ...plain, width: 120 });
     const lines = text.split("\n");
-    expect(lines[0]).toBe("FAIL 2 targets: 1 critical, 1 high, 1 medium, 0 low, 1 info, 1 error (fails on medium and above: 4 failing); 1 of 2 not audited");
-    expect(text).toMatch(/Target\s+Result\s+critical\s+high\s+medium\s+low\s+info\s+error\s+Server/);
-    expect(text).toMatch(/127\.0\.0\.1:3306\s+FAIL\s+1\s+1\s+1\s+0\s+1\s+0\s+mariadb 10\.11\.6-MariaDB/);
-    expect(text).toMatch(/127\.0\.0\.1:1\s+NOT AUDITED\s+0\s+0\s+0\s+0\s+0\s+1\s+connection refused/);
-    expect(text).toContain("== 127.0.0.1:3306 FAIL ==");
-    expect(text).toContain("== 127.0.0.1:1 NOT AUDITED ==");
+    expect(lines[0]).toBe("FAIL 2 targets: 1 critical, 1 high, 1 medium, 0 low, 1 info, 1 error; 1 of 2 not audited");
+    expect(text).toMatch(/Target\s+Result\s+Grade\s+Findings\s+Server/);
+    expect(text).toMatch(/127\.0\.0\.1:3306\s+FAIL\s+D\s+1 crit, 1 high, 1 med, 1 info\s+MariaDB\s+10\.11\.6/);
+    expect(text).toMatch(/127\.0\.0\.1:1\s+NOT AUDITED\s+F\s+1 err\s+connection\s+refused/);
+    expect(text).toContain("== 127.0.0.1:3306 FAIL, grade D ==");
+    expect(text).toContain("== 127.0.0.1:1 NOT AUDITED, grade F ==");
     expect(text).toContain("Could not audit 127.0.0.1:1: connection refused");
   });
 
