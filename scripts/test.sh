@@ -15,6 +15,7 @@ have sslscan || need_pkgs+=(sslscan)
 have nmap || need_pkgs+=(nmap)
 have ip || need_pkgs+=(iproute2)
 have ps || need_pkgs+=(procps)
+{ have prometheus && have promtool; } || need_pkgs+=(prometheus)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]}" >&2
