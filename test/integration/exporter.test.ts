@@ -1,7 +1,7 @@
 // `serve` in front of real MariaDB postures, asked over HTTP as Prometheus asks: the answers are checked against
 // what the servers really are (their certificate files, their tls_version), and bad requests get one-line 400s.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -73,6 +73,19 @@ function accepted(text: string): string[] {
     .sort();
 }
 
+/** What `promtool check metrics` says of an exposition text (empty when it has nothing to object to). */
+async function promtoolCheckMetrics(text: string): Promise<string> {
+  const { spawn } = await import("node:child_process");
+  const { requireBinary } = await import("../support/require-binaries.js");
+  const p = spawn(requireBinary("promtool", "prometheus"), ["check", "metrics"], { stdio: ["pipe", "pipe", "pipe"] });
+  let said = "";
+  p.stdout.on("data", (d) => (said += d));
+  p.stderr.on("data", (d) => (said += d));
+  p.stdin.end(text);
+  const code = await new Promise((res) => p.on("close", res));
+  return code === 0 ? said : `exit ${String(code)}: ${said}`;
+}
+
 function enddate(certFile: string): number {
   const out = execFileSync(requireOpenssl(), ["x509", "-enddate", "-noout", "-in", certFile], { encoding: "utf8" });
   return Math.floor(Date.parse(out.replace(/^notAfter=/, "").trim()) / 1000);
@@ -95,6 +108,7 @@ describe("serve: /probe against real MariaDB postures", () => {
       expect(r.text).toContain(`# HELP ${m} `);
       expect(r.text).toContain(`# TYPE ${m} gauge`);
     }
+    expect(await promtoolCheckMetrics(r.text)).toBe("");
     // No cipher enumeration in the default module.
     expect(value(r.text, "mysql_tls_weak_suites")).toBeUndefined();
   });
@@ -129,7 +143,7 @@ describe("serve: /probe against real MariaDB postures", () => {
     expect(accepted(r.text)).toEqual(truth);
     const d = await probe(`127.0.0.1:${legacy.port}`);
     expect(accepted(d.text)).toEqual(truth);
-    expect(value(r.text, "mysql_tls_weak_suites")).toBeGreaterThanOrEqual(0);
+    expect(await promtoolCheckMetrics(r.text)).toBe("");
     expect((value(r.text, "mysql_tls_weak_suites") ?? 0) + (value(r.text, "mysql_tls_insecure_suites") ?? 0)).toBeGreaterThan(0);
   });
 
@@ -141,6 +155,11 @@ describe("serve: /probe against real MariaDB postures", () => {
     const after = await (await fetch(`${exporter.url}/metrics`)).text();
     expect((value(after, "mysql_tls_exporter_shared_runs_total") ?? 0) - shared0).toBe(4);
     expect(value(after, "process_resident_memory_bytes")).toBeGreaterThan(0);
+    // Every family of the exporter's own is documented in the README with its HELP text.
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    for (const [, name, help] of after.matchAll(/^# HELP (mysql_tls_exporter_\w+) (.*)$/gm)) {
+      expect(readme, name).toMatch(new RegExp(`\\| \`${name}\`[^|]*\\| ${help!.replace(/[()]/g, "\\$&")}`));
+    }
   });
 
   it("a module with credentials from a password file reads require_secure_transport and the clear-text accounts", async () => {

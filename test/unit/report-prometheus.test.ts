@@ -1,5 +1,6 @@
 // The exposition renderer: names users alert on, ssl_exporter's labels, escaping, one HELP/TYPE per family, the
 // optional grade, and a target label only where many targets share one file.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { escapeHelp, escapeLabelValue, gradeOf, PROBE_METRICS, renderPrometheus, renderUnanswered } from "../../src/report/prometheus.js";
 import type { TargetReport } from "../../src/report/report.js";
@@ -135,5 +136,13 @@ describe("renderPrometheus", () => {
 
   it("renderUnanswered: probe_success 0 and the time spent", () => {
     expect(lines(renderUnanswered(2500))).toEqual(["probe_success 0", "probe_duration_seconds 2.5"]);
+  });
+});
+
+describe("README", () => {
+  it("documents every per-target metric with its labels and HELP text (section Monitoring)", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const monitoring = readme.slice(readme.indexOf("## Monitoring"), readme.indexOf("## Exit codes"));
+    for (const m of PROBE_METRICS) expect(monitoring).toContain(`| \`${m.name}\`${m.labels ? ` {${m.labels.join(", ")}}` : ""} | ${m.help} |`);
   });
 });
