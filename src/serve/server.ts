@@ -53,7 +53,8 @@ export function createExporter(opts: ExporterOptions): Exporter {
 
   const ledgers = new Map<string, TargetLedger>();
   const running = new Map<string, Promise<TargetReport>>();
-  const log = opts.log ?? (() => undefined);
+  // Log lines carry a target from the URL and error text from servers: made inert before they reach a terminal.
+  const log = (line: string): void => opts.log?.(printable(line));
 
   // Concurrent scrapes of one target with one module share one run: a second audit would cost the server twice.
   function sharedRun(target: Target, module: ExporterModule, timeoutS: number): Promise<TargetReport> {

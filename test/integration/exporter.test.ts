@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPosture, type MariaDB } from "../support/mariadb.js";
-import { startExporter, type RunningExporter } from "../support/exporter.js";
+import { promtoolCheckMetrics, startExporter, type RunningExporter } from "../support/exporter.js";
 import { requireOpenssl } from "../support/require-binaries.js";
 
 let modern: MariaDB;
@@ -71,19 +71,6 @@ function accepted(text: string): string[] {
     .filter((s) => s.name === "mysql_tls_protocol_accepted" && s.value === 1)
     .map((s) => s.labels.version!)
     .sort();
-}
-
-/** What `promtool check metrics` says of an exposition text (empty when it has nothing to object to). */
-async function promtoolCheckMetrics(text: string): Promise<string> {
-  const { spawn } = await import("node:child_process");
-  const { requireBinary } = await import("../support/require-binaries.js");
-  const p = spawn(requireBinary("promtool", "prometheus"), ["check", "metrics"], { stdio: ["pipe", "pipe", "pipe"] });
-  let said = "";
-  p.stdout.on("data", (d) => (said += d));
-  p.stderr.on("data", (d) => (said += d));
-  p.stdin.end(text);
-  const code = await new Promise((res) => p.on("close", res));
-  return code === 0 ? said : `exit ${String(code)}: ${said}`;
 }
 
 function enddate(certFile: string): number {

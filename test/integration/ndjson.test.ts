@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeMysql, type FakeMysql, type FakeMysqlOptions } from "../support/fake-mysql/server.js";
 import { startPosture, type MariaDB } from "../support/mariadb.js";
 import { runCli } from "../support/cli.js";
-import { requireBinary } from "../support/require-binaries.js";
+import { promtoolCheckMetrics } from "../support/exporter.js";
 
 const BIN = fileURLToPath(new URL("../../bin/mysql-tls-audit.js", import.meta.url));
 const PRELOAD = fileURLToPath(new URL("../fixtures/ndjson/peak-rss.mjs", import.meta.url));
@@ -164,14 +164,7 @@ describe("--format prometheus --output (node_exporter's textfile collector)", ()
     expect(text).toContain(`probe_success{target="127.0.0.1:${modern.port}"} 1`);
     expect(text).toMatch(new RegExp(`mysql_tls_protocol_accepted\\{target="127.0.0.1:${modern.port}",version="TLSv1.3"\\} 1`));
     for (const line of text.split("\n").filter((l) => l && !l.startsWith("#"))) expect(line).toMatch(/^[a-z_]+\{target="/);
-    const check = spawn(requireBinary("promtool", "prometheus"), ["check", "metrics"], { stdio: ["pipe", "pipe", "pipe"] });
-    let said = "";
-    check.stdout.on("data", (d) => (said += d));
-    check.stderr.on("data", (d) => (said += d));
-    check.stdin.end(text);
-    const code = await new Promise((res) => check.on("close", res));
-    expect(said).toBe("");
-    expect(code).toBe(0);
+    expect(await promtoolCheckMetrics(text)).toBe("");
     // A folder that does not exist: one line, exit 2, nothing half-written.
     const bad = await runCli(["audit", `127.0.0.1:${modern.port}`, "--format", "prometheus", "--output", join(dir, "nope", "x.prom")]);
     expect(bad.code).toBe(2);

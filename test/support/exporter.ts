@@ -1,6 +1,7 @@
 // Starts `mysql-tls-audit serve` as a user would (the built CLI), on a free loopback port, stopped by PID.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { requireBinary } from "./require-binaries.js";
 
 const BIN = fileURLToPath(new URL("../../bin/mysql-tls-audit.js", import.meta.url));
 
@@ -56,4 +57,15 @@ export async function startExporter(opts: { config?: string; prefix?: string[]; 
         child.kill("SIGTERM");
       }),
   };
+}
+
+/** What `promtool check metrics` says of an exposition text: "" when it has nothing to object to. */
+export async function promtoolCheckMetrics(text: string): Promise<string> {
+  const p = spawn(requireBinary("promtool", "prometheus"), ["check", "metrics"], { stdio: ["pipe", "pipe", "pipe"] });
+  let said = "";
+  p.stdout!.on("data", (d: Buffer) => (said += d.toString()));
+  p.stderr!.on("data", (d: Buffer) => (said += d.toString()));
+  p.stdin!.end(text);
+  const code = await new Promise((resolve) => p.on("close", resolve));
+  return code === 0 ? said : `exit ${String(code)}: ${said}`;
 }
