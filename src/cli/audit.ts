@@ -114,11 +114,15 @@ export function registerAudit(program: Command, state: RunState): void {
       if (o.ndjson) {
         if (o.junit) throw new AuditError("usage", "--junit needs the whole report: use --json and merge, or leave out --ndjson");
         const out = o.output ? fs.createWriteStream("", { fd: openOutput(o.output) }) : process.stdout;
-        const write = (line: string): Promise<void> => new Promise((resolve) => (out.write(line + "\n") ? resolve() : out.once("drain", resolve)));
+        let failed: Error | undefined;
+        out.on("error", (err) => (failed ??= err));
+        const write = (line: string): Promise<void> =>
+          new Promise((resolve) => (failed || out.write(line + "\n") ? resolve() : out.once("drain", resolve)));
         const run = await auditFleetStreaming(targets, fleetOptions, (t) => write(targetLine(t, policy.failOn)));
         progress.stop();
         await write(summaryLine(run, { source: loaded.source, effective: policy }));
         if (out !== process.stdout) await new Promise<void>((resolve) => (out as fs.WriteStream).end(resolve));
+        if (failed) throw new AuditError("usage", `cannot write the NDJSON output: ${(failed as NodeJS.ErrnoException).code ?? failed.message}`);
         // The audit's exit-code rule, on the counters (no report was kept).
         state.exitCode = exitCodeOf({ ...makeReport([], { failOn: policy.failOn, policySource: loaded.source, startedAt: new Date(), durationMs: 0 }), summary: run.summary });
         return;

@@ -25,8 +25,8 @@ export interface TargetLedger {
   spent: number;
   /** A version range the server refused: versions up to `upTo` are refused, remembered until `until` (ms). */
   refused?: { upTo: TlsVersionName; until: number };
-  /** The last cipher enumeration, reused until `until` (ms). */
-  enumeration?: { report: TargetReport; until: number };
+  /** The last cipher enumeration per module (judged by that module's policy), reused until `until` (ms). */
+  enumerations: Map<string, { report: TargetReport; until: number }>;
 }
 
 export interface RunOptions {
@@ -59,14 +59,15 @@ export async function runModule(target: Target, module: ExporterModule, ledger: 
   const tlsOffered = (report.details.probe as { tls?: { offered?: boolean } } | undefined)?.tls?.offered === true;
   if (report.audited && tlsOffered) {
     if (module.checks.includes("ciphers")) {
-      let enumeration = ledger.enumeration && ledger.enumeration.until > now() ? ledger.enumeration.report : undefined;
+      const cached = ledger.enumerations.get(module.name);
+      let enumeration = cached && cached.until > now() ? cached.report : undefined;
       if (!enumeration) {
         // Loopback is exempt from max_connect_errors (the server does not count it), as in the ciphers command.
         const room = isLoopbackHost(target.host) ? undefined : Math.max(0, module.maxAborted - ledger.spent);
         enumeration = await auditTarget(target, { ...base, ...(room !== undefined ? { maxAborted: room } : {}), skip: ["certificate", "settings", "accounts", "replication"] });
         ledger.spent += enumeration.abortedConnections;
         aborted += enumeration.abortedConnections;
-        if (enumeration.checks.find((c) => c.name === "ciphers")?.status === "completed") ledger.enumeration = { report: enumeration, until: now() + module.cache * 1000 };
+        if (enumeration.checks.find((c) => c.name === "ciphers")?.status === "completed") ledger.enumerations.set(module.name, { report: enumeration, until: now() + module.cache * 1000 });
       }
       spliceEnumeration(report, enumeration);
     } else if (module.checks.includes("protocols")) {

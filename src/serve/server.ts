@@ -66,7 +66,7 @@ export function createExporter(opts: ExporterOptions): Exporter {
     }
     const lkey = targetKey(target);
     let ledger = ledgers.get(lkey);
-    if (!ledger) ledgers.set(lkey, (ledger = { spent: 0 }));
+    if (!ledger) ledgers.set(lkey, (ledger = { spent: 0, enumerations: new Map() }));
     const capMs = (s: number): number => Math.max(100, Math.min(s, timeoutS) * 1000);
     inFlight.inc();
     const end = duration.startTimer({ module: module.name });
