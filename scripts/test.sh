@@ -17,6 +17,7 @@ have ip || need_pkgs+=(iproute2)
 have ps || need_pkgs+=(procps)
 have tmux || need_pkgs+=(tmux)
 have prlimit || need_pkgs+=(util-linux)
+{ have prometheus && have promtool; } || need_pkgs+=(prometheus)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]}" >&2

@@ -1,7 +1,8 @@
+import fs from "node:fs";
 import { Command, Option } from "commander";
 import { AuditError } from "../errors.js";
 import { CHECKS } from "../audit.js";
-import { auditFleet, DEFAULT_CONCURRENCY, readTargetsFile } from "../fleet.js";
+import { auditFleet, auditFleetStreaming, type FleetOptions, DEFAULT_CONCURRENCY, parseShard, readTargetsFile, selectShard } from "../fleet.js";
 import { parseTarget } from "../net/target.js";
 import { DEFAULT_POLICY, FAIL_SEVERITIES, type LoadedPolicy } from "../policy/policy.js";
 import { loadPolicy } from "../policy/load.js";
@@ -10,13 +11,14 @@ import { renderJunit } from "../report/junit.js";
 import { printable } from "../report/printable.js";
 import { startProgress } from "../report/progress.js";
 import { terminalWidth } from "../report/wrap.js";
-import { exitCodeOf, reportJson } from "../report/report.js";
+import { exitCodeOf, makeReport, reportJson } from "../report/report.js";
 import { addCommonOptions, failSeverity, positiveInt, readCaFile, timeoutsFrom, wholeNumber, type CommonOptions } from "./options.js";
 import { addCredentialOptions, loginSpecFrom, passwordToken, type CredentialCliOptions } from "./credential-options.js";
 import type { LoginSpec } from "../sql/credentials.js";
-import { makeOutput, printJson } from "./output.js";
-import { checkOutputFile, writeOutputFile } from "./write-file.js";
+import { makeOutput, printJson, writeErr, writeOut } from "./output.js";
+import { checkOutputFile, outputFileError, writeOutputFile } from "./write-file.js";
 import type { RunState } from "./main.js";
+import { renderReport, summaryLine, targetLine } from "./merge.js";
 
 interface AuditCliOptions extends CommonOptions, CredentialCliOptions {
   hostName?: string;
@@ -29,6 +31,10 @@ interface AuditCliOptions extends CommonOptions, CredentialCliOptions {
   skip?: string[];
   quiet?: boolean;
   verbose?: boolean;
+  format?: string;
+  output?: string;
+  ndjson?: boolean;
+  shard?: { index: number; count: number };
 }
 
 // The names come from the audit's own table of checks, so --help and validation never drift from it.
@@ -56,7 +62,11 @@ export function registerAudit(program: Command, state: RunState): void {
     )
     .addOption(new Option("--skip <checks>", `checks not to run, comma-separated: ${CHECKS.map((c) => c.name).join(", ")}`).argParser(checkList))
     .addOption(new Option("-q, --quiet", "no progress line; print only the verdict line (--json and --junit are unaffected)"))
-    .addOption(new Option("-v, --verbose", "also print each finding's evidence and references, and the detail tables"));
+    .addOption(new Option("-v, --verbose", "also print each finding's evidence and references, and the detail tables"))
+    .addOption(new Option("--format <format>", "text, json (as --json) or prometheus (the text exposition format, a target label on every series: for node_exporter's textfile collector with --output)").choices(["text", "json", "prometheus"]))
+    .addOption(new Option("--output <file>", "write the report to this file instead of stdout, atomically (a temporary file in the same folder, then a rename)"))
+    .addOption(new Option("--ndjson", "stream one JSON object per target as each finishes, then a summary line; keeps no report in memory (for fleets)"))
+    .addOption(new Option("--shard <k/n>", "audit only shard K of N of the targets (a stable hash of each target string), for CI matrix jobs and Kubernetes indexed Jobs").argParser(parseShard));
   program.addHelpText(
     "after",
     `\nWith no command, ${program.name()} audits: ${program.name()} [options] [targets...] (see ${program.name()} audit --help).\nExit codes: 0 nothing at or above --fail-on, 1 policy violations, 2 usage or bad input, 3 a target could not be audited.`,
@@ -72,38 +82,67 @@ export function registerAudit(program: Command, state: RunState): void {
       }
       const fromFile = o.targets ? readTargetsFile(o.targets) : [];
       if (o.targets && fromFile.length === 0 && args.length === 0) throw new AuditError("usage", `--targets file ${o.targets} lists no target`);
-      const raw = [...args, ...fromFile];
-      const targets = (raw.length ? raw : [undefined]).map((t) => parseTarget(t));
-      const login = await loginFor(cmd, raw[0], o, targets);
+      const listed = [...args, ...fromFile];
+      const raw = o.shard ? selectShard(listed, o.shard) : listed;
+      const format = o.format ?? (o.json ? "json" : "text");
+      if (o.ndjson && (o.format || o.json)) throw new AuditError("usage", "--ndjson is a format of its own: leave out --json and --format");
       const loaded: LoadedPolicy = o.policy ? loadPolicy(o.policy) : { policy: { ...DEFAULT_POLICY }, source: "built-in default policy" };
       const policy = { ...loaded.policy, ...(o.failOn ? { failOn: o.failOn as typeof loaded.policy.failOn } : {}) };
+      // An empty shard is a normal outcome of a short list: nothing to audit, nothing failed.
+      if (o.shard && raw.length === 0) {
+        const empty = makeReport([], { failOn: policy.failOn, policy, policySource: loaded.source, startedAt: new Date(), durationMs: 0 });
+        if (o.ndjson) writeOut(summaryLine(empty, { source: loaded.source, effective: policy }));
+        else writeErr(`shard ${o.shard.index}/${o.shard.count}: none of the ${listed.length} targets falls in this shard`);
+        return;
+      }
+      const targets = (raw.length ? raw : [undefined]).map((t) => parseTarget(t));
+      const login = await loginFor(cmd, raw[0], o, targets);
       const ca = readCaFile(o.sslCa);
       if (o.junit) checkOutputFile("--junit", o.junit);
       const io = makeOutput(o);
-      const progress = startProgress({ quiet: o.quiet === true });
+      const progress = startProgress({ quiet: o.quiet === true || o.ndjson === true });
+      const fleetOptions: FleetOptions = {
+        ...timeoutsFrom(o),
+        ...(ca ? { ca, caLabel: o.sslCa! } : {}),
+        ...(o.hostName ? { hostName: o.hostName } : {}),
+        ...(login ? { login } : {}),
+        policy,
+        policySource: loaded.source,
+        concurrency: o.concurrency,
+        ...(o.maxAborted !== undefined ? { maxAborted: o.maxAborted } : {}),
+        ...(o.skip ? { skip: o.skip } : {}),
+        onStep: (label, step) => progress.step(label, step),
+        onTargetDone: (t, done, total) => {
+          progress.done(t.label);
+          if (total > 1) progress.log(`${t.audited ? "✓" : "✗"} ${t.label} (${done}/${total})`);
+        },
+      };
+      if (o.ndjson) {
+        if (o.junit) throw new AuditError("usage", "--junit needs the whole report: use --json and merge, or leave out --ndjson");
+        const out = o.output ? fs.createWriteStream("", { fd: openOutput(o.output) }) : process.stdout;
+        let failed: Error | undefined;
+        out.on("error", (err) => (failed ??= err));
+        const write = (line: string): Promise<void> =>
+          new Promise((resolve) => (failed || out.write(line + "\n") ? resolve() : out.once("drain", resolve)));
+        const run = await auditFleetStreaming(targets, fleetOptions, (t) => write(targetLine(t, policy.failOn)));
+        progress.stop();
+        await write(summaryLine(run, { source: loaded.source, effective: policy }));
+        if (out !== process.stdout) await new Promise<void>((resolve) => (out as fs.WriteStream).end(resolve));
+        if (failed) throw new AuditError("usage", `cannot write the NDJSON output: ${(failed as NodeJS.ErrnoException).code ?? failed.message}`);
+        // The audit's exit-code rule, on the counters (no report was kept).
+        state.exitCode = exitCodeOf({ ...makeReport([], { failOn: policy.failOn, policySource: loaded.source, startedAt: new Date(), durationMs: 0 }), summary: run.summary });
+        return;
+      }
       let report;
       try {
-        report = await auditFleet(targets, {
-          ...timeoutsFrom(o),
-          ...(ca ? { ca, caLabel: o.sslCa! } : {}),
-          ...(o.hostName ? { hostName: o.hostName } : {}),
-          ...(login ? { login } : {}),
-          policy,
-          policySource: loaded.source,
-          concurrency: o.concurrency,
-          ...(o.maxAborted !== undefined ? { maxAborted: o.maxAborted } : {}),
-          ...(o.skip ? { skip: o.skip } : {}),
-          onStep: (label, step) => progress.step(label, step),
-          onTargetDone: (t, done, total) => {
-            progress.done(t.label);
-            if (total > 1) progress.log(`${t.audited ? "✓" : "✗"} ${t.label} (${done}/${total})`);
-          },
-        });
+        report = await auditFleet(targets, fleetOptions);
       } finally {
         progress.stop();
       }
       if (o.junit) writeOutputFile("--junit", o.junit, renderJunit(report));
-      if (io.json) printJson(reportJson(report));
+      if (o.output) writeOutputFile("--output", o.output, renderReport(report, format, { color: false }));
+      else if (format === "prometheus") writeOut(renderReport(report, format, { color: false }));
+      else if (io.json || format === "json") printJson(reportJson(report));
       else if (o.quiet) io.out(verdictLine(report.summary, io, report.targets.length === 1 ? report.targets[0]!.label : `${report.targets.length} targets`));
       else io.out(renderAuditText(report, { ...io, width: terminalWidth(), verbose: o.verbose === true }));
       if (!o.quiet) {
@@ -133,4 +172,15 @@ async function loginFor(cmd: Command, rawTarget: string | undefined, o: AuditCli
   if (o.defaults === false) return undefined;
   const spec = await loginSpecFrom(cmd, rawTarget, o);
   return spec.passwordSource === "option file" ? spec : undefined;
+}
+
+// --ndjson --output streams into the file (written while the fleet runs, not atomically): never through a
+// symlink, never into a FIFO (checked first, then opened without following a link).
+function openOutput(file: string): number {
+  checkOutputFile("--output", file);
+  try {
+    return fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o666);
+  } catch (err) {
+    throw outputFileError("--output", file, err);
+  }
 }

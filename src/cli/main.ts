@@ -9,6 +9,8 @@ import { registerAudit } from "./audit.js";
 import { registerSettings } from "./settings.js";
 import { registerAccounts } from "./accounts.js";
 import { registerCiphers } from "./ciphers.js";
+import { registerServe } from "./serve.js";
+import { registerMerge } from "./merge.js";
 
 /** The exit code an action sets; commander's own parse errors map to 2. */
 export interface RunState {
@@ -37,6 +39,8 @@ export function buildProgram(state: RunState, argv: readonly string[] = process.
   registerSettings(program, state);
   registerAccounts(program, state);
   registerCiphers(program, state);
+  registerServe(program, state);
+  registerMerge(program, state);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -50,7 +50,16 @@ function lineOf(text: string): string {
  * U+2028/U+2029 raw; written as \uXXXX escapes they mean the same JSON value and a terminal shows them inertly.
  */
 export function jsonText(doc: unknown): string {
-  return JSON.stringify(doc, null, 2).replace(ACTIVE_IN_JSON, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return jsonEscaped(JSON.stringify(doc, null, 2));
+}
+
+/** One JSON document on one line (NDJSON), escaped as jsonText escapes. */
+export function jsonLine(doc: unknown): string {
+  return jsonEscaped(JSON.stringify(doc));
+}
+
+function jsonEscaped(json: string): string {
+  return json.replace(ACTIVE_IN_JSON, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 const ACTIVE_IN_JSON = new RegExp(`[${ACTIVE_BEYOND_C0}]`, "g");

@@ -45,7 +45,7 @@ const WORDS: Record<string, string> = {
 };
 
 /** "cannot write --junit report.xml: permission denied": one line, the option, the path and the cause in words. */
-function failure(option: string, file: string, cause: unknown): AuditError {
+export function outputFileError(option: string, file: string, cause: unknown): AuditError {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
   const why = typeof cause === "string" ? cause : (code && WORDS[code]) ?? (code ? code.toLowerCase() : String((cause as Error)?.message ?? cause));
   return new AuditError("usage", `cannot write ${option} ${file}: ${why}`);
@@ -59,11 +59,11 @@ function existing(option: string, file: string): fs.Stats | undefined {
     st = fs.lstatSync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw failure(option, file, err);
+    throw outputFileError(option, file, err);
   }
   if (st.isFile()) return st;
   const hint = st.isSymbolicLink() ? "; links are not followed: give the real path" : st.isDirectory() ? "" : "; give a file name, or - for standard output";
-  throw failure(option, file, `it is ${kindOf(st)}${hint}`);
+  throw outputFileError(option, file, `it is ${kindOf(st)}${hint}`);
 }
 
 /** Creates a new temporary file beside `file` (O_EXCL|O_NOFOLLOW, 0666 & ~umask): its path and descriptor. */
@@ -74,7 +74,7 @@ function createTemp(option: string, file: string): { tmp: string; fd: number } {
   try {
     return { tmp, fd: fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, 0o666) };
   } catch (err) {
-    throw failure(option, file, err);
+    throw outputFileError(option, file, err);
   }
 }
 
@@ -124,7 +124,7 @@ export function writeOutputFile(option: string, file: string, data: string | Uin
     fs.renameSync(tmp, file);
   } catch (err) {
     removeQuietly(tmp);
-    throw err instanceof AuditError ? err : failure(option, file, err);
+    throw err instanceof AuditError ? err : outputFileError(option, file, err);
   }
   syncDirectory(path.dirname(file));
 }

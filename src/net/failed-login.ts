@@ -20,9 +20,9 @@ export interface FailedLoginResult {
  * Ends a connection whose TLS handshake completed by logging in as PROBE_USER and letting the server refuse it.
  * The server then counts an authentication error, not an aborted handshake, and max_connect_errors is untouched.
  */
-export async function finishWithFailedLogin(socket: net.Socket | Duplex, authPlugin: string | undefined, timeoutMs: number): Promise<FailedLoginResult> {
+export async function finishWithFailedLogin(socket: net.Socket | Duplex, authPlugin: string | undefined, timeoutMs: number, firstSequenceId = 2): Promise<FailedLoginResult> {
   const stream = new PacketStream(socket as net.Socket);
-  let seq = 2; // greeting 0, SSLRequest 1
+  let seq = firstSequenceId; // greeting 0, SSLRequest 1 (1 when no SSLRequest went first)
   try {
     socket.write(encodeHandshakeResponse({ user: PROBE_USER, authPlugin: authPlugin ?? "mysql_native_password", sequenceId: seq }));
     for (let round = 0; round < 6; round++) {

@@ -120,6 +120,12 @@ export async function probe(target: Target, opts: ProbeOptions = {}): Promise<Ha
       : {}),
   };
   if (g.kind === "v9" || !g.sslOffered) {
+    // A connection closed after the greeting counts toward max_connect_errors (measured on MariaDB 10.11: +1
+    // COUNT_HANDSHAKE_ERRORS each); a refused clear-text login as an unknown user, with no password, does not.
+    if (g.kind === "v10") {
+      session.stream.detach();
+      await finishWithFailedLogin(session.socket, g.authPlugin, readTimeoutMs, 1);
+    }
     session.close();
     return { ...base, greeting: g.kind === "v9" ? "handshake-v9" : "handshake-v10", server, tls: { offered: false } };
   }
