@@ -2,16 +2,20 @@ import fs from "node:fs";
 import { Command, Option } from "commander";
 import { AuditError } from "../errors.js";
 import { CHECKS } from "../audit.js";
-import { auditFleet, DEFAULT_CONCURRENCY, readTargetsFile } from "../fleet.js";
-import { parseTarget } from "../net/target.js";
+import { auditFleet, DEFAULT_CONCURRENCY, parseTargetsList, readTargetsFile } from "../fleet.js";
+import { nearest } from "../policy/nearest.js";
+import type { Target } from "../net/target.js";
+import type { ClientOptions } from "../sql/option-file.js";
 import { DEFAULT_POLICY, FAIL_SEVERITIES, type LoadedPolicy } from "../policy/policy.js";
 import { loadPolicy } from "../policy/load.js";
 import { renderAuditText, verdictLine } from "../report/audit-text.js";
 import { renderJunit } from "../report/junit.js";
 import { startProgress } from "../report/progress.js";
 import { exitCodeOf, reportJson } from "../report/report.js";
-import { addCommonOptions, failSeverity, positiveInt, readCaFile, timeoutsFrom, wholeNumber, type CommonOptions } from "./options.js";
-import { addCredentialOptions, loginSpecFrom, passwordToken, type CredentialCliOptions } from "./credential-options.js";
+import { fileErrorText } from "../file-error-text.js";
+import { addCommonOptions, failSeverity, positiveInt, readCaFile, timeoutsFrom, wholeNumber, writeOutputFile, type CommonOptions } from "./options.js";
+import { addCredentialOptions, loginSpecFrom, type CredentialCliOptions } from "./credential-options.js";
+import { caFileFrom, connectionFor } from "./connection-options.js";
 import type { LoginSpec } from "../sql/credentials.js";
 import { makeOutput, printJson } from "./output.js";
 import type { RunState } from "./main.js";
@@ -28,13 +32,37 @@ interface AuditCliOptions extends CommonOptions, CredentialCliOptions {
   quiet?: boolean;
 }
 
-// The names come from the audit's own table of checks, so --help and validation never drift from it.
-function checkList(value: string): string[] {
-  const names = CHECKS.map((c) => c.name as string);
-  const list = value.split(",").map((s) => s.trim()).filter(Boolean);
-  const bad = list.filter((n) => !names.includes(n));
-  if (bad.length || list.length === 0) throw new AuditError("usage", `--skip "${value}": ${bad.length ? `unknown check ${bad.join(", ")}; ` : ""}the checks are ${names.join(", ")}`);
-  return list;
+// Each check's short names (the subcommand's, singulars); the long names come from the audit's own table of
+// checks, so --help and validation never drift from it.
+const CHECK_ALIASES: Record<string, readonly string[]> = {
+  protocols: ["protocol", "versions"],
+  ciphers: ["cipher", "suites"],
+  certificate: ["cert"],
+  settings: ["setting"],
+  accounts: ["account"],
+  replication: ["repl"],
+};
+
+function checkNames(): string {
+  return CHECKS.map((c) => (CHECK_ALIASES[c.name]?.length ? `${c.name} (${CHECK_ALIASES[c.name]![0]})` : c.name)).join(", ");
+}
+
+/** Parses --skip: each check by its long or short name, any case; an unknown name gets the nearest known one. */
+export function checkList(value: string): string[] {
+  const byName = new Map<string, string>();
+  for (const c of CHECKS) for (const n of [c.name, ...(CHECK_ALIASES[c.name] ?? [])]) byName.set(n, c.name);
+  const list = value.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (list.length === 0) throw new AuditError("usage", `--skip "${value}" names no check; the checks are ${checkNames()}`);
+  return [
+    ...new Set(
+      list.map((n) => {
+        const name = byName.get(n);
+        if (name) return name;
+        const close = nearest(n, [...byName.keys()]);
+        throw new AuditError("usage", `--skip: unknown check "${n}"${close ? ` (did you mean ${close}?)` : ""}; the checks are ${checkNames()}`);
+      }),
+    ),
+  ];
 }
 
 /** The default command: `mysql-tls-audit [targets...]` audits every target and gates CI by exit code. */
@@ -43,45 +71,44 @@ export function registerAudit(program: Command, state: RunState): void {
     .command("audit", { isDefault: true })
     .description("audit one or more servers: TLS offer, protocols, cipher suites, certificate, and (with credentials) settings and accounts")
     .argument("[targets...]", "host, host:port, [ipv6]:port or mysql://[user@]host[:port] (default localhost:3306)")
-    .addOption(new Option("--junit <file>", "also write JUnit XML (a testcase per check per target) to this file"))
-    .addOption(new Option("--fail-on <severity>", `fail (exit 1) on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")} (default: the policy's, ${DEFAULT_POLICY.failOn})`).argParser(failSeverity))
-    .addOption(new Option("--policy <file>", "policy file (JSON or YAML): minimum TLS version, suites, certificate warning days, accounts, ignored ids, failing severity"))
-    .addOption(new Option("--targets <file>", "read more targets from a file, one per line (# starts a comment)"))
-    .addOption(new Option("--concurrency <n>", "how many targets to audit at once").argParser(positiveInt).default(DEFAULT_CONCURRENCY))
+    .addOption(new Option("--junit <file>", "also write JUnit XML (a testcase per check per target) to this file ('-': to stdout, instead of the text report)"))
     .addOption(
-      new Option("--max-aborted <n>", "most aborted handshakes the cipher scan may cost per target (they count toward max_connect_errors); default 20 for a remote target, no limit on loopback").argParser(wholeNumber),
+      new Option("--fail-on <severity>", `fail (exit 1) on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")}, any case (default: the policy's, ${DEFAULT_POLICY.failOn}); a check that could not run fails the run (exit 3) at every level`).argParser(
+        failSeverity,
+      ),
     )
-    .addOption(new Option("--skip <checks>", `checks not to run, comma-separated: ${CHECKS.map((c) => c.name).join(", ")}`).argParser(checkList))
+    .addOption(new Option("--policy <file>", "policy file (JSON or YAML): minimum TLS version, suites, certificate warning days, accounts, ignored ids, failing severity"))
+    .addOption(new Option("--targets <file>", "read more targets from a file, one per line (# starts a comment; '-': from stdin)"))
+    .addOption(new Option("--concurrency <n>", "how many targets to audit at once").argParser(positiveInt("--concurrency")).default(DEFAULT_CONCURRENCY))
+    .addOption(
+      new Option("--max-aborted <n>", "most aborted handshakes the cipher scan may cost per target (they count toward max_connect_errors); default 20 for a remote target, no limit on loopback").argParser(wholeNumber("--max-aborted")),
+    )
+    .addOption(new Option("--skip <checks>", `checks not to run, comma-separated, by long or short name: ${checkNames()}`).argParser(checkList))
     .addOption(new Option("-q, --quiet", "no progress line; print only the verdict line (--json and --junit are unaffected)"));
   program.addHelpText(
     "after",
-    `\nWith no command, ${program.name()} audits: ${program.name()} [options] [targets...] (see ${program.name()} audit --help).\nExit codes: 0 nothing at or above --fail-on, 1 policy violations, 2 usage or bad input, 3 a target could not be audited.`,
+    `\nWith no command, ${program.name()} audits: ${program.name()} [options] [targets...] (see ${program.name()} audit --help).\nExit codes: 0 nothing at or above --fail-on, 1 policy violations, 2 usage or bad input, 3 a target or a check could not be audited.`,
   );
   addCredentialOptions(addCommonOptions(cmd))
     .addOption(new Option("--host-name <name>", "the name to check the certificate against (default: each target's host)"))
     .action(async (rawTargets: string[], o: AuditCliOptions) => {
-      const args = [...rawTargets];
-      // Commander lets a bare -p take the next word; the mysql client never does, so that word was a target.
-      if (passwordToken(rawArgsOf(cmd))?.prompt && typeof o.password === "string") {
-        args.unshift(o.password);
-        o.password = true;
-      }
-      const fromFile = o.targets ? readTargetsFile(o.targets) : [];
-      if (o.targets && fromFile.length === 0 && args.length === 0) throw new AuditError("usage", `--targets file ${o.targets} lists no target`);
-      const raw = [...args, ...fromFile];
-      const targets = (raw.length ? raw : [undefined]).map((t) => parseTarget(t));
-      const login = await loginFor(cmd, raw[0], o, targets);
+      const fromFile = o.targets === "-" ? parseTargetsList(readStdin(), "--targets -") : o.targets ? readTargetsFile(o.targets) : [];
+      if (o.targets && fromFile.length === 0 && rawTargets.length === 0) throw new AuditError("usage", `--targets ${o.targets} lists no target`);
+      const { targets, clientOptions } = connectionFor([...rawTargets, ...fromFile], o);
+      const login = await loginFor(targets, o, clientOptions);
       const loaded: LoadedPolicy = o.policy ? loadPolicy(o.policy) : { policy: { ...DEFAULT_POLICY }, source: "built-in default policy" };
       const policy = { ...loaded.policy, ...(o.failOn ? { failOn: o.failOn as typeof loaded.policy.failOn } : {}) };
-      const ca = readCaFile(o.sslCa);
-      if (o.junit) assertWritable(o.junit);
+      const caFile = caFileFrom(o.sslCa, clientOptions);
+      const ca = readCaFile(caFile?.path, caFile?.source);
       const io = makeOutput(o);
+      if (o.junit === "-" && io.json) throw new AuditError("usage", "--junit - and --json both want stdout; give --junit a file name");
+      if (o.junit && o.junit !== "-") assertWritable(o.junit);
       const progress = startProgress({ quiet: o.quiet === true });
       let report;
       try {
         report = await auditFleet(targets, {
           ...timeoutsFrom(o),
-          ...(ca ? { ca, caLabel: o.sslCa! } : {}),
+          ...(ca ? { ca, caLabel: caFile!.path } : {}),
           ...(o.hostName ? { hostName: o.hostName } : {}),
           ...(login ? { login } : {}),
           policy,
@@ -97,8 +124,11 @@ export function registerAudit(program: Command, state: RunState): void {
       } finally {
         progress.stop();
       }
-      if (o.junit) fs.writeFileSync(o.junit, renderJunit(report));
+      if (o.junit) writeOutputFile("--junit", o.junit, renderJunit(report));
       if (io.json) printJson(reportJson(report));
+      else if (o.junit === "-") {
+        if (!o.quiet) io.err(verdictLine(report.summary, io, report.targets.length === 1 ? report.targets[0]!.label : `${report.targets.length} targets`));
+      }
       else if (o.quiet) io.out(verdictLine(report.summary, io, report.targets.length === 1 ? report.targets[0]!.label : `${report.targets.length} targets`));
       else io.out(renderAuditText(report, io));
       if (!o.quiet) {
@@ -108,26 +138,27 @@ export function registerAudit(program: Command, state: RunState): void {
     });
 }
 
-function rawArgsOf(cmd: Command): string[] {
-  let c: Command = cmd;
-  while (c.parent) c = c.parent;
-  return (c as unknown as { rawArgs?: string[] }).rawArgs ?? [];
+function readStdin(): string {
+  try {
+    return fs.readFileSync(0, "utf8");
+  } catch (err) {
+    throw new AuditError("usage", `--targets -: cannot read stdin: ${fileErrorText(err)}`);
+  }
 }
 
 // Settings and accounts need a login; the audit logs in only when the user gave credentials in some way (an
-// option, MYSQL_PWD, a target URL, or a password in ~/.my.cnf), so a bare `mysql-tls-audit host` never tries the
-// OS login name against a production server.
-async function loginFor(cmd: Command, rawTarget: string | undefined, o: AuditCliOptions, targets: { user?: string }[]): Promise<LoginSpec | undefined> {
+// option, MYSQL_PWD, a target URL, an option file named on the command line, or a password in an option file),
+// so a bare `mysql-tls-audit host` never tries the OS login name against a production server.
+async function loginFor(targets: Target[], o: AuditCliOptions, cnf: ClientOptions): Promise<LoginSpec | undefined> {
   const asked =
     o.user !== undefined ||
     o.password !== undefined ||
     o.defaultsFile !== undefined ||
+    o.defaultsExtraFile !== undefined ||
+    cnf.values.has("password") ||
     process.env.MYSQL_PWD !== undefined ||
     targets.some((t) => t.user !== undefined);
-  if (asked) return loginSpecFrom(cmd, rawTarget, o);
-  if (o.defaults === false) return undefined;
-  const spec = await loginSpecFrom(cmd, rawTarget, o);
-  return spec.passwordSource === "option file" ? spec : undefined;
+  return asked ? loginSpecFrom(targets[0]!, o, cnf) : undefined;
 }
 
 // Fail before a long audit rather than after it, when the JUnit file cannot be written.
@@ -135,6 +166,6 @@ function assertWritable(file: string): void {
   try {
     fs.writeFileSync(file, "", { flag: "a" });
   } catch (err) {
-    throw new AuditError("usage", `cannot write --junit file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new AuditError("usage", `--junit ${file}: cannot write: ${fileErrorText(err)}`);
   }
 }

@@ -1,7 +1,6 @@
-import fs from "node:fs";
 import { Command, Option } from "commander";
 import { AuditError, withContext } from "../errors.js";
-import { formatTarget, parseTarget } from "../net/target.js";
+import { formatTarget } from "../net/target.js";
 import { checkCertificate, DEFAULT_WARN_DAYS } from "../checks/certificate.js";
 import { gatherChain } from "../x509/gather-chain.js";
 import { derToPem } from "../x509/pem.js";
@@ -9,12 +8,12 @@ import { formatPublicKey } from "../x509/public-key.js";
 import type { ChainFacts } from "../x509/chain.js";
 import type { FetchedChain } from "../x509/fetch-chain.js";
 import type { FailSeverity } from "../policy/policy.js";
-import { isFailing } from "../report/report.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues, renderTable } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
-import { addCommonOptions, addFailOnOption, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
+import { addCommonOptions, findingsExitCode, addFailOnOption, addVerifyOptions, readCaFile, timeoutsFrom, writeOutputFile, type CommonOptions } from "./options.js";
+import { caFileFrom, connectionFor } from "./connection-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 
@@ -40,15 +39,17 @@ export function registerCert(program: Command, state: RunState): void {
     .addOption(new Option("--warn-days <n>", "warn when a certificate expires within this many days").argParser(days).default(DEFAULT_WARN_DAYS))
     .addOption(new Option("--pem <file>", "write the chain as sent, as PEM, to this file ('-' for stdout)"));
   addVerifyOptions(addCommonOptions(addFailOnOption(cmd))).action(async (rawTarget: string | undefined, o: CertCliOptions) => {
-    const target = parseTarget(rawTarget);
-    const ca = readCaFile(o.sslCa);
+    const { targets, clientOptions } = connectionFor([rawTarget], o);
+    const target = targets[0]!;
+    const caFile = caFileFrom(o.sslCa, clientOptions);
+    const ca = readCaFile(caFile?.path, caFile?.source);
     const io = makeOutput(o);
     if (o.pem === "-" && io.json) throw new AuditError("usage", "--pem - and --json both want stdout; give --pem a file name");
     let gathered: { facts: ChainFacts; fetched: FetchedChain };
     try {
       gathered = await gatherChain(target, {
         ...timeoutsFrom(o),
-        ...(ca ? { ca, caLabel: o.sslCa! } : {}),
+        ...(ca ? { ca, caLabel: caFile!.path } : {}),
         ...(o.hostName ? { hostName: o.hostName } : {}),
       });
     } catch (err) {
@@ -56,28 +57,15 @@ export function registerCert(program: Command, state: RunState): void {
     }
     const { facts, fetched } = gathered;
     const findings = checkCertificate(facts, { warnDays: o.warnDays, serverVersion: fetched.serverVersion });
-    if (o.pem !== undefined) writePem(o.pem, fetched.ders);
+    if (o.pem !== undefined) writeOutputFile("--pem", o.pem, fetched.ders.map(derToPem).join(""));
     if (io.json) {
       printJson({ ...envelope("cert", target), ...certJson(facts, fetched), warnDays: o.warnDays, findings });
     } else {
       io.out(renderCert(formatTarget(target), facts, fetched, findings, io));
       if (o.pem !== undefined && o.pem !== "-") io.err(`wrote ${fetched.ders.length} certificate(s) as sent to ${o.pem}`);
     }
-    if (findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
+    state.exitCode = Math.max(state.exitCode, findingsExitCode(findings, o.failOn));
   });
-}
-
-function writePem(dest: string, ders: Buffer[]): void {
-  const text = ders.map(derToPem).join("");
-  if (dest === "-") {
-    process.stdout.write(text);
-    return;
-  }
-  try {
-    fs.writeFileSync(dest, text);
-  } catch (err) {
-    throw new AuditError("usage", `cannot write --pem file ${dest}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
 }
 
 /** The `cert` JSON body: the contract's `chain` entries first, then the path, trust and name verdict facts. */

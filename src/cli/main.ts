@@ -7,6 +7,8 @@ import { registerAudit } from "./audit.js";
 import { registerSettings } from "./settings.js";
 import { registerAccounts } from "./accounts.js";
 import { registerCiphers } from "./ciphers.js";
+import { preflight } from "./argv.js";
+import { quietOnClosedPipe } from "./broken-pipe.js";
 
 /** The exit code an action sets; commander's own parse errors map to 2. */
 export interface RunState {
@@ -20,6 +22,8 @@ export function buildProgram(state: RunState): Command {
     .name(TOOL.name)
     .description("Audit the TLS posture of MySQL, MariaDB and Percona servers.")
     .version(TOOL.version, "-V, --version")
+    // -h is --host, as in the mysql client: help is only --help (and `help [command]`).
+    .helpOption("--help", "display help for command")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`${TOOL.name}: ${str.replace(/^error: /, "").trimEnd()}\n`) });
@@ -36,9 +40,10 @@ export function buildProgram(state: RunState): Command {
 /** Runs the CLI; resolves to the process exit code and never throws for user errors. */
 export async function main(argv: string[]): Promise<number> {
   const state: RunState = { exitCode: 0 };
+  quietOnClosedPipe();
   const program = buildProgram(state);
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(preflight(argv, program));
     return state.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {

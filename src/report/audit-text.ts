@@ -2,8 +2,8 @@ import type { ChalkInstance } from "chalk";
 import { paintSeverity } from "./colour.js";
 import { renderFindings } from "./findings-text.js";
 import { renderTable, renderKeyValues } from "./table.js";
-import { findingsOf, isFailing, type Report, type Summary, type TargetReport } from "./report.js";
-import { SEVERITIES, type Severity } from "./types.js";
+import { findingsOf, isFailing, type FailOn, type Report, type Summary, type TargetReport } from "./report.js";
+import { SEVERITIES } from "./types.js";
 
 /** How the text report is drawn. */
 export interface TextStyle {
@@ -53,7 +53,7 @@ function fleetTable(r: Report, style: TextStyle): string {
   return renderTable(head, rows, style);
 }
 
-function targetSection(t: TargetReport, failOn: Severity, style: TextStyle, fleet: boolean): string[] {
+function targetSection(t: TargetReport, failOn: FailOn, style: TextStyle, fleet: boolean): string[] {
   const { c } = style;
   const out: string[] = [];
   const fs = findingsOf(t);

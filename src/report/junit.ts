@@ -1,5 +1,5 @@
-import { isFailing, sortFindings, type Report, type TargetReport } from "./report.js";
-import type { Finding, Severity } from "./types.js";
+import { isFailing, sortFindings, type FailOn, type Report, type TargetReport } from "./report.js";
+import type { Finding } from "./types.js";
 
 /** Escapes text for XML attributes and content, dropping characters XML 1.0 cannot carry at all. */
 export function xmlEscape(s: string): string {
@@ -41,7 +41,7 @@ export function renderJunit(r: Report): string {
   ].join("\n");
 }
 
-function suiteXml(t: TargetReport, failOn: Severity): { xml: string; tests: number; failures: number; errors: number; skipped: number } {
+function suiteXml(t: TargetReport, failOn: FailOn): { xml: string; tests: number; failures: number; errors: number; skipped: number } {
   const cases: Case[] = t.checks.map((ch) => {
     const open = `    <testcase classname="${xmlEscape(`mysql-tls-audit.${t.label}`)}" name="${xmlEscape(ch.name)}" time="${secs(ch.durationMs)}"`;
     if (ch.status === "skipped") {

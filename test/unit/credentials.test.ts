@@ -6,7 +6,6 @@ import { inspect } from "node:util";
 import { describe, expect, it, afterAll } from "vitest";
 import { parseOptionFile, mergeGroups } from "../../src/sql/option-file.js";
 import { promptPassword, resolveCredentials, scrub, Secret, parseSslMode, type CredentialEnv } from "../../src/sql/credentials.js";
-import { passwordToken } from "../../src/cli/credential-options.js";
 import { parseTarget } from "../../src/net/target.js";
 import { AuditError } from "../../src/errors.js";
 
@@ -142,15 +141,5 @@ describe("promptPassword", () => {
     expect(err).toBeInstanceOf(AuditError);
     expect((err as AuditError).code).toBe("usage");
     expect((err as AuditError).message).toMatch(/not a terminal/);
-  });
-});
-
-describe("passwordToken", () => {
-  it("tells -p alone (prompt) from -pVALUE and --password=VALUE, as the mysql client does", () => {
-    expect(passwordToken(["node", "bin", "settings", "-p", "host"])).toEqual({ prompt: true });
-    expect(passwordToken(["node", "bin", "settings", "--password", "host"])).toEqual({ prompt: true });
-    expect(passwordToken(["node", "bin", "settings", "-psecret", "host"])).toEqual({ prompt: false });
-    expect(passwordToken(["node", "bin", "settings", "--password=x"])).toEqual({ prompt: false });
-    expect(passwordToken(["node", "bin", "settings", "host"])).toBeUndefined();
   });
 });
