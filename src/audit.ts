@@ -366,11 +366,14 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
       if (o.run.abortedConnections !== undefined) report.abortedConnections = Math.max(report.abortedConnections, o.run.abortedConnections);
       record(name, "completed", o.run.findings, o.t, undefined, o.end);
     } else if (o.err.details.step === "login") {
-      // One failed login is one error: the first check that needed it carries the finding, the others say why.
-      const reason = `the login failed: ${plainReason(o.err.message)}`;
-      const needing = CHECKS.filter((d) => d.skip === needsCredentials && !options.skip?.includes(d.name)).map((d) => d.name);
-      const first = !report.checks.some((c) => c.status === "error" && c.reason === reason);
-      record(name, "error", first ? [loginFailedFinding(needing, plainReason(o.err.message))] : [], o.t, reason, o.end);
+      // One failed login is one error: the first check that needed it carries the finding, the others point to it.
+      const first = report.checks.find((c) => c.status === "error" && c.reason?.startsWith("the login failed: "));
+      if (first) record(name, "error", [], o.t, `the login failed (see ${first.name})`, o.end);
+      else {
+        const needing = CHECKS.filter((d) => d.skip === needsCredentials && !options.skip?.includes(d.name)).map((d) => d.name);
+        const why = plainReason(o.err.message);
+        record(name, "error", [loginFailedFinding(needing, why)], o.t, `the login failed: ${why}`, o.end);
+      }
     } else {
       const reason = plainReason(o.err.message);
       record(name, "error", [checkErrorFinding(name, reason)], o.t, reason, o.end);

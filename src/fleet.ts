@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { auditTarget, checkErrorFinding, type AuditOptions } from "./audit.js";
 import { AuditError, toAuditError } from "./errors.js";
+import { fileErrorText } from "./file-error-text.js";
 import { formatTarget, parseTarget, type Target } from "./net/target.js";
 import { DEFAULT_POLICY } from "./policy/policy.js";
 import { makeReport, type Report, type TargetReport } from "./report/report.js";
@@ -23,7 +24,7 @@ export function readTargetsFile(file: string): string[] {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new AuditError("usage", `cannot read --targets file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new AuditError("usage", `--targets ${file}: cannot read: ${fileErrorText(err)}`);
   }
   return parseTargetsList(text, file);
 }
