@@ -2,7 +2,7 @@ import type { ChalkInstance } from "chalk";
 import { paintSeverity } from "./colour.js";
 import { renderFindings } from "./findings-text.js";
 import { renderTable, renderKeyValues } from "./table.js";
-import { findingsOf, isFailing, type FailOn, type Report, type Summary, type TargetReport } from "./report.js";
+import { failOnPhrase, findingsOf, isFailing, type FailOn, type Report, type Summary, type TargetReport } from "./report.js";
 import { SEVERITIES } from "./types.js";
 
 /** How the text report is drawn. */
@@ -21,7 +21,7 @@ export function renderAuditText(r: Report, style: TextStyle): string {
   for (const t of r.targets) {
     out.push("", ...targetSection(t, r.summary.failOn, style, r.targets.length > 1));
   }
-  out.push("", c.gray(`Policy: ${r.policy.source}; fails on ${r.summary.failOn} and above; ${r.durationMs} ms.`));
+  out.push("", c.gray(`Policy: ${r.policy.source}; ${failOnPhrase(r.summary.failOn)}; ${r.durationMs} ms.`));
   return out.join("\n");
 }
 
@@ -37,7 +37,7 @@ export function verdictLine(s: Summary, style: TextStyle, what: string): string 
     })
     .join(", ");
   const unaudited = s.targets.notAudited > 0 ? c.red(`; ${s.targets.notAudited} of ${s.targets.total} not audited`) : "";
-  return `${word} ${what}: ${counts} (fails on ${s.failOn} and above: ${s.failing} failing)${unaudited}`;
+  return `${word} ${what}: ${counts} (${failOnPhrase(s.failOn)}: ${s.failing} failing)${unaudited}`;
 }
 
 function fleetTable(r: Report, style: TextStyle): string {

@@ -71,6 +71,11 @@ export function sortFindings<T extends Finding>(fs: T[]): T[] {
 /** A --fail-on threshold: a severity, or "never" (findings never fail the run). */
 export type FailOn = Severity | "never";
 
+/** "fails on medium and above", or "findings never fail it" for --fail-on never. */
+export function failOnPhrase(failOn: FailOn): string {
+  return failOn === "never" ? "findings never fail it" : `fails on ${failOn} and above`;
+}
+
 /**
  * True when the finding fails the run. An "error" finding (a check that could not run) fails it at every
  * threshold, "never" included, unless incomplete checks are allowed; any other finding when it reaches failOn.
