@@ -2,7 +2,7 @@
 import os from "node:os";
 import { Option, type Command } from "commander";
 import { AuditError, toAuditError } from "../errors.js";
-import { DEFAULT_PORT, parseTarget, type Target } from "../net/target.js";
+import { DEFAULT_PORT, parseTarget, portNumber, type Target } from "../net/target.js";
 import { optionFilePort, readClientOptions, type ClientOptions } from "../sql/option-file.js";
 
 /** -h/--host, -P/--port and the option-file switches, as commander parses them. */
@@ -16,8 +16,9 @@ export interface ConnectionCliOptions {
 }
 
 function port(value: string): number {
-  if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) throw new AuditError("usage", `--port "${value}" is not a port number (1-65535)`);
-  return Number(value);
+  const n = portNumber(value);
+  if (n === undefined) throw new AuditError("usage", `--port "${value}" is not a port number (1-65535)`);
+  return n;
 }
 
 /** Adds the mysql client's -h/--host, -P/--port, --defaults-file, --defaults-extra-file and --no-defaults. */

@@ -17,6 +17,11 @@ export function formatTarget(t: Pick<Target, "host" | "port">): string {
   return t.host.includes(":") ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
 }
 
+/** The port a string names (1-65535, digits only), or undefined. */
+export function portNumber(s: string): number | undefined {
+  return /^\d{1,5}$/.test(s) && Number(s) >= 1 && Number(s) <= 65535 ? Number(s) : undefined;
+}
+
 function parsePort(s: string, raw: string): number {
   if (!/^\d{1,5}$/.test(s)) throw bad(raw, `port "${s}" is not a number`);
   const n = Number(s);

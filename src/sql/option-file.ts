@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { AuditError } from "../errors.js";
 import { fileErrorText } from "../file-error-text.js";
+import { portNumber } from "../net/target.js";
 
 /** Options by group, as the mysql client reads my.cnf: keys normalised to lower case with '_' for '-'. */
 export type OptionGroups = Map<string, Map<string, string>>;
@@ -207,6 +208,7 @@ export function optionIsOn(values: Map<string, string>, key: string): boolean | 
 export function optionFilePort(values: Map<string, string>): number | undefined {
   const p = values.get("port");
   if (p === undefined || p === "") return undefined;
-  if (!/^\d{1,5}$/.test(p) || Number(p) < 1 || Number(p) > 65535) throw new AuditError("usage", `option file: port "${p}" is not a port number (1-65535)`);
-  return Number(p);
+  const n = portNumber(p);
+  if (n === undefined) throw new AuditError("usage", `option file: port "${p}" is not a port number (1-65535)`);
+  return n;
 }
