@@ -188,10 +188,17 @@ function loginSpecFor(ctx: CheckContext): LoginSpec {
   };
 }
 
-// One login per target serves settings, accounts and replication; a failed login fails each of them with its reason.
+// One login per target serves settings, accounts and replication; a failed login fails each of them, and is
+// reported once (the error carries the step "login" so the audit can tell).
 function session(ctx: CheckContext): Promise<SqlSession> {
   return ctx.shared("login", async () => {
-    const s = await login(loginSpecFor(ctx), timeoutsOf(ctx.options));
+    let s: SqlSession;
+    try {
+      s = await login(loginSpecFor(ctx), timeoutsOf(ctx.options));
+    } catch (err) {
+      const e = toAuditError(err);
+      throw new AuditError(e.code, e.message, { ...e.details, step: "login" });
+    }
     ctx.onDone(() => s.close());
     return s;
   });
@@ -359,6 +366,15 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
       // Protocols and ciphers share one enumeration: its cost is counted once.
       if (o.run.abortedConnections !== undefined) report.abortedConnections = Math.max(report.abortedConnections, o.run.abortedConnections);
       record(name, "completed", o.run.findings, o.t, undefined, o.end);
+    } else if (o.err.details.step === "login") {
+      // One failed login is one error: the first check that needed it carries the finding, the others point to it.
+      const first = report.checks.find((c) => c.status === "error" && c.reason?.startsWith("the login failed: "));
+      if (first) record(name, "error", [], o.t, `the login failed (see ${first.name})`, o.end);
+      else {
+        const needing = CHECKS.filter((d) => d.skip === needsCredentials && !options.skip?.includes(d.name)).map((d) => d.name);
+        const why = plainReason(o.err.message);
+        record(name, "error", [loginFailedFinding(needing, why)], o.t, `the login failed: ${why}`, o.end);
+      }
     } else {
       const reason = plainReason(o.err.message);
       record(name, "error", [checkErrorFinding(name, reason)], o.t, reason, o.end);
@@ -424,6 +440,17 @@ export function checkErrorFinding(check: string, why: string): Finding {
     severity: "error",
     title: `The ${check} check could not run`,
     evidence: why,
+  };
+}
+
+/** The one finding for a login that failed, naming every check that needed it. */
+function loginFailedFinding(checks: string[], why: string): Finding {
+  return {
+    id: "audit.check-error",
+    severity: "error",
+    title: `The login failed, so ${checks.join(", ")} could not run`,
+    evidence: why,
+    fix: "Check the user, password and REQUIRE clause of the auditing account (README: the auditing account), or drop the credentials to audit without a login",
   };
 }
 

@@ -2,10 +2,11 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { auditTarget, checkErrorFinding, type AuditOptions } from "./audit.js";
 import { AuditError, toAuditError } from "./errors.js";
+import { fileErrorText } from "./file-error-text.js";
 import { formatTarget, parseTarget, type Target } from "./net/target.js";
 import { DEFAULT_POLICY } from "./policy/policy.js";
 import { makeReport, summarize, type Report, type Summary, type TargetReport } from "./report/report.js";
-import { SEVERITIES, type Severity } from "./report/types.js";
+import { SEVERITIES } from "./report/types.js";
 
 /** How to audit several targets. */
 export interface FleetOptions extends AuditOptions {
@@ -25,7 +26,7 @@ export function readTargetsFile(file: string): string[] {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new AuditError("usage", `cannot read --targets file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new AuditError("usage", `--targets ${file}: cannot read: ${fileErrorText(err)}`);
   }
   return parseTargetsList(text, file);
 }
@@ -98,10 +99,12 @@ export async function auditFleetStreaming(
 ): Promise<{ summary: Summary; startedAt: string; durationMs: number }> {
   const startedAt = new Date();
   const t0 = performance.now();
-  const failOn: Severity = (options.policy ?? DEFAULT_POLICY).failOn;
-  const total = summarize([], failOn);
+  const policy = options.policy ?? DEFAULT_POLICY;
+  const failOn = policy.failOn;
+  const allowIncomplete = policy.allowIncompleteChecks === true;
+  const total = summarize([], failOn, allowIncomplete);
   await runFleet(targets, options, async (r) => {
-    addSummary(total, summarize([r], failOn));
+    addSummary(total, summarize([r], failOn, allowIncomplete));
     await sink(r);
   }, true);
   return { summary: total, startedAt: startedAt.toISOString(), durationMs: Math.round(performance.now() - t0) };

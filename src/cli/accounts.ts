@@ -7,9 +7,9 @@ import { renderKeyValues, renderTable } from "../report/table.js";
 import { printable } from "../report/printable.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
-import { isFailing } from "../report/report.js";
-import { addCommonOptions, addFailOnOption, type CommonOptions, type FailOnOption } from "./options.js";
+import { addCommonOptions, findingsExitCode, addFailOnOption, type CommonOptions, type FailOnOption } from "./options.js";
 import { addCredentialOptions, loginJson, loginRows, withLogin, type CredentialCliOptions } from "./credential-options.js";
+import { connectionFor } from "./connection-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 
@@ -27,7 +27,8 @@ export function registerAccounts(program: Command, state: RunState): void {
     .addOption(new Option("--require-x509-remote", "policy: accounts reachable from other hosts must present a client certificate"))
     .action(async (rawTarget: string | undefined, o: AccountsCliOptions) => {
       const io = makeOutput(o);
-      const { spec, session, facts } = await withLogin(cmd, rawTarget, o, gatherAccounts);
+      const { targets, clientOptions } = connectionFor([rawTarget], o);
+      const { spec, session, facts } = await withLogin(targets[0]!, o, clientOptions, gatherAccounts);
       const rows = accountRows(facts);
       const findings = checkAccounts(facts, { requireX509ForRemote: o.requireX509Remote === true });
       if (io.json) {
@@ -40,7 +41,7 @@ export function registerAccounts(program: Command, state: RunState): void {
           findings,
         });
       } else io.out(renderAccounts(session, facts, rows, findings, io));
-      if (findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
+      state.exitCode = Math.max(state.exitCode, findingsExitCode(findings, o.failOn));
     });
 }
 

@@ -2,8 +2,10 @@ import fs from "node:fs";
 import { Command, Option } from "commander";
 import { AuditError } from "../errors.js";
 import { CHECKS } from "../audit.js";
-import { auditFleet, auditFleetStreaming, type FleetOptions, DEFAULT_CONCURRENCY, parseShard, readTargetsFile, selectShard } from "../fleet.js";
-import { parseTarget } from "../net/target.js";
+import { auditFleet, auditFleetStreaming, type FleetOptions, DEFAULT_CONCURRENCY, parseShard, parseTargetsList, readTargetsFile, selectShard } from "../fleet.js";
+import { nearest } from "../policy/nearest.js";
+import type { Target } from "../net/target.js";
+import type { ClientOptions } from "../sql/option-file.js";
 import { DEFAULT_POLICY, FAIL_SEVERITIES, type LoadedPolicy } from "../policy/policy.js";
 import { loadPolicy } from "../policy/load.js";
 import { renderAuditText, verdictLine } from "../report/audit-text.js";
@@ -12,8 +14,10 @@ import { printable } from "../report/printable.js";
 import { startProgress } from "../report/progress.js";
 import { terminalWidth } from "../report/wrap.js";
 import { exitCodeOf, makeReport, reportJson } from "../report/report.js";
+import { fileErrorText } from "../file-error-text.js";
 import { addCommonOptions, failSeverity, positiveInt, readCaFile, timeoutsFrom, wholeNumber, type CommonOptions } from "./options.js";
-import { addCredentialOptions, loginSpecFrom, passwordToken, type CredentialCliOptions } from "./credential-options.js";
+import { addCredentialOptions, loginSpecFrom, type CredentialCliOptions } from "./credential-options.js";
+import { caFileFrom, connectionFor } from "./connection-options.js";
 import type { LoginSpec } from "../sql/credentials.js";
 import { makeOutput, printJson, writeErr, writeOut } from "./output.js";
 import { checkOutputFile, outputFileError, writeOutputFile } from "./write-file.js";
@@ -37,13 +41,37 @@ interface AuditCliOptions extends CommonOptions, CredentialCliOptions {
   shard?: { index: number; count: number };
 }
 
-// The names come from the audit's own table of checks, so --help and validation never drift from it.
-function checkList(value: string): string[] {
-  const names = CHECKS.map((c) => c.name as string);
-  const list = value.split(",").map((s) => s.trim()).filter(Boolean);
-  const bad = list.filter((n) => !names.includes(n));
-  if (bad.length || list.length === 0) throw new AuditError("usage", `--skip "${value}": ${bad.length ? `unknown check ${bad.join(", ")}; ` : ""}the checks are ${names.join(", ")}`);
-  return list;
+// Each check's short names (the subcommand's, singulars); the long names come from the audit's own table of
+// checks, so --help and validation never drift from it.
+const CHECK_ALIASES: Record<string, readonly string[]> = {
+  protocols: ["protocol", "versions"],
+  ciphers: ["cipher", "suites"],
+  certificate: ["cert"],
+  settings: ["setting"],
+  accounts: ["account"],
+  replication: ["repl"],
+};
+
+function checkNames(): string {
+  return CHECKS.map((c) => (CHECK_ALIASES[c.name]?.length ? `${c.name} (${CHECK_ALIASES[c.name]![0]})` : c.name)).join(", ");
+}
+
+/** Parses --skip: each check by its long or short name, any case; an unknown name gets the nearest known one. */
+export function checkList(value: string): string[] {
+  const byName = new Map<string, string>();
+  for (const c of CHECKS) for (const n of [c.name, ...(CHECK_ALIASES[c.name] ?? [])]) byName.set(n, c.name);
+  const list = value.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (list.length === 0) throw new AuditError("usage", `--skip "${value}" names no check; the checks are ${checkNames()}`);
+  return [
+    ...new Set(
+      list.map((n) => {
+        const name = byName.get(n);
+        if (name) return name;
+        const close = nearest(n, [...byName.keys()]);
+        throw new AuditError("usage", `--skip: unknown check "${n}"${close ? ` (did you mean ${close}?)` : ""}; the checks are ${checkNames()}`);
+      }),
+    ),
+  ];
 }
 
 /** The default command: `mysql-tls-audit [targets...]` audits every target and gates CI by exit code. */
@@ -52,15 +80,19 @@ export function registerAudit(program: Command, state: RunState): void {
     .command("audit", { isDefault: true })
     .description("audit one or more servers: TLS offer, protocols, cipher suites, certificate, and (with credentials) settings and accounts")
     .argument("[targets...]", "host, host:port, [ipv6]:port or mysql://[user@]host[:port] (default localhost:3306)")
-    .addOption(new Option("--junit <file>", "also write JUnit XML (a testcase per check per target) to this file"))
-    .addOption(new Option("--fail-on <severity>", `fail (exit 1) on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")} (default: the policy's, ${DEFAULT_POLICY.failOn})`).argParser(failSeverity))
-    .addOption(new Option("--policy <file>", "policy file (JSON or YAML): minimum TLS version, suites, certificate warning days, accounts, ignored ids, failing severity"))
-    .addOption(new Option("--targets <file>", "read more targets from a file, one per line (# starts a comment)"))
-    .addOption(new Option("--concurrency <n>", "how many targets to audit at once").argParser(positiveInt).default(DEFAULT_CONCURRENCY))
+    .addOption(new Option("--junit <file>", "also write JUnit XML (a testcase per check per target) to this file ('-': to stdout, instead of the text report)"))
     .addOption(
-      new Option("--max-aborted <n>", "most aborted handshakes the cipher scan may cost per target (they count toward max_connect_errors); default 20 for a remote target, no limit on loopback").argParser(wholeNumber),
+      new Option("--fail-on <severity>", `fail (exit 1) on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")}, any case (default: the policy's, ${DEFAULT_POLICY.failOn}); a check that could not run fails the run (exit 3) at every level`).argParser(
+        failSeverity,
+      ),
     )
-    .addOption(new Option("--skip <checks>", `checks not to run, comma-separated: ${CHECKS.map((c) => c.name).join(", ")}`).argParser(checkList))
+    .addOption(new Option("--policy <file>", "policy file (JSON or YAML): minimum TLS version, suites, certificate warning days, accounts, ignored ids, failing severity"))
+    .addOption(new Option("--targets <file>", "read more targets from a file, one per line (# starts a comment; '-': from stdin)"))
+    .addOption(new Option("--concurrency <n>", "how many targets to audit at once").argParser(positiveInt("--concurrency")).default(DEFAULT_CONCURRENCY))
+    .addOption(
+      new Option("--max-aborted <n>", "most aborted handshakes the cipher scan may cost per target (they count toward max_connect_errors); default 20 for a remote target, no limit on loopback").argParser(wholeNumber("--max-aborted")),
+    )
+    .addOption(new Option("--skip <checks>", `checks not to run, comma-separated, by long or short name: ${checkNames()}`).argParser(checkList))
     .addOption(new Option("-q, --quiet", "no progress line; print only the verdict line (--json and --junit are unaffected)"))
     .addOption(new Option("-v, --verbose", "also print each finding's evidence and references, and the detail tables"))
     .addOption(new Option("--format <format>", "text, json (as --json) or prometheus (the text exposition format, a target label on every series: for node_exporter's textfile collector with --output)").choices(["text", "json", "prometheus"]))
@@ -69,20 +101,14 @@ export function registerAudit(program: Command, state: RunState): void {
     .addOption(new Option("--shard <k/n>", "audit only shard K of N of the targets (a stable hash of each target string), for CI matrix jobs and Kubernetes indexed Jobs").argParser(parseShard));
   program.addHelpText(
     "after",
-    `\nWith no command, ${program.name()} audits: ${program.name()} [options] [targets...] (see ${program.name()} audit --help).\nExit codes: 0 nothing at or above --fail-on, 1 policy violations, 2 usage or bad input, 3 a target could not be audited.`,
+    `\nWith no command, ${program.name()} audits: ${program.name()} [options] [targets...] (see ${program.name()} audit --help).\nExit codes: 0 nothing at or above --fail-on, 1 policy violations, 2 usage or bad input, 3 a target or a check could not be audited.`,
   );
   addCredentialOptions(addCommonOptions(cmd))
     .addOption(new Option("--host-name <name>", "the name to check the certificate against (default: each target's host)"))
     .action(async (rawTargets: string[], o: AuditCliOptions) => {
-      const args = [...rawTargets];
-      // Commander lets a bare -p take the next word; the mysql client never does, so that word was a target.
-      if (passwordToken(rawArgsOf(cmd))?.prompt && typeof o.password === "string") {
-        args.unshift(o.password);
-        o.password = true;
-      }
-      const fromFile = o.targets ? readTargetsFile(o.targets) : [];
-      if (o.targets && fromFile.length === 0 && args.length === 0) throw new AuditError("usage", `--targets file ${o.targets} lists no target`);
-      const listed = [...args, ...fromFile];
+      const fromFile = o.targets === "-" ? parseTargetsList(readStdin(), "--targets -") : o.targets ? readTargetsFile(o.targets) : [];
+      if (o.targets && fromFile.length === 0 && rawTargets.length === 0) throw new AuditError("usage", `--targets ${o.targets} lists no target`);
+      const listed = [...rawTargets, ...fromFile];
       const raw = o.shard ? selectShard(listed, o.shard) : listed;
       const format = o.format ?? (o.json ? "json" : "text");
       if (o.ndjson && (o.format || o.json)) throw new AuditError("usage", "--ndjson is a format of its own: leave out --json and --format");
@@ -95,15 +121,17 @@ export function registerAudit(program: Command, state: RunState): void {
         else writeErr(`shard ${o.shard.index}/${o.shard.count}: none of the ${listed.length} targets falls in this shard`);
         return;
       }
-      const targets = (raw.length ? raw : [undefined]).map((t) => parseTarget(t));
-      const login = await loginFor(cmd, raw[0], o, targets);
-      const ca = readCaFile(o.sslCa);
-      if (o.junit) checkOutputFile("--junit", o.junit);
+      const { targets, clientOptions } = connectionFor(raw, o);
+      const login = await loginFor(targets, o, clientOptions);
+      const caFile = caFileFrom(o.sslCa, clientOptions);
+      const ca = readCaFile(caFile?.path, caFile?.source);
       const io = makeOutput(o);
+      if (o.junit === "-" && (io.json || o.format || o.ndjson)) throw new AuditError("usage", "--junit - wants stdout for itself: give --junit a file name with --json, --format or --ndjson");
+      if (o.junit) checkOutputFile("--junit", o.junit);
       const progress = startProgress({ quiet: o.quiet === true || o.ndjson === true });
       const fleetOptions: FleetOptions = {
         ...timeoutsFrom(o),
-        ...(ca ? { ca, caLabel: o.sslCa! } : {}),
+        ...(ca ? { ca, caLabel: caFile!.path } : {}),
         ...(o.hostName ? { hostName: o.hostName } : {}),
         ...(login ? { login } : {}),
         policy,
@@ -143,6 +171,9 @@ export function registerAudit(program: Command, state: RunState): void {
       if (o.output) writeOutputFile("--output", o.output, renderReport(report, format, { color: false }));
       else if (format === "prometheus") writeOut(renderReport(report, format, { color: false }));
       else if (io.json || format === "json") printJson(reportJson(report));
+      else if (o.junit === "-") {
+        if (!o.quiet) io.err(verdictLine(report.summary, io, report.targets.length === 1 ? report.targets[0]!.label : `${report.targets.length} targets`));
+      }
       else if (o.quiet) io.out(verdictLine(report.summary, io, report.targets.length === 1 ? report.targets[0]!.label : `${report.targets.length} targets`));
       else io.out(renderAuditText(report, { ...io, width: terminalWidth(), verbose: o.verbose === true }));
       if (!o.quiet) {
@@ -152,26 +183,27 @@ export function registerAudit(program: Command, state: RunState): void {
     });
 }
 
-function rawArgsOf(cmd: Command): string[] {
-  let c: Command = cmd;
-  while (c.parent) c = c.parent;
-  return (c as unknown as { rawArgs?: string[] }).rawArgs ?? [];
+function readStdin(): string {
+  try {
+    return fs.readFileSync(0, "utf8");
+  } catch (err) {
+    throw new AuditError("usage", `--targets -: cannot read stdin: ${fileErrorText(err)}`);
+  }
 }
 
 // Settings and accounts need a login; the audit logs in only when the user gave credentials in some way (an
-// option, MYSQL_PWD, a target URL, or a password in ~/.my.cnf), so a bare `mysql-tls-audit host` never tries the
-// OS login name against a production server.
-async function loginFor(cmd: Command, rawTarget: string | undefined, o: AuditCliOptions, targets: { user?: string }[]): Promise<LoginSpec | undefined> {
+// option, MYSQL_PWD, a target URL, an option file named on the command line, or a password in an option file),
+// so a bare `mysql-tls-audit host` never tries the OS login name against a production server.
+async function loginFor(targets: Target[], o: AuditCliOptions, cnf: ClientOptions): Promise<LoginSpec | undefined> {
   const asked =
     o.user !== undefined ||
     o.password !== undefined ||
     o.defaultsFile !== undefined ||
+    o.defaultsExtraFile !== undefined ||
+    cnf.values.has("password") ||
     process.env.MYSQL_PWD !== undefined ||
     targets.some((t) => t.user !== undefined);
-  if (asked) return loginSpecFrom(cmd, rawTarget, o);
-  if (o.defaults === false) return undefined;
-  const spec = await loginSpecFrom(cmd, rawTarget, o);
-  return spec.passwordSource === "option file" ? spec : undefined;
+  return asked ? loginSpecFrom(targets[0]!, o, cnf) : undefined;
 }
 
 // --ndjson --output streams into the file (written while the fleet runs, not atomically): never through a

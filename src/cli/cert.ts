@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { AuditError, withContext } from "../errors.js";
-import { formatTarget, parseTarget } from "../net/target.js";
+import { formatTarget } from "../net/target.js";
 import { checkCertificate, DEFAULT_WARN_DAYS } from "../checks/certificate.js";
 import { gatherChain } from "../x509/gather-chain.js";
 import { derToPem } from "../x509/pem.js";
@@ -8,12 +8,12 @@ import { formatPublicKey } from "../x509/public-key.js";
 import type { ChainFacts } from "../x509/chain.js";
 import type { FetchedChain } from "../x509/fetch-chain.js";
 import type { FailSeverity } from "../policy/policy.js";
-import { isFailing } from "../report/report.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues, renderTable } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
-import { addCommonOptions, addFailOnOption, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
+import { addCommonOptions, findingsExitCode, addFailOnOption, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
+import { caFileFrom, connectionFor } from "./connection-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import { printable } from "../report/printable.js";
 import { checkOutputFile, writeOutputFile } from "./write-file.js";
@@ -41,8 +41,10 @@ export function registerCert(program: Command, state: RunState): void {
     .addOption(new Option("--warn-days <n>", "warn when a certificate expires within this many days").argParser(days).default(DEFAULT_WARN_DAYS))
     .addOption(new Option("--pem <file>", "write the chain as sent, as PEM, to this file ('-' for stdout)"));
   addVerifyOptions(addCommonOptions(addFailOnOption(cmd))).action(async (rawTarget: string | undefined, o: CertCliOptions) => {
-    const target = parseTarget(rawTarget);
-    const ca = readCaFile(o.sslCa);
+    const { targets, clientOptions } = connectionFor([rawTarget], o);
+    const target = targets[0]!;
+    const caFile = caFileFrom(o.sslCa, clientOptions);
+    const ca = readCaFile(caFile?.path, caFile?.source);
     const io = makeOutput(o);
     if (o.pem === "-" && io.json) throw new AuditError("usage", "--pem - and --json both want stdout; give --pem a file name");
     if (o.pem !== undefined) checkOutputFile("--pem", o.pem);
@@ -50,7 +52,7 @@ export function registerCert(program: Command, state: RunState): void {
     try {
       gathered = await gatherChain(target, {
         ...timeoutsFrom(o),
-        ...(ca ? { ca, caLabel: o.sslCa! } : {}),
+        ...(ca ? { ca, caLabel: caFile!.path } : {}),
         ...(o.hostName ? { hostName: o.hostName } : {}),
       });
     } catch (err) {
@@ -65,7 +67,7 @@ export function registerCert(program: Command, state: RunState): void {
       io.out(renderCert(formatTarget(target), facts, fetched, findings, io));
       if (o.pem !== undefined && o.pem !== "-") io.err(`wrote ${fetched.ders.length} certificate(s) as sent to ${o.pem}`);
     }
-    if (findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
+    state.exitCode = Math.max(state.exitCode, findingsExitCode(findings, o.failOn));
   });
 }
 

@@ -3,11 +3,10 @@ import { AuditError } from "../errors.js";
 import { checkCiphers } from "../checks/ciphers.js";
 import { checkProtocols } from "../checks/protocols.js";
 import { DEFAULT_MAX_ABORTED, ErrorBudget } from "../net/error-budget.js";
-import { formatTarget, parseTarget, type Target } from "../net/target.js";
+import { formatTarget, type Target } from "../net/target.js";
 import type { FailSeverity } from "../policy/policy.js";
 import { paintRating } from "../report/colour.js";
 import { renderFindings } from "../report/findings-text.js";
-import { isFailing } from "../report/report.js";
 import { renderTable } from "../report/table.js";
 import { startProgress } from "../report/progress.js";
 import { mergeRepeats } from "../report/consolidate.js";
@@ -16,7 +15,9 @@ import type { Finding } from "../report/types.js";
 import { resolveCredentials } from "../sql/credentials.js";
 import { login } from "../sql/login.js";
 import { enumerateCiphers, liveProber, type CipherFacts, type Engine } from "../tls/enumerate.js";
-import { addCommonOptions, addFailOnOption, positiveInt, timeoutsFrom, wholeNumber, type CommonOptions } from "./options.js";
+import { addCommonOptions, findingsExitCode, addFailOnOption, positiveInt, timeoutsFrom, wholeNumber, type CommonOptions } from "./options.js";
+import { connectionFor } from "./connection-options.js";
+import type { ClientOptions } from "../sql/option-file.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 
@@ -45,14 +46,15 @@ export function registerCiphers(program: Command, state: RunState): void {
     .command("ciphers")
     .description("enumerate accepted TLS versions and cipher suites, server preference, key-exchange groups and DHE size; no credentials needed")
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user@]host[:port] (default localhost:3306)")
-    .addOption(new Option("--concurrency <n>", "connections at once (measured on 2 cores against MariaDB: 8 scans the legacy posture in about 0.26 s, 4 in 0.4 s)").argParser(positiveInt).default(8))
+    .addOption(new Option("--concurrency <n>", "connections at once (measured on 2 cores against MariaDB: 8 scans the legacy posture in about 0.26 s, 4 in 0.4 s)").argParser(positiveInt("--concurrency")).default(8))
     .addOption(
-      new Option("--max-aborted <n>", `most aborted handshakes the scan may cost (they count toward the server's max_connect_errors); default ${DEFAULT_MAX_ABORTED} for a remote target, no limit on loopback, which the server exempts; with mysql://user@host (password from MYSQL_PWD or an option file) a successful login resets the server's count when the budget runs out`).argParser(wholeNumber),
+      new Option("--max-aborted <n>", `most aborted handshakes the scan may cost (they count toward the server's max_connect_errors); default ${DEFAULT_MAX_ABORTED} for a remote target, no limit on loopback, which the server exempts; with mysql://user@host (password from MYSQL_PWD or an option file) a successful login resets the server's count when the budget runs out`).argParser(wholeNumber("--max-aborted")),
     )
     .addOption(new Option("--engine <engine>", "auto: raw ClientHellos where the budget is unlimited (loopback), node:tls (ends as a refused login, not counted) elsewhere").choices(["auto", "node", "raw"]).default("auto"))
     .addOption(new Option("--no-groups", "skip the key-exchange group enumeration"));
   addCommonOptions(addFailOnOption(cmd)).action(async (rawTarget: string | undefined, o: CiphersCliOptions) => {
-    const target = parseTarget(rawTarget);
+    const { targets, clientOptions } = connectionFor([rawTarget], o);
+    const target = targets[0]!;
     const io = makeOutput(o);
     const timeouts = timeoutsFrom(o);
     const { budget, engine } = planRun(target, o);
@@ -65,7 +67,7 @@ export function registerCiphers(program: Command, state: RunState): void {
         engine,
         concurrency: o.concurrency,
         groups: o.groups,
-        ...(target.user ? { resetServerCount: () => resetWithLogin(target, timeouts) } : {}),
+        ...(target.user ? { resetServerCount: () => resetWithLogin(target, clientOptions, timeouts) } : {}),
         onProgress: (l: string) => progress.step(formatTarget(target), l),
       });
     } finally {
@@ -75,14 +77,14 @@ export function registerCiphers(program: Command, state: RunState): void {
     const findings = mergeRepeats([...checkProtocols(facts), ...checkCiphers(facts)]);
     if (io.json) printJson({ ...envelope("ciphers", target), ...ciphersJson(facts, engine), findings });
     else io.out(renderCiphers(facts, findings, engine, io));
-    if (findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
+    state.exitCode = Math.max(state.exitCode, findingsExitCode(findings, o.failOn));
   });
 }
 
 // A successful login sets the server's error count for this host back to 0 (MySQL and MariaDB both).
-async function resetWithLogin(target: Target, timeouts: { connectTimeoutMs: number; readTimeoutMs: number }): Promise<boolean> {
+async function resetWithLogin(target: Target, clientOptions: ClientOptions, timeouts: { connectTimeoutMs: number; readTimeoutMs: number }): Promise<boolean> {
   try {
-    const spec = await resolveCredentials({ target, targetGiven: true, ...(target.user ? { user: target.user } : {}) });
+    const spec = await resolveCredentials({ target, targetGiven: true, clientOptions, ...(target.user ? { user: target.user } : {}) });
     const s = await login(spec, timeouts);
     await s.close();
     return true;

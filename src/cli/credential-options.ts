@@ -2,86 +2,50 @@ import type { ChalkInstance } from "chalk";
 import { Option, type Command } from "commander";
 import { paintVerdict } from "../report/colour.js";
 import { printable } from "../report/printable.js";
-import { AuditError, withContext } from "../errors.js";
-import { formatTarget, parseTarget } from "../net/target.js";
+import { withContext } from "../errors.js";
+import { formatTarget, type Target } from "../net/target.js";
+import type { ClientOptions } from "../sql/option-file.js";
+import type { ConnectionCliOptions } from "./connection-options.js";
 import { login, type SqlSession } from "../sql/login.js";
 import { timeoutsFrom, type CommonOptions } from "./options.js";
 import { parseSslMode, resolveCredentials, SSL_MODES, type CredentialEnv, type LoginSpec } from "../sql/credentials.js";
 
 /** The credential and TLS options of authenticated commands, as commander parses them. */
-export interface CredentialCliOptions {
+export interface CredentialCliOptions extends ConnectionCliOptions {
   user?: string;
   password?: string | true;
-  defaultsFile?: string;
-  /** false with --no-defaults. */
-  defaults?: boolean;
   sslMode?: string;
   sslCa?: string;
   sslCert?: string;
   sslKey?: string;
 }
 
-/** Adds the mysql client's login options: -u, -p, --defaults-file, --no-defaults, --ssl-mode, --ssl-ca/-cert/-key. */
+/** Adds the mysql client's login options: -u, -p, --ssl-mode, --ssl-ca/-cert/-key (option files: connection-options.ts). */
 export function addCredentialOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option("-u, --user <name>", "user to log in as (default: [client] user in ~/.my.cnf, else your login name)"))
     .addOption(
-      new Option("-p, --password [value]", "password; -p alone prompts without echo (as the mysql client, write -pVALUE or --password=VALUE, never -p VALUE). Also MYSQL_PWD or [client] password"),
+      new Option("-p, --password [value]", "password; -p alone prompts without echo (as the mysql client, write -pVALUE or --password=VALUE; -p VALUE with a space is refused). Also MYSQL_PWD or [client] password"),
     )
-    .addOption(new Option("--defaults-file <file>", "read only this option file ([client] and [mysql-tls-audit] groups) instead of ~/.my.cnf"))
-    .addOption(new Option("--no-defaults", "read no option file"))
     .addOption(
       new Option("--ssl-mode <mode>", `${SSL_MODES.join(", ")}: PREFERRED (default, as the mysql client) uses TLS when offered but, like REQUIRED, does NOT verify the certificate`).argParser(
         (v) => parseSslMode(v),
       ),
     )
-    .addOption(new Option("--ssl-ca <file>", "PEM CA file to verify the server's certificate (VERIFY_CA, VERIFY_IDENTITY)"))
+    .addOption(new Option("--ssl-ca <file>", "PEM CA file to verify the server's certificate (VERIFY_CA, VERIFY_IDENTITY); default: [client] ssl-ca"))
     .addOption(new Option("--ssl-cert <file>", "client certificate, for accounts with REQUIRE X509, ISSUER or SUBJECT"))
     .addOption(new Option("--ssl-key <file>", "private key of --ssl-cert"));
 }
 
-/**
- * How -p appeared on the command line. Commander lets an optional value take the next word, so `-p host`
- * would read the host as the password; the mysql client never does that, so neither do we.
- */
-export function passwordToken(rawArgs: readonly string[]): { prompt: boolean } | undefined {
-  let found: { prompt: boolean } | undefined;
-  for (const a of rawArgs) {
-    if (a === "--") break;
-    if (a === "-p" || a === "--password") found = { prompt: true };
-    else if (/^-p./.test(a) || a.startsWith("--password=")) found = { prompt: false };
-  }
-  return found;
-}
-
-function rootArgs(cmd: Command): string[] {
-  let c: Command = cmd;
-  while (c.parent) c = c.parent;
-  return (c as unknown as { rawArgs?: string[] }).rawArgs ?? [];
-}
-
-/** Resolves the login from the parsed options, the target argument, option files and MYSQL_PWD. */
-export async function loginSpecFrom(cmd: Command, rawTarget: string | undefined, o: CredentialCliOptions, world?: CredentialEnv): Promise<LoginSpec> {
-  let password = o.password;
-  let targetArg = rawTarget;
-  const tok = passwordToken(rootArgs(cmd));
-  if (tok?.prompt) {
-    if (typeof password === "string") {
-      // Commander took the next word as the value of a bare -p: it was the target.
-      if (targetArg !== undefined) throw new AuditError("usage", "-p takes no separate value: write -pVALUE or --password=VALUE (or -p alone to be prompted)");
-      targetArg = password;
-    }
-    password = true;
-  }
-  const target = parseTarget(targetArg);
+/** Resolves the login for a resolved target from the parsed options, the option files read for the run and MYSQL_PWD. */
+export async function loginSpecFrom(target: Target, o: CredentialCliOptions, clientOptions: ClientOptions, world?: CredentialEnv): Promise<LoginSpec> {
   return resolveCredentials(
     {
       target,
-      targetGiven: targetArg !== undefined && targetArg.trim() !== "",
+      targetGiven: true,
+      clientOptions,
       ...(o.user !== undefined ? { user: o.user } : {}),
-      ...(password !== undefined ? { password } : {}),
-      ...(o.defaultsFile !== undefined ? { defaultsFile: o.defaultsFile } : {}),
-      noDefaults: o.defaults === false,
+      ...(o.password !== undefined ? { password: o.password } : {}),
       ...(o.sslMode !== undefined ? { sslMode: o.sslMode } : {}),
       ...(o.sslCa !== undefined ? { sslCa: o.sslCa } : {}),
       ...(o.sslCert !== undefined ? { sslCert: o.sslCert } : {}),
@@ -119,12 +83,12 @@ export function loginJson(spec: LoginSpec, tls: { encrypted: boolean; protocol?:
 
 /** Resolves the credentials, logs in, runs gather on the session and closes it; errors name the target and step. */
 export async function withLogin<T>(
-  cmd: Command,
-  rawTarget: string | undefined,
+  target: Target,
   o: CredentialCliOptions & CommonOptions,
+  clientOptions: ClientOptions,
   gather: (session: SqlSession) => Promise<T>,
 ): Promise<{ spec: LoginSpec; session: SqlSession; facts: T }> {
-  const spec = await loginSpecFrom(cmd, rawTarget, o);
+  const spec = await loginSpecFrom(target, o, clientOptions);
   const t = timeoutsFrom(o);
   let session: SqlSession;
   try {

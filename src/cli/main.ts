@@ -11,6 +11,8 @@ import { registerAccounts } from "./accounts.js";
 import { registerCiphers } from "./ciphers.js";
 import { registerServe } from "./serve.js";
 import { registerMerge } from "./merge.js";
+import { preflight } from "./argv.js";
+import { quietOnClosedPipe } from "./broken-pipe.js";
 
 /** The exit code an action sets; commander's own parse errors map to 2. */
 export interface RunState {
@@ -24,6 +26,8 @@ export function buildProgram(state: RunState, argv: readonly string[] = process.
     .name(TOOL.name)
     .description("Audit the TLS posture of MySQL, MariaDB and Percona servers.")
     .version(TOOL.version, "-V, --version")
+    // -h is --host, as in the mysql client: help is only --help (and `help [command]`).
+    .helpOption("--help", "display help for command")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     // Commander's help and errors go through the same writers as everything else; an echoed argument that
@@ -48,9 +52,10 @@ export function buildProgram(state: RunState, argv: readonly string[] = process.
 /** Runs the CLI; resolves to the process exit code and never throws for user errors. */
 export async function main(argv: string[]): Promise<number> {
   const state: RunState = { exitCode: 0 };
+  quietOnClosedPipe();
   const program = buildProgram(state, argv);
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(preflight(argv, program));
     return state.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -6,8 +6,8 @@ import { AuditError } from "../errors.js";
 import { FAIL_SEVERITIES, DEFAULT_POLICY, type Policy } from "../policy/policy.js";
 import { renderAuditText } from "../report/audit-text.js";
 import { gradeOf, renderPrometheus } from "../report/prometheus.js";
-import { CHECK_NAMES, exitCodeOf, makeReport, reportJson, type CheckName, type Report, type TargetReport } from "../report/report.js";
-import { SCHEMA_VERSION, SEVERITIES, SEVERITY_RANK, type Finding, type Severity } from "../report/types.js";
+import { CHECK_NAMES, exitCodeOf, makeReport, reportJson, type CheckName, type FailOn, type Report, type TargetReport } from "../report/report.js";
+import { SCHEMA_VERSION, SEVERITIES, SEVERITY_RANK, type Finding } from "../report/types.js";
 import { TOOL } from "../version.js";
 import { failSeverity } from "./options.js";
 import { jsonLine, jsonText, makeOutput, writeOut } from "./output.js";
@@ -15,7 +15,7 @@ import { writeOutputFile } from "./write-file.js";
 import type { RunState } from "./main.js";
 
 /** The --ndjson line of one finished target: the --json document's per-target object with the envelope's fields. */
-export function targetLine(t: TargetReport, failOn: Severity): string {
+export function targetLine(t: TargetReport, failOn: FailOn): string {
   const doc = reportJson(makeReport([t], { failOn, policySource: "", startedAt: new Date(), durationMs: 0 }));
   const one = (doc.targets as Record<string, unknown>[])[0]!;
   const grade = gradeOf(t);
@@ -29,7 +29,7 @@ export function summaryLine(s: { summary: unknown; startedAt: string; durationMs
 
 interface ReadInput {
   targets: TargetReport[];
-  failOn: Severity[];
+  failOn: FailOn[];
   startedAt: string[];
   durationMs: number;
   policies: { source: string; effective?: Policy }[];
@@ -63,7 +63,7 @@ export function readReportFile(file: string, into: ReadInput): void {
     if (doc.kind === "target") into.targets.push(targetFromJson(doc, where));
     else if (doc.kind === "summary" || Array.isArray(doc.targets)) {
       const s = doc.summary;
-      if (isObject(s) && typeof s.failOn === "string" && (SEVERITIES as readonly string[]).includes(s.failOn)) into.failOn.push(s.failOn as Severity);
+      if (isObject(s) && typeof s.failOn === "string" && (FAIL_SEVERITIES as readonly string[]).includes(s.failOn)) into.failOn.push(s.failOn as FailOn);
       if (typeof doc.startedAt === "string") into.startedAt.push(doc.startedAt);
       if (typeof doc.durationMs === "number") into.durationMs += doc.durationMs;
       if (isObject(doc.policy) && typeof doc.policy.source === "string") into.policies.push(doc.policy as { source: string; effective?: Policy });
@@ -116,11 +116,16 @@ export function targetFromJson(raw: unknown, where: string): TargetReport {
   return report;
 }
 
+// "never" is the least strict threshold of all.
+function failRank(f: FailOn): number {
+  return f === "never" ? Number.MAX_SAFE_INTEGER : SEVERITY_RANK[f];
+}
+
 /** Merges report files into one Report; failOn is the option's, else the strictest of the inputs'. */
-export function mergeReports(files: readonly string[], failOn?: Severity): Report {
+export function mergeReports(files: readonly string[], failOn?: FailOn): Report {
   const input: ReadInput = { targets: [], failOn: [], startedAt: [], durationMs: 0, policies: [] };
   for (const f of files) readReportFile(f, input);
-  const strictest = input.failOn.length ? input.failOn.reduce((a, b) => (SEVERITY_RANK[b] < SEVERITY_RANK[a] ? b : a)) : DEFAULT_POLICY.failOn;
+  const strictest = input.failOn.length ? input.failOn.reduce((a, b) => (failRank(b) < failRank(a) ? b : a)) : DEFAULT_POLICY.failOn;
   const sources = [...new Set(input.policies.map((p) => p.source))];
   const effective = input.policies.map((p) => p.effective).filter((p): p is Policy => p !== undefined);
   const same = effective.length > 0 && effective.every((p) => JSON.stringify(p) === JSON.stringify(effective[0]));
@@ -145,7 +150,7 @@ export function registerMerge(program: Command, state: RunState): void {
     .addOption(new Option("--output <file>", "write the merged report to this file (atomically: a temporary file in the same folder, then a rename) instead of stdout"))
     .addOption(new Option("--fail-on <severity>", `fail (exit 1) on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")} (default: the strictest of the inputs')`).argParser(failSeverity))
     .addOption(new Option("--no-color", "plain output without colour"))
-    .action((files: string[], o: { json?: boolean; format?: string; output?: string; failOn?: Severity; color?: boolean }) => {
+    .action((files: string[], o: { json?: boolean; format?: string; output?: string; failOn?: FailOn; color?: boolean }) => {
       const format = o.format ?? (o.json ? "json" : "text");
       const report = mergeReports(files, o.failOn);
       const text = renderReport(report, format, { color: o.output ? false : o.color !== false });

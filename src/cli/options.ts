@@ -1,34 +1,49 @@
 import fs from "node:fs";
 import { Option, type Command } from "commander";
 import { AuditError } from "../errors.js";
-import { DEFAULT_POLICY, FAIL_SEVERITIES, isFailSeverity, type FailSeverity } from "../policy/policy.js";
+import { fileErrorText } from "../file-error-text.js";
+import { DEFAULT_POLICY, FAIL_SEVERITIES, parseFailSeverity, type FailSeverity } from "../policy/policy.js";
 import type { TimeoutOptions } from "../net/connect.js";
+import { isFailing } from "../report/report.js";
+import type { Finding } from "../report/types.js";
+import { addConnectionOptions, type ConnectionCliOptions } from "./connection-options.js";
 
 /** Options every subcommand shares. */
-export interface CommonOptions {
+export interface CommonOptions extends ConnectionCliOptions {
   json?: boolean;
   color?: boolean;
   connectTimeout: number;
   timeout: number;
 }
 
-/** Parses a positive number of seconds for commander. */
-export function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new AuditError("usage", `"${value}" is not a number of seconds between 0 and 3600`);
-  return n;
+/** A commander value parser for a number of seconds (0 < n <= 3600); errors name the option. */
+export function seconds(option: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n <= 0 || n > 3600) throw new AuditError("usage", `${option} "${value}" is not a number of seconds between 0 and 3600`);
+    return n;
+  };
 }
 
-/** Parses a whole number (0 allowed) for commander. */
-export function wholeNumber(value: string): number {
-  if (!/^\d{1,6}$/.test(value)) throw new AuditError("usage", `"${value}" is not a whole number`);
-  return Number(value);
+/** A commander value parser for a whole number (0 allowed); errors name the option. */
+export function wholeNumber(option: string): (value: string) => number {
+  return (value) => {
+    if (!/^\d{1,6}$/.test(value)) throw new AuditError("usage", `${option} "${value}" is not a whole number`);
+    return Number(value);
+  };
 }
 
-/** Parses --fail-on for commander. */
+/** A commander value parser for a positive whole number; errors name the option. */
+export function positiveInt(option: string): (value: string) => number {
+  return (value) => {
+    if (!/^\d{1,6}$/.test(value) || Number(value) < 1) throw new AuditError("usage", `${option} "${value}" is not a positive whole number`);
+    return Number(value);
+  };
+}
+
+/** Parses --fail-on for commander, case-insensitively ("HIGH", "Never"). */
 export function failSeverity(value: string): FailSeverity {
-  if (!isFailSeverity(value)) throw new AuditError("usage", `--fail-on "${value}" is not one of ${FAIL_SEVERITIES.join(", ")}`);
-  return value;
+  return parseFailSeverity(value, "--fail-on");
 }
 
 /** --fail-on, as the subcommands have it: findings at or above the severity make the exit code 1. */
@@ -39,29 +54,29 @@ export interface FailOnOption {
 /** Adds --fail-on (default: the default policy's). */
 export function addFailOnOption(cmd: Command): Command {
   return cmd.addOption(
-    new Option("--fail-on <severity>", `exit 1 on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")}`).argParser(failSeverity).default(DEFAULT_POLICY.failOn),
+    new Option("--fail-on <severity>", `exit 1 on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")} (any case; never: findings never fail the run)`).argParser(failSeverity).default(DEFAULT_POLICY.failOn),
   );
 }
 
-/** Parses a positive integer for commander. */
-export function positiveInt(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new AuditError("usage", `"${value}" is not a positive whole number`);
-  return Number(value);
-}
-
-/** Adds --json, --no-color, --connect-timeout and --timeout (the table that also feeds --help and the README). */
+/**
+ * Adds --json, --no-color, --connect-timeout, --timeout, and the server options every command shares
+ * (-h/--host, -P/--port, --defaults-file, --defaults-extra-file, --no-defaults): the table that also feeds --help
+ * and the README.
+ */
 export function addCommonOptions(cmd: Command): Command {
-  return cmd
+  cmd
+    .helpOption("--help", "display help for command")
     .addOption(new Option("--json", "print one JSON document (versioned by schemaVersion) and nothing else on stdout"))
     .addOption(new Option("--no-color", "plain output without colour (also when NO_COLOR is set or stdout is not a terminal)"))
-    .addOption(new Option("--connect-timeout <seconds>", "TCP connect timeout").argParser(seconds).default(5))
-    .addOption(new Option("--timeout <seconds>", "read timeout for each server answer").argParser(seconds).default(10));
+    .addOption(new Option("--connect-timeout <seconds>", "TCP connect timeout").argParser(seconds("--connect-timeout")).default(5))
+    .addOption(new Option("--timeout <seconds>", "read timeout for each server answer").argParser(seconds("--timeout")).default(10));
+  return addConnectionOptions(cmd);
 }
 
 /** Adds --ssl-ca and --host-name, for commands that verify the server's certificate. */
 export function addVerifyOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option("--ssl-ca <file>", "PEM file of CA certificates to verify the server's chain (default: the system roots)"))
+    .addOption(new Option("--ssl-ca <file>", "PEM file of CA certificates to verify the server's chain (default: [client] ssl-ca in the option files, else the system roots)"))
     .addOption(new Option("--host-name <name>", "the name to check the certificate against (default: the target's host)"));
 }
 
@@ -70,15 +85,24 @@ export function timeoutsFrom(o: CommonOptions): Required<TimeoutOptions> {
   return { connectTimeoutMs: o.connectTimeout * 1000, readTimeoutMs: o.timeout * 1000 };
 }
 
-/** Reads --ssl-ca, as a usage error if it cannot be read or holds no certificate. */
-export function readCaFile(path: string | undefined): string | undefined {
+/** Reads a CA file (--ssl-ca, or ssl-ca from an option file), as a usage error if it cannot be read or holds no certificate. */
+export function readCaFile(path: string | undefined, source = "--ssl-ca"): string | undefined {
   if (path === undefined) return undefined;
   let pem: string;
   try {
     pem = fs.readFileSync(path, "utf8");
   } catch (err) {
-    throw new AuditError("usage", `cannot read --ssl-ca file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new AuditError("usage", `${source} ${path}: cannot read: ${fileErrorText(err)}`);
   }
-  if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new AuditError("usage", `--ssl-ca file ${path} holds no PEM certificate`);
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new AuditError("usage", `${source} ${path}: holds no PEM certificate`);
   return pem;
+}
+
+/**
+ * A subcommand's exit code from its findings, by the audit's rule: 3 when something could not be checked (an
+ * "error" finding), else 1 when a finding reaches --fail-on, else 0.
+ */
+export function findingsExitCode(findings: readonly Finding[], failOn: FailSeverity): number {
+  if (findings.some((f) => f.severity === "error")) return 3;
+  return findings.some((f) => isFailing(f, failOn)) ? 1 : 0;
 }

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { withContext } from "../errors.js";
-import { parseTarget, formatTarget } from "../net/target.js";
+import { formatTarget } from "../net/target.js";
 import { probe, type HandshakeFacts } from "../net/probe.js";
 import { checkTransport } from "../checks/transport.js";
 import { renderFindings } from "../report/findings-text.js";
@@ -9,6 +9,7 @@ import { paintVerdict } from "../report/colour.js";
 import { printable } from "../report/printable.js";
 import type { Finding } from "../report/types.js";
 import { addCommonOptions, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
+import { caFileFrom, connectionFor } from "./connection-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 
@@ -24,12 +25,14 @@ export function registerProbe(program: Command, state: RunState): void {
     .description("read the server's greeting (version, flavour, capabilities, auth plugin) and try one TLS upgrade; no credentials needed")
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user@]host[:port] (default localhost:3306)");
   addVerifyOptions(addCommonOptions(cmd)).action(async (rawTarget: string | undefined, o: ProbeCliOptions) => {
-    const target = parseTarget(rawTarget);
-    const ca = readCaFile(o.sslCa);
+    const { targets, clientOptions } = connectionFor([rawTarget], o);
+    const target = targets[0]!;
+    const caFile = caFileFrom(o.sslCa, clientOptions);
+    const ca = readCaFile(caFile?.path, caFile?.source);
     const io = makeOutput(o);
     let facts: HandshakeFacts;
     try {
-      facts = await probe(target, { ...timeoutsFrom(o), ...(ca ? { ca, caLabel: o.sslCa! } : {}), ...(o.hostName ? { hostName: o.hostName } : {}) });
+      facts = await probe(target, { ...timeoutsFrom(o), ...(ca ? { ca, caLabel: caFile!.path } : {}), ...(o.hostName ? { hostName: o.hostName } : {}) });
     } catch (err) {
       throw withContext(err, formatTarget(target));
     }

@@ -9,9 +9,9 @@ import { renderKeyValues, renderTable } from "../report/table.js";
 import { printable } from "../report/printable.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
-import { isFailing } from "../report/report.js";
-import { addCommonOptions, addFailOnOption, type CommonOptions, type FailOnOption } from "./options.js";
+import { addCommonOptions, findingsExitCode, addFailOnOption, type CommonOptions, type FailOnOption } from "./options.js";
 import { addCredentialOptions, loginJson, loginRows, withLogin, type CredentialCliOptions } from "./credential-options.js";
+import { connectionFor } from "./connection-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 
@@ -25,7 +25,8 @@ export function registerSettings(program: Command, state: RunState): void {
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user[:password]@]host[:port] (default: my.cnf host, else localhost:3306)");
   addFailOnOption(addCredentialOptions(addCommonOptions(cmd))).action(async (rawTarget: string | undefined, o: SettingsCliOptions) => {
     const io = makeOutput(o);
-    const { spec, session, facts: gathered } = await withLogin(cmd, rawTarget, o, async (sn) => ({ facts: await gatherSettings(sn), repl: await gatherReplication(sn) }));
+    const { targets, clientOptions } = connectionFor([rawTarget], o);
+    const { spec, session, facts: gathered } = await withLogin(targets[0]!, o, clientOptions, async (sn) => ({ facts: await gatherSettings(sn), repl: await gatherReplication(sn) }));
     const { facts, repl } = gathered;
     const now = new Date();
     const rows = settingRows(facts, now);
@@ -42,7 +43,7 @@ export function registerSettings(program: Command, state: RunState): void {
         findings,
       });
     } else io.out(renderSettings(session, facts, rows, repl, findings, io));
-    if (findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
+    state.exitCode = Math.max(state.exitCode, findingsExitCode(findings, o.failOn));
   });
 }
 

@@ -17,6 +17,11 @@ export function formatTarget(t: Pick<Target, "host" | "port">): string {
   return t.host.includes(":") ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
 }
 
+/** The port a string names (1-65535, digits only), or undefined. */
+export function portNumber(s: string): number | undefined {
+  return /^\d{1,5}$/.test(s) && Number(s) >= 1 && Number(s) <= 65535 ? Number(s) : undefined;
+}
+
 function parsePort(s: string, raw: string): number {
   if (!/^\d{1,5}$/.test(s)) throw bad(raw, `port "${s}" is not a number`);
   const n = Number(s);
@@ -52,10 +57,13 @@ function checkIpv6(host: string, raw: string): string {
   return host;
 }
 
-/** Parses host, host:port, [ipv6]:port, bare ipv6, or mysql://[user[:pass]@]host[:port][/db]. Empty means localhost:3306. */
-export function parseTarget(raw: string | undefined): Target {
+/**
+ * Parses host, host:port, [ipv6]:port, bare ipv6, or mysql://[user[:pass]@]host[:port][/db]. Empty means
+ * localhost; a target that names no port gets defaultPort (3306 unless -P or an option file says otherwise).
+ */
+export function parseTarget(raw: string | undefined, defaultPort = DEFAULT_PORT): Target {
   const s = (raw ?? "").trim();
-  if (s === "") return { host: "localhost", port: DEFAULT_PORT };
+  if (s === "") return { host: "localhost", port: defaultPort };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
     if (!/^mysql:\/\//i.test(s)) throw bad(s, "only the mysql:// scheme is understood");
     let rest = s.slice("mysql://".length);
@@ -76,28 +84,28 @@ export function parseTarget(raw: string | undefined): Target {
       }
       if (user === "") user = undefined;
     }
-    const hp = parseHostPort(rest, s);
+    const hp = parseHostPort(rest, s, defaultPort);
     return { ...hp, ...(user !== undefined ? { user } : {}), ...(password !== undefined ? { password } : {}) };
   }
   if (s.includes("@") || s.includes("/")) throw bad(s, "unexpected '@' or '/' (use mysql://user@host:port)");
-  return parseHostPort(s, s);
+  return parseHostPort(s, s, defaultPort);
 }
 
-function parseHostPort(s: string, raw: string): { host: string; port: number } {
+function parseHostPort(s: string, raw: string, defaultPort: number): { host: string; port: number } {
   if (s.startsWith("[")) {
     const end = s.indexOf("]");
     if (end < 0) throw bad(raw, "missing ']' after the IPv6 address");
     const host = checkIpv6(s.slice(1, end), raw);
     const after = s.slice(end + 1);
-    if (after === "") return { host, port: DEFAULT_PORT };
+    if (after === "") return { host, port: defaultPort };
     if (!after.startsWith(":")) throw bad(raw, "expected ':port' after ']'");
     return { host, port: parsePort(after.slice(1), raw) };
   }
   const colons = (s.match(/:/g) ?? []).length;
-  if (colons > 1) return { host: checkIpv6(s, raw), port: DEFAULT_PORT };
+  if (colons > 1) return { host: checkIpv6(s, raw), port: defaultPort };
   if (colons === 1) {
     const [h, p] = s.split(":") as [string, string];
     return { host: checkHost(h, raw), port: parsePort(p, raw) };
   }
-  return { host: checkHost(s, raw), port: DEFAULT_PORT };
+  return { host: checkHost(s, raw), port: defaultPort };
 }

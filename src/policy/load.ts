@@ -3,6 +3,9 @@ import { createRequire } from "node:module";
 import { AuditError } from "../errors.js";
 import { DEFAULT_POLICY, FAIL_SEVERITIES, TLS_VERSIONS, isFailSeverity, isIgnored, type LoadedPolicy, type Policy, type TlsVersion } from "./policy.js";
 import { FINDING_IDS } from "../report/finding-ids.js";
+import { SUITES } from "../tls/suites.js";
+import { fileErrorText } from "../file-error-text.js";
+import { nearest } from "./nearest.js";
 
 const KEYS: readonly (keyof Policy)[] = [
   "minTlsVersion",
@@ -14,7 +17,12 @@ const KEYS: readonly (keyof Policy)[] = [
   "requireX509ForRemote",
   "ignore",
   "failOn",
+  "allowIncompleteChecks",
 ];
+
+// Every name a suite list may use: IANA and OpenSSL names, compared without case.
+const SUITE_LIST = SUITES.filter((s) => !s.scsv).flatMap((s) => (s.openssl ? [s.iana, s.openssl] : [s.iana]));
+const SUITE_NAMES = new Set(SUITE_LIST.map((n) => n.toUpperCase()));
 
 // yaml takes ~30 ms to load (measured); only runs with --policy need it, so it is loaded on first use.
 const requireLazy = createRequire(import.meta.url);
@@ -28,7 +36,7 @@ export function loadPolicy(file: string): LoadedPolicy {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new AuditError("policy", `cannot read policy file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new AuditError("policy", `--policy ${file}: cannot read: ${fileErrorText(err)}`);
   }
   return { policy: parsePolicy(text, file), source: file };
 }
@@ -53,7 +61,10 @@ export function validatePolicy(raw: unknown, file: string): Policy {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail("(top level)", "must be a mapping of keys to values");
   const obj = raw as Record<string, unknown>;
   for (const k of Object.keys(obj)) {
-    if (!(KEYS as readonly string[]).includes(k)) fail(k, `unknown key (expected one of ${KEYS.join(", ")})`);
+    if (!(KEYS as readonly string[]).includes(k)) {
+      const close = nearest(k, KEYS);
+      fail(k, `unknown key${close ? ` (did you mean ${close}?)` : ""}; the keys are ${KEYS.join(", ")}`);
+    }
   }
   const p: Policy = { ...DEFAULT_POLICY, allowedSuites: [], forbiddenSuites: [], accountsAllowedRequireNone: [], ignore: [] };
 
@@ -76,8 +87,17 @@ export function validatePolicy(raw: unknown, file: string): Policy {
   }
   // A typo in ignore would silently keep a finding the user meant to waive (or waive nothing): name it.
   const known = FINDING_IDS.map((d) => d.id);
+  const prefixes = [...new Set(known.map((k) => `${k.slice(0, k.indexOf(".") + 1)}*`))];
   for (const [i, id] of p.ignore.entries()) {
-    if (!known.some((k) => isIgnored(k, [id]))) fail(`ignore[${i}]`, `"${id}" matches no finding id (the ids are listed in the README; e.g. ${known.slice(0, 3).join(", ")})`);
+    if (!known.some((k) => isIgnored(k, [id]))) {
+      fail(`ignore[${i}]`, `"${id}" matches no finding id; the nearest is ${nearest(id, id.endsWith("*") ? prefixes : known, Infinity)} (all ids are listed in the README)`);
+    }
+  }
+  // A typo in a suite list would forbid (or allow) nothing, silently: every name must be a suite the registry knows.
+  for (const key of ["allowedSuites", "forbiddenSuites"] as const) {
+    for (const [i, name] of p[key].entries()) {
+      if (!SUITE_NAMES.has(name.toUpperCase())) fail(`${key}[${i}]`, `"${name}" is no known cipher suite (IANA or OpenSSL name); the nearest is ${nearest(name, SUITE_LIST, Infinity)}`);
+    }
   }
   for (const [i, a] of p.accountsAllowedRequireNone.entries()) {
     if (!a.includes("@")) fail(`accountsAllowedRequireNone[${i}]`, `"${a}" must be written user@host (for example app@10.0.%)`);
@@ -96,8 +116,13 @@ export function validatePolicy(raw: unknown, file: string): Policy {
     p.requireX509ForRemote = obj.requireX509ForRemote as boolean;
   }
   if (obj.failOn !== undefined) {
-    if (typeof obj.failOn !== "string" || !isFailSeverity(obj.failOn)) fail("failOn", `${JSON.stringify(obj.failOn)} is not one of ${FAIL_SEVERITIES.join(", ")}`);
-    p.failOn = obj.failOn as Policy["failOn"];
+    const v = typeof obj.failOn === "string" ? obj.failOn.trim().toLowerCase() : "";
+    if (!isFailSeverity(v)) fail("failOn", `${JSON.stringify(obj.failOn)} is not one of ${FAIL_SEVERITIES.join(", ")}`);
+    p.failOn = v as Policy["failOn"];
+  }
+  if (obj.allowIncompleteChecks !== undefined) {
+    if (typeof obj.allowIncompleteChecks !== "boolean") fail("allowIncompleteChecks", "must be true or false");
+    p.allowIncompleteChecks = obj.allowIncompleteChecks as boolean;
   }
   const both = p.allowedSuites.filter((s) => p.forbiddenSuites.includes(s));
   if (both.length) fail("forbiddenSuites", `${both.join(", ")} is also in allowedSuites`);

@@ -1,11 +1,15 @@
+import { AuditError } from "../errors.js";
 import type { Severity } from "../report/types.js";
 
 /** TLS versions as Node and OpenSSL print them, oldest first. */
 export const TLS_VERSIONS = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"] as const;
 export type TlsVersion = (typeof TLS_VERSIONS)[number];
 
-/** The severities a run can fail at ("error" is not a threshold: it always ranks with high). */
-export const FAIL_SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
+/**
+ * The severities a run can fail at, and "never" (findings never fail it). "error" is not a threshold: a check that
+ * could not run fails the run at every level unless the policy sets allowIncompleteChecks.
+ */
+export const FAIL_SEVERITIES = ["critical", "high", "medium", "low", "info", "never"] as const;
 export type FailSeverity = (typeof FAIL_SEVERITIES)[number];
 
 /** What the audit holds a server to; every field has a documented default (DEFAULT_POLICY). */
@@ -28,6 +32,8 @@ export interface Policy {
   ignore: string[];
   /** Findings at or above this severity fail the run (exit 1). */
   failOn: FailSeverity;
+  /** When true, a check that could not run (an "error" finding: failed login, missing privilege) does not fail the run. */
+  allowIncompleteChecks: boolean;
 }
 
 /** The policy used when no --policy file is given: the CIS and Mozilla "intermediate" floor. */
@@ -41,6 +47,7 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   requireX509ForRemote: false,
   ignore: [],
   failOn: "medium",
+  allowIncompleteChecks: false,
 });
 
 /** Where the policy came from, for the report. */
@@ -52,6 +59,13 @@ export interface LoadedPolicy {
 /** True for a severity a run may fail at. */
 export function isFailSeverity(s: string): s is FailSeverity {
   return (FAIL_SEVERITIES as readonly string[]).includes(s);
+}
+
+/** Parses a failing severity case-insensitively ("HIGH", "Never"); the error names where the value came from. */
+export function parseFailSeverity(value: string, source: string): FailSeverity {
+  const v = value.trim().toLowerCase();
+  if (isFailSeverity(v)) return v;
+  throw new AuditError("usage", `${source} "${value}" is not one of ${FAIL_SEVERITIES.join(", ")}`);
 }
 
 /** True when the id is listed in ignore, exactly or by a trailing-"*" prefix. */

@@ -5,7 +5,7 @@ import { parseServerVersion, type FixPlan } from "./fix-plan.js";
 import { gradeSummary, type GradeLetter } from "./grade.js";
 import { printable } from "./printable.js";
 import { renderTable, renderKeyValues } from "./table.js";
-import { findingsOf, gradeTarget, isFailing, type Report, type Summary, type TargetReport } from "./report.js";
+import { failOnPhrase, findingsOf, gradeTarget, isFailing, type FailOn, type Report, type Summary, type TargetReport } from "./report.js";
 import { SEVERITIES } from "./types.js";
 import { wrap } from "./wrap.js";
 import { statementForText } from "./fix-text.js";
@@ -33,7 +33,7 @@ export function renderAuditText(r: Report, style: TextStyle): string {
   const out: string[] = [...verdictLines(r.summary, style, single ? single.label : `${targets.length} targets`, single)];
   if (fleet) out.push("", c.bold("Targets"), fleetTable(r, targets, style));
   for (const t of targets) out.push("", ...targetSection(t, r.summary.failOn, style, fleet));
-  out.push("", ...wrap(`Policy: ${r.policy.source}; ${r.summary.failing} at ${r.summary.failOn} or above; ${r.durationMs} ms${style.verbose ? "" : "; more: --verbose"}`, width).map((l) => c.gray(l)));
+  out.push("", ...wrap(`Policy: ${r.policy.source}; ${r.summary.failOn === "never" ? "findings never fail it" : `${r.summary.failing} at ${r.summary.failOn} or above`}; ${r.durationMs} ms${style.verbose ? "" : "; more: --verbose"}`, width).map((l) => c.gray(l)));
   return out.join("\n");
 }
 
@@ -49,7 +49,7 @@ function verdictLines(s: Summary, style: TextStyle, what: string, t?: TargetRepo
   const grade = t?.grade ? `, grade ${t.grade}` : "";
   const counts = SEVERITIES.filter((sev) => sev !== "error" || s.bySeverity.error > 0).map((sev) => `${s.bySeverity[sev]} ${sev}`);
   const unaudited = s.targets.notAudited > 0 ? `; ${s.targets.notAudited} of ${s.targets.total} not audited` : "";
-  const text = `${word} ${printable(what)}${grade}: ${counts.join(", ")}${full ? ` (fails on ${s.failOn} and above: ${s.failing} failing)` : ""}${unaudited}`;
+  const text = `${word} ${printable(what)}${grade}: ${counts.join(", ")}${full ? ` (${failOnPhrase(s.failOn)}: ${s.failing} failing)` : ""}${unaudited}`;
   return wrap(text, style.width ?? 80, "", 5).map((line, i) => {
     let l = i === 0 ? (s.verdict === "pass" ? c.green.bold(word) : c.red.bold(word)) + line.slice(word.length) : line;
     for (const sev of SEVERITIES) {
@@ -86,7 +86,7 @@ function fleetTable(r: Report, targets: TargetReport[], style: TextStyle): strin
   return renderTable(["Target", "Result", "Grade", "Findings", "Server"], rows, { plain: style.plain, width: style.width ?? 80 });
 }
 
-function targetSection(t: TargetReport, failOn: Summary["failOn"], style: TextStyle, fleet: boolean): string[] {
+function targetSection(t: TargetReport, failOn: FailOn, style: TextStyle, fleet: boolean): string[] {
   const { c } = style;
   const width = style.width ?? 80;
   const out: string[] = [];

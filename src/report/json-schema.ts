@@ -147,8 +147,9 @@ export const AUDIT_JSON_SCHEMA = {
           additionalProperties: false,
         },
         verdict: { type: "string", enum: ["pass", "fail"] },
-        failOn: severity,
+        failOn: { type: "string", enum: ["critical", "high", "medium", "low", "info", "error", "never"] },
         failing: { type: "integer", minimum: 0 },
+        incomplete: { type: "integer", minimum: 0, description: "findings of checks that could not run; they fail the run unless the policy sets allowIncompleteChecks" },
         targets: {
           type: "object",
           required: ["total", "audited", "notAudited"],

@@ -1,6 +1,6 @@
-import { gradeTarget, isFailing, sortFindings, type Report, type TargetReport } from "./report.js";
+import { gradeTarget, isFailing, sortFindings, type FailOn, type Report, type TargetReport } from "./report.js";
 import { gradeSummary } from "./grade.js";
-import type { Finding, Severity } from "./types.js";
+import type { Finding } from "./types.js";
 import { ACTIVE_BEYOND_C0 } from "./printable.js";
 import { fixForText } from "./fix-text.js";
 
@@ -49,7 +49,7 @@ export function renderJunit(r: Report): string {
   ].join("\n");
 }
 
-function suiteXml(raw: TargetReport, failOn: Severity): { xml: string; tests: number; failures: number; errors: number; skipped: number } {
+function suiteXml(raw: TargetReport, failOn: FailOn): { xml: string; tests: number; failures: number; errors: number; skipped: number } {
   const t = raw.grade && raw.gradeCaps ? raw : gradeTarget(raw);
   const cases: Case[] = t.checks.map((ch) => {
     const open = `    <testcase classname="${xmlEscape(`mysql-tls-audit.${t.label}`)}" name="${xmlEscape(ch.name)}" time="${secs(ch.durationMs)}"`;

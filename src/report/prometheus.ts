@@ -2,7 +2,7 @@
 // metric names where users already alert on them, mysql_tls_* for the rest. Pure: a report in, text out.
 import { SEVERITIES } from "./types.js";
 import { printable } from "./printable.js";
-import { findingsOf, gradeTarget, isFailing, type TargetReport } from "./report.js";
+import { findingsOf, gradeTarget, isFailing, type FailOn, type TargetReport } from "./report.js";
 import type { Severity } from "./types.js";
 
 /** One metric family as documented (the README's "Monitoring" table is generated from this list). */
@@ -41,7 +41,7 @@ export const PROBE_METRICS: readonly MetricDoc[] = [
 export interface PrometheusTarget {
   report: TargetReport;
   /** The failing severity of the policy in force (for the verdict and mysql_tls_failing_findings). */
-  failOn: Severity;
+  failOn: FailOn;
   /** The letter grade, when the report has one. */
   grade?: string;
 }
@@ -49,7 +49,7 @@ export interface PrometheusTarget {
 /** Escapes a label value: backslash, double quote and line feed (exposition format 0.0.4). */
 export function escapeLabelValue(v: string): string {
   // Server text (a certificate's CN, say) is made inert first: a textfile or a scrape read on a terminal shows it escaped.
-  return printable(v).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+  return printable(v, { keepNewlines: true }).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 
 /** Escapes HELP text: backslash and line feed. */

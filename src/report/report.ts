@@ -48,9 +48,11 @@ export interface TargetReport {
 export interface Summary {
   bySeverity: Record<Severity, number>;
   verdict: "pass" | "fail";
-  failOn: Severity;
-  /** Findings at or above failOn. */
+  failOn: FailOn;
+  /** Findings that fail the run: at or above failOn, and those of checks that could not run (unless allowed). */
   failing: number;
+  /** Of those, findings of checks that could not run on an audited target (0 when the policy allows incomplete checks). */
+  incomplete: number;
   targets: { total: number; audited: number; notAudited: number };
 }
 
@@ -74,19 +76,34 @@ export function sortFindings<T extends Finding>(fs: T[]): T[] {
   return [...fs].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.id.localeCompare(b.id));
 }
 
-/** True when the finding reaches the failing severity ("error" ranks with high). */
-export function isFailing(f: Pick<Finding, "severity">, failOn: Severity): boolean {
+/** A --fail-on threshold: a severity, or "never" (findings never fail the run). */
+export type FailOn = Severity | "never";
+
+/** "fails on medium and above", or "findings never fail it" for --fail-on never. */
+export function failOnPhrase(failOn: FailOn): string {
+  return failOn === "never" ? "findings never fail it" : `fails on ${failOn} and above`;
+}
+
+/**
+ * True when the finding fails the run. An "error" finding (a check that could not run) fails it at every
+ * threshold, "never" included, unless incomplete checks are allowed; any other finding when it reaches failOn.
+ */
+export function isFailing(f: Pick<Finding, "severity">, failOn: FailOn, allowIncomplete = false): boolean {
+  if (f.severity === "error") return !allowIncomplete;
+  if (failOn === "never") return false;
   return SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn];
 }
 
-/** Counts and verdict; a target that could not be audited fails the run too (never a silent pass). */
-export function summarize(targets: TargetReport[], failOn: Severity): Summary {
+/** Counts and verdict; a target that could not be audited, or a check that could not run, fails the run too (never a silent pass). */
+export function summarize(targets: TargetReport[], failOn: FailOn, allowIncomplete = false): Summary {
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   let failing = 0;
+  let incomplete = 0;
   for (const t of targets) {
     for (const f of findingsOf(t)) {
       bySeverity[f.severity]++;
-      if (isFailing(f, failOn)) failing++;
+      if (isFailing(f, failOn, allowIncomplete)) failing++;
+      if (t.audited && f.severity === "error" && !allowIncomplete) incomplete++;
     }
   }
   const audited = targets.filter((t) => t.audited).length;
@@ -96,6 +113,7 @@ export function summarize(targets: TargetReport[], failOn: Severity): Summary {
     verdict: failing > 0 || notAudited > 0 ? "fail" : "pass",
     failOn,
     failing,
+    incomplete,
     targets: { total: targets.length, audited, notAudited },
   };
 }
@@ -118,20 +136,23 @@ export function gradeTarget(t: TargetReport): TargetReport & Required<Pick<Targe
 /** Builds the Report from finished targets. */
 export function makeReport(
   targets: TargetReport[],
-  opts: { failOn: Severity; policySource: string; policy?: Policy; startedAt: Date; durationMs: number },
+  opts: { failOn: FailOn; policySource: string; policy?: Policy; startedAt: Date; durationMs: number },
 ): Report {
   return {
     targets: targets.map(gradeTarget),
-    summary: summarize(targets, opts.failOn),
+    summary: summarize(targets, opts.failOn, opts.policy?.allowIncompleteChecks === true),
     policy: { source: opts.policySource, ...(opts.policy ? { effective: opts.policy } : {}) },
     startedAt: opts.startedAt.toISOString(),
     durationMs: Math.round(opts.durationMs),
   };
 }
 
-/** The exit code (shared/DESIGN.md): 3 when a target could not be audited, else 1 on findings at/above failOn, else 0. */
+/**
+ * The exit code (shared/DESIGN.md): 3 when a target could not be audited or a check could not run (unless the
+ * policy allows incomplete checks), else 1 on findings at/above failOn, else 0.
+ */
 export function exitCodeOf(r: Report): number {
-  if (r.summary.targets.notAudited > 0) return 3;
+  if (r.summary.targets.notAudited > 0 || r.summary.incomplete > 0) return 3;
   return r.summary.failing > 0 ? 1 : 0;
 }
 

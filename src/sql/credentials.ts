@@ -1,11 +1,10 @@
 import os from "node:os";
-import path from "node:path";
 import { inspect } from "node:util";
 import { AuditError } from "../errors.js";
 import { terminalSafe } from "../report/printable.js";
 import { maskPassword } from "./mask.js";
 import { DEFAULT_PORT, type Target } from "../net/target.js";
-import { mergeGroups, readOptionFiles, type OptionFileNote } from "./option-file.js";
+import { optionFilePort, optionIsOn, readClientOptions, type ClientOptions, type OptionFileNote } from "./option-file.js";
 
 /** A password that prints, logs and serialises as "***"; only reveal() gives the value, for the login itself. */
 export class Secret {
@@ -69,7 +68,10 @@ export interface CredentialInput {
   /** A value, or true for "-p with no value: prompt". */
   password?: string | true;
   defaultsFile?: string;
+  defaultsExtraFile?: string;
   noDefaults?: boolean;
+  /** The option files already read for this run (else they are read here, as the switches above say). */
+  clientOptions?: ClientOptions;
   sslMode?: string;
   sslCa?: string;
   sslCert?: string;
@@ -103,26 +105,25 @@ export function processCredentialEnv(): CredentialEnv {
   };
 }
 
-// Later groups override earlier ones; the tool's own group wins over the shared [client].
-const GROUPS = ["client", "mysql-tls-audit"];
-
-/** Resolves the login: command line > target URL > option file ([client], [mysql-tls-audit]) > MYSQL_PWD. */
+/** Resolves the login: command line > target URL > option files ([client], [mysql-tls-audit]) > MYSQL_PWD. */
 export async function resolveCredentials(input: CredentialInput, world: CredentialEnv = processCredentialEnv()): Promise<LoginSpec> {
-  let files: { path: string; required: boolean }[] = [];
-  if (input.defaultsFile !== undefined) files = [{ path: input.defaultsFile, required: true }];
-  else if (!input.noDefaults) files = [{ path: path.join(world.home, ".my.cnf"), required: false }];
-  const { groups, notes } = readOptionFiles(files, world.warn);
-  const cnf = mergeGroups(groups, GROUPS);
+  const { values: cnf, notes } =
+    input.clientOptions ??
+    readClientOptions(
+      {
+        ...(input.defaultsFile !== undefined ? { defaultsFile: input.defaultsFile } : {}),
+        ...(input.defaultsExtraFile !== undefined ? { defaultsExtraFile: input.defaultsExtraFile } : {}),
+        ...(input.noDefaults ? { noDefaults: true } : {}),
+      },
+      world.home,
+      world.warn,
+    );
 
   let host = input.target.host;
   let port = input.target.port;
   if (!input.targetGiven) {
     host = cnf.get("host") || host;
-    const p = cnf.get("port");
-    if (p !== undefined && p !== "") {
-      if (!/^\d{1,5}$/.test(p) || Number(p) < 1 || Number(p) > 65535) throw new AuditError("usage", `option file: port "${p}" is not a port number`);
-      port = Number(p);
-    }
+    port = optionFilePort(cnf) ?? port;
   }
   const user = input.user ?? input.target.user ?? (cnf.get("user") || undefined) ?? world.loginName;
 
@@ -150,7 +151,13 @@ export async function resolveCredentials(input: CredentialInput, world: Credenti
   }
 
   const sslModeRaw = input.sslMode ?? cnf.get("ssl_mode");
-  const sslMode = sslModeRaw !== undefined && sslModeRaw !== "" ? parseSslMode(sslModeRaw, input.sslMode !== undefined ? "--ssl-mode" : "option file ssl-mode") : "PREFERRED";
+  // ssl-verify-server-cert (the MariaDB client's switch, deprecated in MySQL) means VERIFY_IDENTITY.
+  const sslMode =
+    sslModeRaw !== undefined && sslModeRaw !== ""
+      ? parseSslMode(sslModeRaw, input.sslMode !== undefined ? "--ssl-mode" : "option file ssl-mode")
+      : optionIsOn(cnf, "ssl_verify_server_cert")
+        ? "VERIFY_IDENTITY"
+        : "PREFERRED";
   const pick = (cli: string | undefined, key: string) => cli ?? (cnf.get(key) || undefined);
   const sslCa = pick(input.sslCa, "ssl_ca");
   const sslCert = pick(input.sslCert, "ssl_cert");

@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { AuditError } from "../errors.js";
+import { fileErrorText } from "../file-error-text.js";
+import { portNumber } from "../net/target.js";
 
 /** Options by group, as the mysql client reads my.cnf: keys normalised to lower case with '_' for '-'. */
 export type OptionGroups = Map<string, Map<string, string>>;
@@ -39,9 +41,9 @@ export function parseOptionFile(text: string, into: OptionGroups = new Map(), on
   return into;
 }
 
-/** "ssl-ca", "ssl_ca" and "SSL-CA" are one option to the mysql client. */
+/** "ssl-ca", "ssl_ca", "SSL-CA" and "loose-ssl-ca" are one option to the mysql client. */
 export function normaliseKey(k: string): string {
-  return k.trim().toLowerCase().replace(/-/g, "_");
+  return k.trim().toLowerCase().replace(/-/g, "_").replace(/^loose_/, "");
 }
 
 function stripComment(s: string): string {
@@ -111,9 +113,8 @@ export function readOptionFiles(files: { path: string; required: boolean }[], wa
     try {
       st = fs.statSync(abs);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? "error";
-      if (required) throw new AuditError("usage", `cannot read option file ${file}: ${code}`);
-      notes.push({ path: abs, read: false, reason: code });
+      if (required) throw new AuditError("usage", `cannot read option file ${file}: ${fileErrorText(err)}`);
+      notes.push({ path: abs, read: false, reason: fileErrorText(err) });
       return;
     }
     // The mysql client ignores a world-writable option file, since anyone could plant credentials in it.
@@ -126,9 +127,8 @@ export function readOptionFiles(files: { path: string; required: boolean }[], wa
     try {
       text = fs.readFileSync(abs, "utf8");
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? "error";
-      if (required) throw new AuditError("usage", `cannot read option file ${file}: ${code}`);
-      notes.push({ path: abs, read: false, reason: code });
+      if (required) throw new AuditError("usage", `cannot read option file ${file}: ${fileErrorText(err)}`);
+      notes.push({ path: abs, read: false, reason: fileErrorText(err) });
       return;
     }
     notes.push({ path: abs, read: true });
@@ -155,4 +155,60 @@ export function mergeGroups(groups: OptionGroups, names: string[]): Map<string, 
   const out = new Map<string, string>();
   for (const n of names) for (const [k, v] of groups.get(n) ?? []) out.set(k, v);
   return out;
+}
+
+/** The option-file switches of the mysql client, as every command takes them. */
+export interface OptionFileSwitches {
+  /** --defaults-file: read only this file (it must exist). */
+  defaultsFile?: string;
+  /** --defaults-extra-file: read this file (it must exist) after the global files and before ~/.my.cnf. */
+  defaultsExtraFile?: string;
+  /** --no-defaults: read no option file. */
+  noDefaults?: boolean;
+}
+
+/** The global option files the mysql and mariadb clients read on Unix, in order. */
+export const GLOBAL_OPTION_FILES = ["/etc/my.cnf", "/etc/mysql/my.cnf"];
+
+/** The files to read, in the mysql client's order: global files, --defaults-extra-file, then ~/.my.cnf. */
+export function optionFilesFor(s: OptionFileSwitches, home: string): { path: string; required: boolean }[] {
+  if (s.noDefaults) return [];
+  if (s.defaultsFile !== undefined) return [{ path: s.defaultsFile, required: true }];
+  return [
+    ...GLOBAL_OPTION_FILES.map((p) => ({ path: p, required: false })),
+    ...(s.defaultsExtraFile !== undefined ? [{ path: s.defaultsExtraFile, required: true }] : []),
+    { path: path.join(home, ".my.cnf"), required: false },
+  ];
+}
+
+// Later groups override earlier ones; the tool's own group wins over the shared [client].
+const CLIENT_GROUPS = ["client", "mysql-tls-audit"];
+
+/** The [client] and [mysql-tls-audit] options of every file the switches select, and which files were read. */
+export interface ClientOptions {
+  values: Map<string, string>;
+  notes: OptionFileNote[];
+}
+
+/** Reads the option files as the mysql client does and merges their [client] and [mysql-tls-audit] groups. */
+export function readClientOptions(s: OptionFileSwitches, home: string, warn: (msg: string) => void = () => {}): ClientOptions {
+  const { groups, notes } = readOptionFiles(optionFilesFor(s, home), warn);
+  return { values: mergeGroups(groups, CLIENT_GROUPS), notes };
+}
+
+/** A boolean option as my.cnf writes it: a bare key, 1, ON or TRUE is on; 0, OFF or FALSE is off. */
+export function optionIsOn(values: Map<string, string>, key: string): boolean | undefined {
+  if (values.has(`skip_${key}`)) return false;
+  const v = values.get(key);
+  if (v === undefined) return undefined;
+  return !/^(0|off|false)$/i.test(v.trim());
+}
+
+/** The port option of an option file, checked. */
+export function optionFilePort(values: Map<string, string>): number | undefined {
+  const p = values.get("port");
+  if (p === undefined || p === "") return undefined;
+  const n = portNumber(p);
+  if (n === undefined) throw new AuditError("usage", `option file: port "${p}" is not a port number (1-65535)`);
+  return n;
 }

@@ -219,17 +219,16 @@ describe("the audit against real MariaDB postures", () => {
     expect(lenient.checks.find((c) => c.name === "settings")!.findings.map((f) => f.id)).not.toContain("settings.legacy-tls-version");
   });
 
-  it("a wrong password fails the three authenticated checks with the reason, and never the run", async () => {
+  it("a wrong password fails the three authenticated checks as ONE error finding (issue 12), and never the run", async () => {
     const s = db("modern");
     const r = await auditTarget({ host: s.host, port: s.port }, { ...optionsFor(s), login: { ...loginOf(s), password: new Secret("not-the-password") } });
     expect(r.audited).toBe(true);
-    for (const name of ["settings", "accounts", "replication"] as const) {
-      const c = r.checks.find((x) => x.name === name)!;
-      expect(c.status).toBe("error");
-      expect(c.reason).toMatch(/1045|denied/i);
-      expect(c.reason).not.toContain("not-the-password");
-      expect(c.findings.map((f) => f.id)).toEqual(["audit.check-error"]);
-    }
+    const [settings, ...others] = (["settings", "accounts", "replication"] as const).map((name) => r.checks.find((x) => x.name === name)!);
+    expect(settings!.status).toBe("error");
+    expect(settings!.reason).toMatch(/^the login failed: .*(1045|denied)/i);
+    expect(settings!.findings.map((f) => [f.id, f.severity, f.title])).toEqual([["audit.check-error", "error", "The login failed, so settings, accounts, replication could not run"]]);
+    for (const c of others) expect(c).toMatchObject({ status: "error", reason: "the login failed (see settings)", findings: [] });
+    for (const c of r.checks) expect(JSON.stringify(c)).not.toContain("not-the-password");
     expect(r.checks.find((c) => c.name === "certificate")!.status).toBe("completed");
   });
 

@@ -101,13 +101,13 @@ describe("the built CLI: the default command", () => {
     writeFileSync(badList, "127.0.0.1:3306\ndb:0 # typo\n");
     const cases: [string[], RegExp][] = [
       [[at(modern), "--policy", bad], /policy file .*bad\.yaml: minTlsVersion: "TLSv1\.4" is not one of/],
-      [[at(modern), "--policy", join(dir, "nope.yaml")], /cannot read policy file .*nope\.yaml: ENOENT/],
-      [[at(modern), "--fail-on", "severe"], /--fail-on "severe" is not one of critical, high, medium, low, info/],
+      [[at(modern), "--policy", join(dir, "nope.yaml")], /--policy .*nope\.yaml: cannot read: no such file or directory/],
+      [[at(modern), "--fail-on", "severe"], /--fail-on "severe" is not one of critical, high, medium, low, info, never/],
       [["127.0.0.1:99999"], /port 99999 is out of range/],
-      [[at(modern), "--targets", join(dir, "missing.txt")], /cannot read --targets file/],
-      [[at(modern), "--concurrency", "0"], /not a positive whole number/],
-      [[at(modern), "--skip", "cipher"], /--skip "cipher": unknown check cipher; the checks are protocols, ciphers, certificate, settings, accounts, replication/],
-      [["--targets", emptyList], /--targets file .*empty\.txt lists no target/],
+      [[at(modern), "--targets", join(dir, "missing.txt")], /--targets .*missing\.txt: cannot read: no such file or directory/],
+      [[at(modern), "--concurrency", "0"], /--concurrency "0" is not a positive whole number/],
+      [[at(modern), "--skip", "ciphr"], /--skip: unknown check "ciphr" \(did you mean cipher\?\); the checks are protocols \(protocol\), ciphers \(cipher\), certificate \(cert\), settings \(setting\), accounts \(account\), replication \(repl\)/],
+      [["--targets", emptyList], /--targets .*empty\.txt lists no target/],
       [["--targets", badList], /bad\.txt:2: invalid target "db:0"/],
     ];
     for (const [args, message] of cases) {
@@ -189,7 +189,8 @@ describe("the built CLI: the default command", () => {
     expect(doc.targets[0]!.details.ciphers).toMatchObject({ abortedConnections: 0, budget: { limit: 0, stopped: true } });
     expect((doc.targets[0] as unknown as { abortedConnections: number }).abortedConnections).toBe(0);
     expect(doc.targets[0]!.findings.map((f) => f.id)).toContain("scan.budget-exhausted");
-    expect(r.code).toBe(1);
+    // What the budget left unscanned was not checked: like any check that could not run, it fails the run with 3.
+    expect(r.code).toBe(3);
   });
 
   it("logs in with a [client] password from ~/.my.cnf, as the mysql client does; without one it does not try", async () => {
@@ -212,7 +213,7 @@ describe("the built CLI: the default command", () => {
     expect(r.code).toBe(0);
     for (const o of ["--json", "--junit <file>", "--fail-on <severity>", "--policy <file>", "--targets <file>", "--concurrency <n>", "--quiet", "--user <name>"]) expect(r.stdout).toContain(o);
     const top = await runCli(["--help"]);
-    expect(top.stdout).toContain("Exit codes: 0 nothing at or above --fail-on, 1 policy violations, 2 usage or bad input, 3 a target could not be audited.");
+    expect(top.stdout).toContain("Exit codes: 0 nothing at or above --fail-on, 1 policy violations, 2 usage or bad input, 3 a target or a check could not be audited.");
   });
 });
 

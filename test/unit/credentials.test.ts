@@ -8,7 +8,6 @@ import { parseOptionFile, mergeGroups } from "../../src/sql/option-file.js";
 import fc from "fast-check";
 import { promptPassword, resolveCredentials, scrub, Secret, parseSslMode, type CredentialEnv } from "../../src/sql/credentials.js";
 import { MASK_EVERYWHERE_MIN_LENGTH } from "../../src/sql/mask.js";
-import { passwordToken } from "../../src/cli/credential-options.js";
 import { parseTarget } from "../../src/net/target.js";
 import { AuditError } from "../../src/errors.js";
 
@@ -167,15 +166,5 @@ describe("promptPassword", () => {
     expect(err).toBeInstanceOf(AuditError);
     expect((err as AuditError).code).toBe("usage");
     expect((err as AuditError).message).toMatch(/not a terminal/);
-  });
-});
-
-describe("passwordToken", () => {
-  it("tells -p alone (prompt) from -pVALUE and --password=VALUE, as the mysql client does", () => {
-    expect(passwordToken(["node", "bin", "settings", "-p", "host"])).toEqual({ prompt: true });
-    expect(passwordToken(["node", "bin", "settings", "--password", "host"])).toEqual({ prompt: true });
-    expect(passwordToken(["node", "bin", "settings", "-psecret", "host"])).toEqual({ prompt: false });
-    expect(passwordToken(["node", "bin", "settings", "--password=x"])).toEqual({ prompt: false });
-    expect(passwordToken(["node", "bin", "settings", "host"])).toBeUndefined();
   });
 });

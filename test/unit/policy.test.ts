@@ -52,14 +52,20 @@ describe("policy files", () => {
     expect(parsePolicy("minTlsVersion: TLSv1.0", "p.yaml").minTlsVersion).toBe("TLSv1");
   });
 
+  it("takes failOn in any case, never included, and allowIncompleteChecks; suite names in any case", () => {
+    expect(parsePolicy("failOn: HIGH\nallowIncompleteChecks: true\nforbiddenSuites: [des-cbc3-sha]", "p.yaml")).toMatchObject({ failOn: "high", allowIncompleteChecks: true, forbiddenSuites: ["des-cbc3-sha"] });
+    expect(parsePolicy("failOn: Never", "p.yaml").failOn).toBe("never");
+    expect(DEFAULT_POLICY.allowIncompleteChecks).toBe(false);
+  });
+
   it("accepts ignore entries that name real ids, exactly or by prefix", () => {
     expect(parsePolicy("ignore: [cert.self-signed, 'settings.tls-library-*', 'accounts.*']", "p.yaml").ignore).toEqual(["cert.self-signed", "settings.tls-library-*", "accounts.*"]);
   });
 
   it.each([
-    ["minTls: TLSv1.2", "policy file p.yaml: minTls: unknown key (expected one of"],
+    ["minTls: TLSv1.2", "policy file p.yaml: minTls: unknown key (did you mean minTlsVersion?); the keys are"],
     ["minTlsVersion: TLSv1.4", 'policy file p.yaml: minTlsVersion: "TLSv1.4" is not one of SSLv3, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3'],
-    ["failOn: error", 'policy file p.yaml: failOn: "error" is not one of critical, high, medium, low, info'],
+    ["failOn: error", 'policy file p.yaml: failOn: "error" is not one of critical, high, medium, low, info, never'],
     ["failOn: 3", "policy file p.yaml: failOn: 3 is not one of"],
     ["certificateWarningDays: -1", "policy file p.yaml: certificateWarningDays: must be a whole number of days from 0 to 3650"],
     ["certificateWarningDays: '30'", "policy file p.yaml: certificateWarningDays: must be a whole number"],
@@ -67,10 +73,15 @@ describe("policy files", () => {
     ["requireX509ForRemote: 1", "policy file p.yaml: requireX509ForRemote: must be true or false"],
     ["ignore: certificate.self-signed", "policy file p.yaml: ignore: must be a list of strings"],
     ["ignore: [cert.expired, 3]", "policy file p.yaml: ignore[1]: must be a non-empty string"],
-    ["ignore: [cert.expired, certificate.self-signed]", 'policy file p.yaml: ignore[1]: "certificate.self-signed" matches no finding id'],
-    ["ignore: ['nothing.*']", 'policy file p.yaml: ignore[0]: "nothing.*" matches no finding id'],
+    ["ignore: [cert.expired, certificate.self-signed]", 'policy file p.yaml: ignore[1]: "certificate.self-signed" matches no finding id; the nearest is cert.self-signed'],
+    ["ignore: [cert.self-signd]", 'policy file p.yaml: ignore[0]: "cert.self-signd" matches no finding id; the nearest is cert.self-signed'],
+    ["ignore: ['acounts.*']", 'policy file p.yaml: ignore[0]: "acounts.*" matches no finding id; the nearest is accounts.*'],
+    ["forbiddenSuites: [TLS_RSA_WITH_AES_128_CBC_SHA, TLS_RSA_WITH_3DES_EDE_CBC_SHA1]", 'policy file p.yaml: forbiddenSuites[1]: "TLS_RSA_WITH_3DES_EDE_CBC_SHA1" is no known cipher suite (IANA or OpenSSL name); the nearest is TLS_RSA_WITH_3DES_EDE_CBC_SHA'],
+    ["forbiddenSuites: [ECDHE-RSA-AES128-SHA, DES-CBC3-SHAA]", 'policy file p.yaml: forbiddenSuites[1]: "DES-CBC3-SHAA" is no known cipher suite (IANA or OpenSSL name); the nearest is DES-CBC3-SHA'],
+    ["allowedSuites: [TLS_AES_128_GCM_SHA265]", 'policy file p.yaml: allowedSuites[0]: "TLS_AES_128_GCM_SHA265" is no known cipher suite (IANA or OpenSSL name); the nearest is TLS_AES_128_GCM_SHA256'],
+    ["allowIncompleteChecks: yes please", "policy file p.yaml: allowIncompleteChecks: must be true or false"],
     ["accountsAllowedRequireNone: [monitor]", 'policy file p.yaml: accountsAllowedRequireNone[0]: "monitor" must be written user@host'],
-    ["allowedSuites: [A]\nforbiddenSuites: [A]", "policy file p.yaml: forbiddenSuites: A is also in allowedSuites"],
+    ["allowedSuites: [DES-CBC3-SHA]\nforbiddenSuites: [DES-CBC3-SHA]", "policy file p.yaml: forbiddenSuites: DES-CBC3-SHA is also in allowedSuites"],
     ["- a\n- b", "policy file p.yaml: (top level): must be a mapping"],
     ["failOn: high\nfailOn: low", "policy file p.yaml: not valid YAML:"],
     ["a: [", "policy file p.yaml: not valid YAML:"],
@@ -86,7 +97,7 @@ describe("policy files", () => {
     const bad = join(dir, "bad.json");
     writeFileSync(bad, '{"failOn": "high",}');
     expect(policyError(() => loadPolicy(bad)).message).toMatch(/^policy file .*bad\.json: not valid JSON: /);
-    expect(policyError(() => loadPolicy(join(dir, "missing.yaml"))).message).toMatch(/^cannot read policy file .*missing\.yaml: ENOENT$/);
+    expect(policyError(() => loadPolicy(join(dir, "missing.yaml"))).message).toMatch(/^--policy .*missing\.yaml: cannot read: no such file or directory$/);
     expect(policyError(() => validatePolicy({ failOn: "low", extra: 1 }, "x.json")).message).toContain("x.json: extra: unknown key");
   });
 });

@@ -12,11 +12,21 @@ describe("README agrees with the code", () => {
     expect(block.trim()).toBe(renderFindingIdTable());
   });
 
-  it("opens with the tool command and the test command that .ci/run runs", () => {
+  it("opens with `npm run demo`, and names the test command that .ci/run runs", () => {
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1]!;
-    expect(firstBlock).toMatch(/mysql-tls-audit(\.js)? db\.example\.com:3306/);
-    expect(firstBlock).toMatch(/^npm test\b/m);
+    expect(firstBlock).toMatch(/^npm ci && npm run demo\b/);
+    expect(readme).toMatch(/`npm test`/);
     expect(ciRun).toMatch(/^npm test$/m);
+  });
+
+  it("reaches a first result in sixty lines: demo, install, the auditing account's GRANT per flavour, three recipes with the exit codes", () => {
+    const first60 = readme.split("\n").slice(0, 60).join("\n");
+    expect(first60).toContain("npm run demo");
+    expect(first60).toMatch(/npx --yes \.\/mysql-tls-audit-[\d.]+\.tgz/);
+    expect(first60).toMatch(/npm install -g \.\/mysql-tls-audit-[\d.]+\.tgz/);
+    expect(first60).toMatch(/-- MariaDB[\s\S]*GRANT[\s\S]*-- MySQL[\s\S]*GRANT/);
+    for (const recipe of ["# On call", "# CI gate", "# Fleet"]) expect(first60).toContain(recipe);
+    for (const code of ["| 0 |", "| 1 |", "| 2 |", "| 3 |"]) expect(first60).toContain(code);
   });
 
   it("describes every subcommand", () => {

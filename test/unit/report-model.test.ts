@@ -1,7 +1,8 @@
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { AUDIT_JSON_SCHEMA } from "../../src/report/json-schema.js";
-import { exitCodeOf, makeReport, reportJson, summarize, type CheckResult, type TargetReport } from "../../src/report/report.js";
+import { exitCodeOf, makeReport, reportJson, summarize, type CheckResult, type FailOn, type TargetReport } from "../../src/report/report.js";
+import { DEFAULT_POLICY } from "../../src/policy/policy.js";
 import type { Finding, Severity } from "../../src/report/types.js";
 
 function finding(id: string, severity: Severity): Finding {
@@ -24,7 +25,7 @@ function target(port: number, checks: CheckResult[], audited = true): TargetRepo
     durationMs: 10.4,
   };
 }
-const report = (ts: TargetReport[], failOn: Severity = "medium") => makeReport(ts, { failOn, policySource: "built-in default policy", startedAt: new Date(0), durationMs: 5 });
+const report = (ts: TargetReport[], failOn: FailOn = "medium") => makeReport(ts, { failOn, policySource: "built-in default policy", startedAt: new Date(0), durationMs: 5 });
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validate = ajv.compile(AUDIT_JSON_SCHEMA);
@@ -39,19 +40,30 @@ describe("summary and exit codes", () => {
     expect(exitCodeOf(report([t], "low"))).toBe(1);
   });
 
-  it("fails on a check error at the default threshold: never a silent pass", () => {
+  it("fails on a check error at every threshold, never included, with exit 3: never a silent pass", () => {
     const t = target(1, [check("connectivity", "completed"), check("certificate", "error", [finding("audit.check-error", "error")])]);
-    expect(report([t]).summary.verdict).toBe("fail");
-    expect(exitCodeOf(report([t]))).toBe(1);
-    // "error" ranks with high, so only --fail-on critical lets it through.
-    expect(exitCodeOf(report([t], "critical"))).toBe(0);
+    for (const failOn of ["medium", "critical", "never"] as const) {
+      const r = report([t], failOn);
+      expect(r.summary).toMatchObject({ verdict: "fail", failing: 1, incomplete: 1 });
+      expect(exitCodeOf(r)).toBe(3);
+    }
+    // allowIncompleteChecks in the policy lets it through (the finding is still reported).
+    const allowed = makeReport([t], { failOn: "critical", policySource: "p.yaml", policy: { ...DEFAULT_POLICY, allowIncompleteChecks: true }, startedAt: new Date(0), durationMs: 5 });
+    expect(allowed.summary).toMatchObject({ verdict: "pass", failing: 0, incomplete: 0, bySeverity: { error: 1 } });
+    expect(exitCodeOf(allowed)).toBe(0);
+  });
+
+  it("--fail-on never: findings never fail the run", () => {
+    const t = target(1, [check("connectivity", "completed", [finding("tls.not-offered", "critical")])]);
+    expect(report([t], "never").summary).toMatchObject({ verdict: "pass", failing: 0 });
+    expect(exitCodeOf(report([t], "never"))).toBe(0);
   });
 
   it("exits 3 when any target could not be audited, even when others have violations", () => {
     const bad = target(2, [check("connectivity", "completed", [finding("tls.not-offered", "critical")])]);
     const dead = target(3, [check("connectivity", "error", [finding("audit.target-unreachable", "error")])], false);
     const r = report([bad, dead], "critical");
-    expect(r.summary).toMatchObject({ verdict: "fail", failing: 1, targets: { total: 2, audited: 1, notAudited: 1 } });
+    expect(r.summary).toMatchObject({ verdict: "fail", failing: 2, targets: { total: 2, audited: 1, notAudited: 1 } });
     expect(exitCodeOf(r)).toBe(3);
   });
 });
