@@ -2,6 +2,7 @@ import { Option, type Command } from "commander";
 import type { SqlSession } from "../sql/login.js";
 import { gatherAccounts, type AccountsFacts } from "../sql/accounts.js";
 import { accountRows, checkAccounts, type AccountRow } from "../checks/accounts.js";
+import { checkLogin } from "../checks/login.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues, renderTable } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";
@@ -28,7 +29,7 @@ export function registerAccounts(program: Command, state: RunState): void {
       const io = makeOutput(o);
       const { spec, session, facts } = await withLogin(cmd, rawTarget, o, gatherAccounts);
       const rows = accountRows(facts);
-      const findings = checkAccounts(facts, { requireX509ForRemote: o.requireX509Remote === true });
+      const findings = [...checkLogin(session.tls), ...checkAccounts(facts, { requireX509ForRemote: o.requireX509Remote === true })];
       if (io.json) {
         printJson({
           ...envelope("accounts", spec),

@@ -18,9 +18,11 @@ export interface CredentialCliOptions {
   sslCa?: string;
   sslCert?: string;
   sslKey?: string;
+  serverPublicKeyPath?: string;
+  getServerPublicKey?: boolean;
 }
 
-/** Adds the mysql client's login options: -u, -p, --defaults-file, --no-defaults, --ssl-mode, --ssl-ca/-cert/-key. */
+/** Adds the mysql client's login options: -u, -p, --defaults-file, --no-defaults, --ssl-mode, --ssl-ca/-cert/-key, the server key options. */
 export function addCredentialOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option("-u, --user <name>", "user to log in as (default: [client] user in ~/.my.cnf, else your login name)"))
@@ -30,13 +32,18 @@ export function addCredentialOptions(cmd: Command): Command {
     .addOption(new Option("--defaults-file <file>", "read only this option file ([client] and [mysql-tls-audit] groups) instead of ~/.my.cnf"))
     .addOption(new Option("--no-defaults", "read no option file"))
     .addOption(
-      new Option("--ssl-mode <mode>", `${SSL_MODES.join(", ")}: PREFERRED (default, as the mysql client) uses TLS when offered but, like REQUIRED, does NOT verify the certificate`).argParser(
+      new Option(
+        "--ssl-mode <mode>",
+        `${SSL_MODES.join(", ")}. Not given: the login is encrypted or does not happen, and the password itself is never sent inside TLS whose certificate was not verified. An explicit PREFERRED or DISABLED allows a clear-text login (as the mysql client); PREFERRED and REQUIRED do NOT verify the certificate`,
+      ).argParser(
         (v) => parseSslMode(v),
       ),
     )
     .addOption(new Option("--ssl-ca <file>", "PEM CA file to verify the server's certificate (VERIFY_CA, VERIFY_IDENTITY)"))
     .addOption(new Option("--ssl-cert <file>", "client certificate, for accounts with REQUIRE X509, ISSUER or SUBJECT"))
-    .addOption(new Option("--ssl-key <file>", "private key of --ssl-cert"));
+    .addOption(new Option("--ssl-key <file>", "private key of --ssl-cert"))
+    .addOption(new Option("--server-public-key-path <file>", "the server's RSA public key (PEM): over clear text, caching_sha2_password and sha256_password encrypt the password to it"))
+    .addOption(new Option("--get-server-public-key", "over clear text, encrypt the password to the RSA key the server sends (unverified: whoever answers gets to choose it)"));
 }
 
 /**
@@ -85,6 +92,8 @@ export async function loginSpecFrom(cmd: Command, rawTarget: string | undefined,
       ...(o.sslCa !== undefined ? { sslCa: o.sslCa } : {}),
       ...(o.sslCert !== undefined ? { sslCert: o.sslCert } : {}),
       ...(o.sslKey !== undefined ? { sslKey: o.sslKey } : {}),
+      ...(o.serverPublicKeyPath !== undefined ? { serverPublicKeyPath: o.serverPublicKeyPath } : {}),
+      ...(o.getServerPublicKey ? { getServerPublicKey: true } : {}),
     },
     world,
   );
@@ -107,6 +116,7 @@ export function loginJson(spec: LoginSpec, tls: { encrypted: boolean; protocol?:
     account: currentUser,
     passwordSource: spec.passwordSource,
     sslMode: spec.sslMode,
+    sslModeGiven: spec.sslModeGiven === true,
     encrypted: tls.encrypted,
     ...(tls.protocol ? { protocol: tls.protocol } : {}),
     ...(tls.cipher ? { cipher: tls.cipher } : {}),
