@@ -113,14 +113,26 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
     const readTimeout = opts.readTimeoutMs ?? 10_000;
     // Our own read timeout rather than mysql2's: mysql2 leaves its timer running when the connection dies under
     // a query, which kept the process alive for the whole --timeout after the error was already reported.
+    // The first error that ended the connection (a cap, a malformed reply, a timeout, a hang-up): every later query
+    // fails with it at once, and the gatherers stop there instead of waiting out a timeout per query.
+    let lost: SessionLost | undefined;
     const query = async (sql: string, columns?: readonly ExpectedColumn[]): Promise<Record<string, string | null>[]> => {
+      if (lost) throw lost;
       let timer: NodeJS.Timeout | undefined;
+      let onConnError: ((err: Error) => void) | undefined;
       try {
         return await new Promise<Record<string, string | null>[]>((resolve, reject) => {
           timer = setTimeout(() => {
             core.destroy();
             reject(new AuditError("timeout", "the server did not answer the query in time"));
           }, readTimeout);
+          // mysql2 reports a dead connection on the connection, not on a query sent after it died.
+          onConnError = (err) => reject(err);
+          core.on("error", onConnError);
+          if ((core as unknown as { stream?: { destroyed?: boolean } }).stream?.destroyed) {
+            reject(new AuditError("closed", "the server closed the connection"));
+            return;
+          }
           guard.startQuery();
           // Rows are taken one by one as mysql2 parses them (its callback form would keep them all twice).
           const rows: Record<string, string | null>[] = [];
@@ -145,9 +157,15 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
           });
         });
       } catch (err) {
-        throw queryError(err, spec.password, sql);
+        const e = queryError(err, spec.password, sql);
+        const fatal = (err as { fatal?: boolean }).fatal === true || e.code === "timeout" || e.code === "closed";
+        if (!fatal) throw e;
+        core.destroy();
+        lost = new SessionLost(e.code, e.message, e.details);
+        throw lost;
       } finally {
         clearTimeout(timer);
+        if (onConnError) core.off("error", onConnError);
       }
     };
     const [row] = await query("SELECT VERSION() AS version, @@version_comment AS comment, CURRENT_USER() AS cu", ["version", "comment", "cu"]);
@@ -173,6 +191,12 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
     throw err instanceof AuditError ? new AuditError(err.code, err.message, { ...err.details, target: where }) : loginError(err, spec, encrypted, where);
   }
 }
+
+/**
+ * A query error that ended the session (a reply beyond the caps, a malformed one, a timeout, a hang-up): no later
+ * query can succeed, so gatherers pass it on instead of noting it and carrying on.
+ */
+export class SessionLost extends AuditError {}
 
 /** "10.11.19-MariaDB-0+deb12u1" → 101119; "8.4.3" → 80403; 0 when unparseable. */
 export function versionNumber(version: string): number {

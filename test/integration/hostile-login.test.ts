@@ -64,7 +64,7 @@ function expectPasswordNeverReceived(s: HostileServer, scramble: () => Buffer): 
 
 /** A TLS-stripping man in the middle that switches to `plugin` and asks for the password, offering its own key. */
 function stripAndAsk(plugin: "caching_sha2_password" | "sha256_password" | "mysql_clear_password", tls = false) {
-  let scramble = Buffer.alloc(20);
+  let scramble: Buffer = Buffer.alloc(20);
   const script = async (c: HostileConn) => {
     scramble = c.scramble;
     const hr = await takeHandshake(c, { tls });

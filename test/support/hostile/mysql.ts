@@ -59,7 +59,7 @@ export async function answerKeyRequest(c: HostileConn, first: RawPacket | null):
 }
 
 /** Accepts the login (OK) and answers queries until the client quits; `answer` may stream its own reply. */
-export async function serve(c: HostileConn, answer: (sql: string, c: HostileConn) => Promise<void> | QueryResult): Promise<void> {
+export async function serve(c: HostileConn, answer: (sql: string, c: HostileConn) => Promise<QueryResult | void> | QueryResult): Promise<void> {
   c.send(okPayload(CLIENT.PROTOCOL_41));
   for (;;) {
     const p = await c.next();
@@ -99,16 +99,14 @@ export function rowPayload(values: string[]): Buffer {
   return w.build();
 }
 
-/** Streams `count` rows (Infinity: forever) with backpressure, until the client goes away; then the EOF. */
+/** Streams `count` rows (Infinity: forever) in batches with backpressure, until the client goes away; then the EOF. */
 export async function streamRows(c: HostileConn, columns: string[], count: number): Promise<void> {
   startResult(c, columns);
-  const row = rowPayload(columns.map((name, i) => `${name}-${"x".repeat(40 + i)}`));
-  for (let i = 0; i < count; i++) {
-    if (c.closed) return;
-    c.send(row);
-    if (i % 256 === 255 && !c.write(Buffer.alloc(0))) {
-      if (!(await c.drained())) return;
-    }
+  const row = rowPayload(columns.map((name) => `${name}-x`));
+  for (let sent = 0; sent < count && !c.closed; ) {
+    const batch: Buffer[] = [];
+    for (let i = 0; i < 512 && sent < count; i++, sent++) batch.push(c.frame(row));
+    if (!c.write(Buffer.concat(batch)) && !(await c.drained())) return;
   }
   c.send(eofPayload());
 }

@@ -26,6 +26,8 @@ export interface HostileConn {
   next(): Promise<RawPacket | null>;
   /** Sends one packet, numbered after the last one received. */
   send(payload: Buffer): void;
+  /** Frames one packet with the next sequence id without sending it (to batch a flood into few writes). */
+  frame(payload: Buffer): Buffer;
   /** Writes raw bytes (for hostile framing). */
   write(bytes: Buffer): boolean;
   /** Resolves once the socket can take more (backpressure for floods); false once it has closed. */
@@ -174,8 +176,13 @@ class Conn implements HostileConn {
   }
 
   send(payload: Buffer): void {
-    this.write(framePacket(payload, this.seq));
+    this.write(this.frame(payload));
+  }
+
+  frame(payload: Buffer): Buffer {
+    const out = framePacket(payload, this.seq);
     this.seq = (this.seq + 1) & 0xff;
+    return out;
   }
 
   write(bytes: Buffer): boolean {
