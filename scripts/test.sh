@@ -15,6 +15,8 @@ have sslscan || need_pkgs+=(sslscan)
 have nmap || need_pkgs+=(nmap)
 have ip || need_pkgs+=(iproute2)
 have ps || need_pkgs+=(procps)
+# GNU time measures peak RSS in the hostile-memory tests ("time" alone is the shell keyword: test the file).
+[ -x /usr/bin/time ] || need_pkgs+=(time)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]}" >&2

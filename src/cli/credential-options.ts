@@ -3,7 +3,7 @@ import { Option, type Command } from "commander";
 import { paintVerdict } from "../report/colour.js";
 import { AuditError, withContext } from "../errors.js";
 import { formatTarget, parseTarget } from "../net/target.js";
-import { login, type SqlSession } from "../sql/login.js";
+import { login, sslModeExplicit, type SqlSession } from "../sql/login.js";
 import { timeoutsFrom, type CommonOptions } from "./options.js";
 import { parseSslMode, resolveCredentials, SSL_MODES, type CredentialEnv, type LoginSpec } from "../sql/credentials.js";
 
@@ -116,7 +116,7 @@ export function loginJson(spec: LoginSpec, tls: { encrypted: boolean; protocol?:
     account: currentUser,
     passwordSource: spec.passwordSource,
     sslMode: spec.sslMode,
-    sslModeGiven: spec.sslModeGiven === true,
+    sslModeGiven: sslModeExplicit(spec),
     encrypted: tls.encrypted,
     ...(tls.protocol ? { protocol: tls.protocol } : {}),
     ...(tls.cipher ? { cipher: tls.cipher } : {}),

@@ -88,12 +88,12 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
     } catch (err) {
       tap?.destroy();
       const noTls = (err as { code?: string }).code === "HANDSHAKE_NO_SSL_SUPPORT";
-      if (noTls && spec.sslMode === "PREFERRED" && spec.sslModeGiven) {
+      if (noTls && spec.sslMode === "PREFERRED" && sslModeExplicit(spec)) {
         // An explicit PREFERRED, as the mysql client: TLS when offered, clear text when the server has none.
         encrypted = false;
         tap = undefined;
         conn = await connect(spec, files, false, opts, outcome);
-      } else if (noTls && !spec.sslModeGiven) {
+      } else if (noTls && !sslModeExplicit(spec)) {
         throw new AuditError(
           "tls",
           "the server did not offer TLS (no CLIENT_SSL in its greeting, which a man in the middle can strip), so no login was attempted: to log in over clear text anyway, give --ssl-mode PREFERRED or DISABLED explicitly",
@@ -193,6 +193,14 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
 }
 
 /**
+ * Whether the user chose the --ssl-mode. Only PREFERRED is ever a default, so any other mode was chosen, whatever
+ * built the spec.
+ */
+export function sslModeExplicit(spec: Pick<LoginSpec, "sslMode" | "sslModeGiven">): boolean {
+  return spec.sslModeGiven === true || spec.sslMode !== "PREFERRED";
+}
+
+/**
  * A query error that ended the session (a reply beyond the caps, a malformed one, a timeout, a hang-up): no later
  * query can succeed, so gatherers pass it on instead of noting it and carrying on.
  */
@@ -276,7 +284,7 @@ async function connect(spec: LoginSpec, files: TlsFiles, useTls: boolean, opts: 
     password: spec.password,
     rules: {
       sslMode: spec.sslMode,
-      sslModeGiven: spec.sslModeGiven === true,
+      sslModeGiven: sslModeExplicit(spec),
       ...(files.serverPublicKey !== undefined ? { serverPublicKey: files.serverPublicKey } : {}),
       getServerPublicKey: spec.getServerPublicKey === true,
     },
@@ -354,7 +362,7 @@ function authTransport(core: Connection | undefined, spec: LoginSpec, verify: bo
 function sessionTls(core: Connection, spec: LoginSpec, encrypted: boolean, outcome: PasswordOutcome): SessionTls {
   // mysql2 keeps the upgraded socket on the connection; its types do not say so.
   const socket = (core as unknown as { stream?: unknown }).stream;
-  const sslModeGiven = spec.sslModeGiven === true;
+  const sslModeGiven = sslModeExplicit(spec);
   const exposure = {
     authPlugin: outcome.plugin,
     ...(outcome.sentInUnverifiedTls ? { passwordInUnverifiedTls: true } : {}),
@@ -419,9 +427,11 @@ function sessionTls(core: Connection, spec: LoginSpec, encrypted: boolean, outco
 
 function textRow(r: Record<string, unknown>): Record<string, string | null> {
   const out: Record<string, string | null> = {};
-  for (const [k, v] of Object.entries(r)) {
-    // mysql2 parses JSON columns into values; keep them as the JSON text the server sent.
-    out[k] = v === null || v === undefined ? null : Buffer.isBuffer(v) ? v.toString("utf8") : typeof v === "object" ? JSON.stringify(v) : String(v);
+  // for...in and strings first: this runs once per row, up to LIMITS.rows times per query.
+  for (const k in r) {
+    const v = r[k];
+    // JSON columns arrive as text (jsonStrings); anything else mysql2 parsed is kept as the text it came from.
+    out[k] = typeof v === "string" ? v : v === null || v === undefined ? null : Buffer.isBuffer(v) ? v.toString("utf8") : typeof v === "object" ? JSON.stringify(v) : String(v);
   }
   return out;
 }

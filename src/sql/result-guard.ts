@@ -10,7 +10,7 @@ export const LIMITS = {
   /** One packet before the login completes: greeting, authentication exchange (a 16384-bit RSA key is 3 KiB). */
   loginPacketBytes: 64 * 1024,
   /** One packet after it (a row, a column definition): 16 MiB, so never the multi-part packets of larger values. */
-  packetBytes: 0xffffff - 1,
+  packetBytes: 16 * 1024 * 1024,
   /** One value in a row. */
   valueBytes: 1024 * 1024,
   /** Rows in the reply to one query. */
@@ -19,9 +19,9 @@ export const LIMITS = {
   replyBytes: 32 * 1024 * 1024,
 } as const;
 
-/** 1048576 → "1 MiB", 100000 → "100,000". */
-function mib(n: number): string {
-  return `${Math.round(n / (1024 * 1024))} MiB`;
+/** 1048576 → "1 MiB", 65536 → "64 KiB", 1000 → "1000 bytes". */
+function size(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
 }
 
 const ERR = 0xff;
@@ -69,7 +69,7 @@ export class ReplyChecker {
         if (values.count !== s.count || !values.exact) {
           return `a row of ${values.count}${values.exact ? "" : " or more (truncated)"} value(s) in a result of ${s.count} column(s)`;
         }
-        if (values.longest > LIMITS.valueBytes) return `a value of ${values.longest} bytes, more than the ${mib(LIMITS.valueBytes)} a value may be`;
+        if (values.longest > LIMITS.valueBytes) return `a value of ${values.longest} bytes, more than the ${size(LIMITS.valueBytes)} a value may be`;
         if (++s.rows > LIMITS.rows) return `more than ${LIMITS.rows.toLocaleString("en-US")} rows, the most one result may have`;
         return undefined;
       }
@@ -160,15 +160,15 @@ export class PacketMeter {
       if (this.headerHave < 4) continue;
       this.headerHave = 0;
       const length = this.header.readUIntLE(0, 3);
-      if (length > this.packetCap) {
-        return length >= 0xffffff
-          ? `a packet of 16 MiB or more (a value split over several packets), more than the ${mib(this.packetCap + 1)} a packet may be`
-          : `a packet of ${length} bytes, more than the ${this.packetCap < 1024 * 1024 ? `${this.packetCap / 1024} KiB` : mib(this.packetCap + 1)} a packet may be here`;
+      // 0xffffff means "continued in the next packet": a value of 16 MiB or more, never needed here.
+      if (length >= 0xffffff || length > this.packetCap) {
+        const what = length >= 0xffffff ? "a packet of 16 MiB or more (a value split over several packets)" : `a packet of ${length} bytes`;
+        return `${what}, more than the ${size(this.packetCap)} a packet may be here`;
       }
       this.payloadLeft = length;
       if (this.replyBytes !== undefined) {
         this.replyBytes += 4 + length;
-        if (this.replyBytes > LIMITS.replyBytes) return `a reply of more than ${mib(LIMITS.replyBytes)}, the most one query's answer may be`;
+        if (this.replyBytes > LIMITS.replyBytes) return `a reply of more than ${size(LIMITS.replyBytes)}, the most one query's answer may be`;
       }
     }
     return undefined;

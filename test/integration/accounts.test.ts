@@ -332,7 +332,7 @@ describe("MySQL 8.4 mysql.user (protocol-faithful test server with the MySQL 8.4
     });
     try {
       for (const cmd of [["accounts"], ["audit", "--skip", "protocols,ciphers,certificate"]]) {
-        const r = await runCli([...cmd, `mysql://audit:${encodeURIComponent(PW)}@127.0.0.1:${odd.port}`, "--no-defaults", "--json"]);
+        const r = await runCli([...cmd, `mysql://audit:${encodeURIComponent(PW)}@127.0.0.1:${odd.port}`, "--ssl-mode", "REQUIRED", "--no-defaults", "--json"]);
         expect(r.code, `${cmd[0]}: ${r.stderr}`).toBe(1);
         const doc = JSON.parse(r.stdout);
         const findings: { id: string; severity: string; evidence: string }[] = doc.findings ?? doc.targets[0].findings;

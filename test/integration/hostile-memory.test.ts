@@ -81,13 +81,13 @@ describe("a hostile server's answers stay within the caps", () => {
 
   it("rows that never end: refused at the row cap", async () => {
     const s = await serverAnswering((c) => streamRows(c, ["Variable_name", "Value"], Infinity));
-    const r = await measured(["settings", ...login(s)]);
+    const r = await measured(["settings", ...login(s)], 20);
     expectBounded(r, /SHOW GLOBAL VARIABLES: .*more than 100,000 rows/);
   });
 
   it("in the audit, rows that never end are an error finding of the checks that log in, within the same bounds", async () => {
     const s = await serverAnswering((c) => streamRows(c, ["Variable_name", "Value"], Infinity));
-    const r = await measured(["audit", ...login(s), "--json"]);
+    const r = await measured(["audit", ...login(s), "--json"], 20);
     expect(r.maxRssKb).toBeLessThan(RSS_CEILING_KB);
     expect(r.ms).toBeLessThan(30_000);
     const t = JSON.parse(r.stdout).targets[0];
@@ -107,7 +107,7 @@ describe("a hostile server's answers stay within the caps", () => {
       for (let i = 0; i < 128 && !c.closed; i++) if (!c.write(chunk) && !(await c.drained())) return;
     });
     const r = await measured(["settings", ...login(s)]);
-    expectBounded(r, /a packet of 16 MiB or more .* more than the 16 MiB a packet may be/);
+    expectBounded(r, /a packet of 16 MiB or more .* more than the 16 MiB a packet may be here/);
   });
 
   it("values over 1 MiB, and a reply over 32 MiB in rows of 900 KiB values: refused by the value and reply caps", async () => {
@@ -152,7 +152,7 @@ describe("a hostile server's answers stay within the caps", () => {
     });
     servers.push(s);
     const r = await measured(["settings", ...login(s)]);
-    expectBounded(r, /login: .*a packet of 16 MiB or more/);
+    expectBounded(r, /login: .*a packet of 16 MiB or more .*, more than the 64 KiB a packet may be here/);
   });
 
   it("the probe's handshake (no SQL): a greeting followed by a flood of packets keeps memory bounded", async () => {
