@@ -29,7 +29,7 @@ export function registerAccounts(program: Command, state: RunState): void {
       const io = makeOutput(o);
       const { spec, session, facts } = await withLogin(cmd, rawTarget, o, gatherAccounts);
       const rows = accountRows(facts);
-      const findings = [...checkLogin(session.tls), ...checkAccounts(facts, { requireX509ForRemote: o.requireX509Remote === true })];
+      const findings = [...checkLogin(session.tls, facts.tlsAvailable !== undefined ? { haveSsl: facts.tlsAvailable ? "YES" : "NO" } : {}), ...checkAccounts(facts, { requireX509ForRemote: o.requireX509Remote === true })];
       if (io.json) {
         printJson({
           ...envelope("accounts", spec),
