@@ -5,9 +5,9 @@ import { createServer, type Server, type Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import type { Duplex } from "node:stream";
 import { CLIENT, hasCap, withoutCap } from "../fake-mysql/capabilities.js";
-import { PacketFramer, framePacket, type RawPacket } from "../fake-mysql/packets.js";
+import { framePacket, type RawPacket } from "../fake-mysql/packets.js";
 import { handshakeV10Payload, makeScramble, GREETING_PRESETS, type GreetingSpec } from "../fake-mysql/greetings.js";
-import { prependBytes } from "../fake-mysql/channel.js";
+import { PacketChannel, prependBytes } from "../fake-mysql/channel.js";
 
 /** A packet the client sent, and whether it came inside TLS. */
 export interface Received extends RawPacket {
@@ -109,19 +109,10 @@ async function throwawayCert(): Promise<{ cert: string; key: string }> {
 class Conn implements HostileConn {
   readonly scramble = makeScramble();
   private stream: Duplex;
-  private framer = new PacketFramer();
+  private channel: PacketChannel;
   private inTls = false;
   private seq = 0;
-  private ended = false;
-  private wake: (() => void) | undefined;
-  private readonly onData = (d: Buffer): void => {
-    this.framer.push(d);
-    this.poke();
-  };
-  private readonly onEnd = (): void => {
-    this.ended = true;
-    this.poke();
-  };
+  private gone = false;
 
   constructor(
     readonly n: number,
@@ -130,24 +121,16 @@ class Conn implements HostileConn {
     private readonly opts: HostileOptions,
   ) {
     this.stream = socket;
-    this.listen(socket);
+    this.channel = new PacketChannel(socket);
+    this.watch(socket);
   }
 
-  private listen(s: Duplex): void {
-    s.on("data", this.onData);
-    s.on("end", this.onEnd);
-    s.on("close", this.onEnd);
-    s.on("error", this.onEnd);
-  }
-
-  private poke(): void {
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
+  private watch(s: Duplex): void {
+    for (const e of ["end", "close", "error"]) s.once(e, () => (this.gone = true));
   }
 
   get closed(): boolean {
-    return this.ended || this.stream.destroyed;
+    return this.gone || this.stream.destroyed;
   }
 
   greet(o: { ssl?: boolean; plugin?: string; version?: string } = {}): GreetingSpec {
@@ -163,16 +146,11 @@ class Conn implements HostileConn {
   }
 
   async next(): Promise<RawPacket | null> {
-    for (;;) {
-      const p = this.framer.next();
-      if (p) {
-        this.log.push({ ...p, payload: Buffer.from(p.payload), conn: this.n, tls: this.inTls });
-        this.seq = (p.seq + 1) & 0xff;
-        return p;
-      }
-      if (this.closed) return null;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
+    const p = await this.channel.next();
+    if (!p) return null;
+    this.log.push({ ...p, payload: Buffer.from(p.payload), conn: this.n, tls: this.inTls });
+    this.seq = (p.seq + 1) & 0xff;
+    return p;
   }
 
   send(payload: Buffer): void {
@@ -207,12 +185,7 @@ class Conn implements HostileConn {
 
   async startTls(): Promise<boolean> {
     const { cert, key } = this.opts.tls ?? (await throwawayCert());
-    this.socket.pause();
-    this.socket.off("data", this.onData);
-    this.socket.off("end", this.onEnd);
-    this.socket.off("close", this.onEnd);
-    this.socket.off("error", this.onEnd);
-    const rest = this.framer.takeRest();
+    const rest = this.channel.detach();
     const base = rest.length > 0 ? prependBytes(this.socket, rest) : this.socket;
     const t = new TLSSocket(base as Socket, { isServer: true, cert, key, rejectUnauthorized: false });
     t.on("error", () => undefined);
@@ -223,9 +196,9 @@ class Conn implements HostileConn {
     });
     if (!ok) return false;
     this.stream = t;
-    this.framer = new PacketFramer();
+    this.channel = new PacketChannel(t);
     this.inTls = true;
-    this.listen(t);
+    this.watch(t);
     return true;
   }
 
