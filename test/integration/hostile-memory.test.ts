@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "../support/cli.js";
 import { requireBinary } from "../support/require-binaries.js";
-import { startHostile, type HostileConn, type HostileServer } from "../support/hostile/server.js";
+import { isSslRequest, startHostile, type HostileConn, type HostileServer } from "../support/hostile/server.js";
 import { rowPayload, serve, startResult, streamRows, takeHandshake, versionRow } from "../support/hostile/mysql.js";
 import { framePacket } from "../support/fake-mysql/packets.js";
 import type { QueryResult } from "../support/fake-mysql/result-set.js";
@@ -153,6 +153,25 @@ describe("a hostile server's answers stay within the caps", () => {
     servers.push(s);
     const r = await measured(["settings", ...login(s)]);
     expectBounded(r, /login: .*a packet of 16 MiB or more .*, more than the 64 KiB a packet may be here/);
+  });
+
+  it("the cipher scan (no SQL): a TLS first flight that never ends is cut at 1 MiB a probe", async () => {
+    const s = await startHostile(async (c) => {
+      c.greet({ ssl: true, plugin: "mysql_native_password" });
+      const p = await c.next();
+      if (!p || !isSslRequest(p)) return;
+      // Handshake records of 16 KiB carrying one handshake message that announces 16 MiB, then more, forever.
+      const fragment = Buffer.alloc(16384, 0x41);
+      c.write(Buffer.concat([Buffer.from([0x16, 3, 3, 0x40, 0x00, 0x0b, 0xff, 0xff, 0xff]), fragment.subarray(4)]));
+      const batch = Buffer.concat(Array.from({ length: 64 }, () => Buffer.concat([Buffer.from([0x16, 3, 3, 0x40, 0x00]), fragment])));
+      while (!c.closed) if (!c.write(batch) && !(await c.drained())) return;
+    });
+    servers.push(s);
+    const r = await measured(["ciphers", `127.0.0.1:${s.port}`, "--json"]);
+    expect(r.maxRssKb).toBeLessThan(RSS_CEILING_KB);
+    expect(r.ms).toBeLessThan(30_000);
+    expect(r.stderr).not.toMatch(/^\s+at |RangeError|heap out of memory|Unhandled/m);
+    expect(r.stdout).toMatch(/more than 1 MiB without finishing its first flight/);
   });
 
   it("the probe's handshake (no SQL): a greeting followed by a flood of packets keeps memory bounded", async () => {
