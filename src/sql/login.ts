@@ -111,11 +111,11 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
   try {
     const tlsInfo = sessionTls(core, spec, encrypted, outcome);
     const readTimeout = opts.readTimeoutMs ?? 10_000;
-    // Our own read timeout rather than mysql2's: mysql2 leaves its timer running when the connection dies under
-    // a query, which kept the process alive for the whole --timeout after the error was already reported.
     // The first error that ended the connection (a cap, a malformed reply, a timeout, a hang-up): every later query
     // fails with it at once, and the gatherers stop there instead of waiting out a timeout per query.
     let lost: SessionLost | undefined;
+    // Our own read timeout rather than mysql2's: mysql2 leaves its timer running when the connection dies under
+    // a query, which kept the process alive for the whole --timeout after the error was already reported.
     const query = async (sql: string, columns?: readonly ExpectedColumn[]): Promise<Record<string, string | null>[]> => {
       if (lost) throw lost;
       let timer: NodeJS.Timeout | undefined;
@@ -182,8 +182,12 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
       currentUser: row?.cu ?? `${spec.user}@?`,
       query,
       async close() {
-        await new Promise<void>((resolve) => core.end(() => resolve())).catch(() => undefined);
-        core.destroy();
+        if (lost) return; // destroyed already
+        // COM_QUIT, as the mysql client ends; the server then closes. mysql2 answers at once, unless an earlier
+        // command is still queued: then, and after an error, the connection is dropped instead.
+        const quit = new Promise<boolean>((resolve) => core.end((err?: unknown) => resolve(!err)));
+        const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref());
+        if (!(await Promise.race([quit, late]))) core.destroy();
       },
     };
   } catch (err) {
