@@ -18,6 +18,8 @@ have ps || need_pkgs+=(procps)
 have tmux || need_pkgs+=(tmux)
 have prlimit || need_pkgs+=(util-linux)
 { have prometheus && have promtool; } || need_pkgs+=(prometheus)
+# GNU time measures peak RSS in the hostile-memory tests ("time" alone is the shell keyword: test the file).
+[ -x /usr/bin/time ] || need_pkgs+=(time)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]}" >&2

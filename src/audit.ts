@@ -210,7 +210,7 @@ function loginOverview(s: SqlSession): [string, string][] {
 
 async function runSettings(ctx: CheckContext): Promise<CheckRun> {
   const s = await session(ctx);
-  const facts = await gatherSettings(s);
+  const facts = { ...(await gatherSettings(s)), probeOfferedTls: ctx.handshake.tls.offered };
   const now = new Date();
   let findings = checkSettings(facts, now);
   // The policy may accept clear-text transport server-wide (e.g. a socket-only or tunnelled server).

@@ -3,6 +3,7 @@ import type { ServerSettingsFacts } from "../sql/settings.js";
 import { rateCipherName, weakCipherStringTokens } from "../sql/cipher-names.js";
 import { judgeTlsLibrary, OPENSSL_EOL_SOURCE, parseTlsLibrary } from "../sql/tls-library.js";
 import { privilegeFindings } from "../sql/privileges.js";
+import { checkLogin } from "./login.js";
 
 /** One row of `settings` (the JSON contract's settings[] entry). */
 export interface SettingRow {
@@ -278,22 +279,14 @@ export function checkSettings(f: ServerSettingsFacts, now: Date = new Date()): F
     }
   }
 
-  if (!f.sessionTls.encrypted) {
-    out.push({
-      id: "settings.login-not-encrypted",
-      severity: "info",
-      title: "This tool's own login was not encrypted",
-      evidence: f.sessionTls.note,
-    });
-  } else if (!f.sessionTls.chainVerified) {
-    out.push({
-      id: "settings.login-not-verified",
-      severity: "info",
-      title: "This tool's own login did not verify the server's certificate",
-      evidence: f.sessionTls.note,
-      fix: "Run with --ssl-mode VERIFY_IDENTITY --ssl-ca /path/ca.pem",
-    });
-  }
+  const mainChannelEnabled = f.tlsChannels?.find((ch) => ch.channel === "mysql_main")?.properties.Enabled;
+  out.push(
+    ...checkLogin(f.sessionTls, {
+      ...(f.probeOfferedTls !== undefined ? { probeOfferedTls: f.probeOfferedTls } : {}),
+      ...(haveSsl !== undefined ? { haveSsl } : {}),
+      ...(mainChannelEnabled !== undefined ? { mainChannelEnabled } : {}),
+    }),
+  );
   out.push(...privilegeFindings(f.problems));
   return out;
 }

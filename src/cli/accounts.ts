@@ -2,6 +2,7 @@ import { Option, type Command } from "commander";
 import type { SqlSession } from "../sql/login.js";
 import { gatherAccounts, type AccountsFacts } from "../sql/accounts.js";
 import { accountRows, checkAccounts, type AccountRow } from "../checks/accounts.js";
+import { checkLogin } from "../checks/login.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues, renderTable } from "../report/table.js";
 import { printable } from "../report/printable.js";
@@ -30,7 +31,7 @@ export function registerAccounts(program: Command, state: RunState): void {
       const { targets, clientOptions } = connectionFor([rawTarget], o);
       const { spec, session, facts } = await withLogin(targets[0]!, o, clientOptions, gatherAccounts);
       const rows = accountRows(facts);
-      const findings = checkAccounts(facts, { requireX509ForRemote: o.requireX509Remote === true });
+      const findings = [...checkLogin(session.tls, facts.tlsAvailable !== undefined ? { haveSsl: facts.tlsAvailable ? "YES" : "NO" } : {}), ...checkAccounts(facts, { requireX509ForRemote: o.requireX509Remote === true })];
       if (io.json) {
         printJson({
           ...envelope("accounts", spec),

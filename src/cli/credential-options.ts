@@ -6,7 +6,7 @@ import { withContext } from "../errors.js";
 import { formatTarget, type Target } from "../net/target.js";
 import type { ClientOptions } from "../sql/option-file.js";
 import type { ConnectionCliOptions } from "./connection-options.js";
-import { login, type SqlSession } from "../sql/login.js";
+import { login, sslModeExplicit, type SqlSession } from "../sql/login.js";
 import { timeoutsFrom, type CommonOptions } from "./options.js";
 import { parseSslMode, resolveCredentials, SSL_MODES, type CredentialEnv, type LoginSpec } from "../sql/credentials.js";
 
@@ -18,9 +18,11 @@ export interface CredentialCliOptions extends ConnectionCliOptions {
   sslCa?: string;
   sslCert?: string;
   sslKey?: string;
+  serverPublicKeyPath?: string;
+  getServerPublicKey?: boolean;
 }
 
-/** Adds the mysql client's login options: -u, -p, --ssl-mode, --ssl-ca/-cert/-key (option files: connection-options.ts). */
+/** Adds the mysql client's login options: -u, -p, --ssl-mode, --ssl-ca/-cert/-key, the server key options (option files: connection-options.ts). */
 export function addCredentialOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option("-u, --user <name>", "user to log in as (default: [client] user in ~/.my.cnf, else your login name)"))
@@ -28,13 +30,18 @@ export function addCredentialOptions(cmd: Command): Command {
       new Option("-p, --password [value]", "password; -p alone prompts without echo (as the mysql client, write -pVALUE or --password=VALUE; -p VALUE with a space is refused). Also MYSQL_PWD or [client] password"),
     )
     .addOption(
-      new Option("--ssl-mode <mode>", `${SSL_MODES.join(", ")}: PREFERRED (default, as the mysql client) uses TLS when offered but, like REQUIRED, does NOT verify the certificate`).argParser(
+      new Option(
+        "--ssl-mode <mode>",
+        `${SSL_MODES.join(", ")}. Not given: the login is encrypted or does not happen, and the password itself is never sent inside TLS whose certificate was not verified. An explicit PREFERRED or DISABLED allows a clear-text login (as the mysql client); PREFERRED and REQUIRED do NOT verify the certificate`,
+      ).argParser(
         (v) => parseSslMode(v),
       ),
     )
     .addOption(new Option("--ssl-ca <file>", "PEM CA file to verify the server's certificate (VERIFY_CA, VERIFY_IDENTITY); default: [client] ssl-ca"))
     .addOption(new Option("--ssl-cert <file>", "client certificate, for accounts with REQUIRE X509, ISSUER or SUBJECT"))
-    .addOption(new Option("--ssl-key <file>", "private key of --ssl-cert"));
+    .addOption(new Option("--ssl-key <file>", "private key of --ssl-cert"))
+    .addOption(new Option("--server-public-key-path <file>", "the server's RSA public key (PEM): over clear text, caching_sha2_password and sha256_password encrypt the password to it"))
+    .addOption(new Option("--get-server-public-key", "over clear text, encrypt the password to the RSA key the server sends (unverified: whoever answers gets to choose it)"));
 }
 
 /** Resolves the login for a resolved target from the parsed options, the option files read for the run and MYSQL_PWD. */
@@ -50,6 +57,8 @@ export async function loginSpecFrom(target: Target, o: CredentialCliOptions, cli
       ...(o.sslCa !== undefined ? { sslCa: o.sslCa } : {}),
       ...(o.sslCert !== undefined ? { sslCert: o.sslCert } : {}),
       ...(o.sslKey !== undefined ? { sslKey: o.sslKey } : {}),
+      ...(o.serverPublicKeyPath !== undefined ? { serverPublicKeyPath: o.serverPublicKeyPath } : {}),
+      ...(o.getServerPublicKey ? { getServerPublicKey: true } : {}),
     },
     world,
   );
@@ -72,6 +81,7 @@ export function loginJson(spec: LoginSpec, tls: { encrypted: boolean; protocol?:
     account: currentUser,
     passwordSource: spec.passwordSource,
     sslMode: spec.sslMode,
+    sslModeGiven: sslModeExplicit(spec),
     encrypted: tls.encrypted,
     ...(tls.protocol ? { protocol: tls.protocol } : {}),
     ...(tls.cipher ? { cipher: tls.cipher } : {}),

@@ -3,6 +3,9 @@ import { AuditError } from "../errors.js";
 import { PacketFramer, type Packet } from "../protocol/framer.js";
 import { ProtocolError } from "../protocol/protocol-error.js";
 
+// Unread packets kept at most; a handshake step reads one or two small packets at a time.
+const MAX_UNREAD_BYTES = 1024 * 1024;
+
 /**
  * Reads whole MySQL packets from a socket (plain or TLS), one at a time, each within a read timeout.
  * Errors are typed AuditErrors carrying the step that was waiting.
@@ -10,6 +13,7 @@ import { ProtocolError } from "../protocol/protocol-error.js";
 export class PacketStream {
   private readonly framer: PacketFramer;
   private readonly queue: Packet[] = [];
+  private queuedBytes = 0;
   private failure: AuditError | undefined;
   private ended = false;
   private wake: (() => void) | undefined;
@@ -30,10 +34,21 @@ export class PacketStream {
   private readonly onData = (chunk: Buffer): void => {
     if (this.firstBytes.length < 64) this.firstBytes = Buffer.concat([this.firstBytes, chunk]).subarray(0, 64);
     this.bytesSeen += chunk.length;
+    if (this.failure) return;
     try {
-      this.queue.push(...this.framer.push(chunk));
+      for (const p of this.framer.push(chunk)) {
+        this.queue.push(p);
+        this.queuedBytes += p.payload.length + 4;
+      }
     } catch (err) {
       this.failure ??= new AuditError("protocol", (err as Error).message);
+    }
+    // A peer that floods packets nobody asked for must not fill memory while a step waits for something else.
+    if (this.queuedBytes > MAX_UNREAD_BYTES) {
+      this.failure ??= new AuditError("protocol", `the server sent more than ${MAX_UNREAD_BYTES / 1024} KiB of packets that were not asked for`);
+      this.queue.length = 0;
+      this.queuedBytes = 0;
+      this.socket.destroy();
     }
     this.wake?.();
   };
@@ -60,7 +75,10 @@ export class PacketStream {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const p = this.queue.shift();
-      if (p) return p;
+      if (p) {
+        this.queuedBytes -= p.payload.length + 4;
+        return p;
+      }
       if (this.failure) throw withStep(this.failure, step);
       if (this.ended) {
         const partial = this.framer.buffered.length;

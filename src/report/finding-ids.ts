@@ -176,7 +176,9 @@ export const FINDING_IDS: readonly FindingIdDoc[] = [
   { id: "settings.server-certificate-expired", check: "settings", severity: "high", meaning: "Ssl_server_not_after is in the past: the loaded certificate has expired." },
   { id: "settings.tls-channel-disabled", check: "settings", severity: "critical", meaning: "performance_schema.tls_channel_status says the main interface's TLS is disabled (mysql_main Enabled = No)." },
   { id: "settings.tls-channel-legacy-version", check: "settings", severity: "medium", meaning: "A TLS channel allows TLS 1.0 or 1.1." },
-  { id: "settings.login-not-encrypted", check: "settings", severity: "info", meaning: "This tool's own login was not encrypted." },
+  { id: "login.cleartext", check: "settings", severity: "high", meaning: "This tool's own login travelled in clear text (only under an explicit --ssl-mode PREFERRED or DISABLED): the network saw the password's challenge answer, crackable offline, or the password encrypted to a key the server chose." },
+  { id: "login.tls-stripped", check: "settings", severity: "critical", meaning: "This tool's login fell back to clear text although the probe's greeting offered TLS or the session reads have_ssl = YES: TLS was stripped in transit; change the password." },
+  { id: "login.password-unverified-tls", check: "settings", severity: "high", meaning: "The server asked for the password itself (caching_sha2_password full authentication, sha256_password, mysql_clear_password) and it went inside TLS whose certificate was not verified (explicit --ssl-mode REQUIRED or PREFERRED)." },
   { id: "settings.login-not-verified", check: "settings", severity: "info", meaning: "This tool's own login did not verify the server's certificate (use --ssl-mode VERIFY_IDENTITY --ssl-ca)." },
   // accounts (with credentials)
   { id: "accounts.anonymous", check: "accounts", severity: "high", meaning: "An anonymous account (user '') exists and is not locked." },

@@ -52,9 +52,19 @@ export interface LoginSpec {
   password: Secret;
   passwordSource: PasswordSource;
   sslMode: SslMode;
+  /**
+   * Whether --ssl-mode (or ssl-mode in an option file) was given. Without it the login is encrypted or does not
+   * happen, and the password itself is never sent inside TLS whose certificate was not verified; an explicit
+   * PREFERRED or DISABLED keeps the mysql client's behaviour.
+   */
+  sslModeGiven?: boolean;
   sslCa?: string;
   sslCert?: string;
   sslKey?: string;
+  /** --server-public-key-path: the server's RSA public key (PEM file), for caching_sha2_password and sha256_password over clear text. */
+  serverPublicKeyPath?: string;
+  /** --get-server-public-key: over clear text, encrypt the password to whatever RSA key the server sends. */
+  getServerPublicKey?: boolean;
   /** Option files looked at, in order. */
   optionFiles: OptionFileNote[];
 }
@@ -76,6 +86,8 @@ export interface CredentialInput {
   sslCa?: string;
   sslCert?: string;
   sslKey?: string;
+  serverPublicKeyPath?: string;
+  getServerPublicKey?: boolean;
 }
 
 /** The outside world credential resolution reads, injectable for tests. */
@@ -151,17 +163,23 @@ export async function resolveCredentials(input: CredentialInput, world: Credenti
   }
 
   const sslModeRaw = input.sslMode ?? cnf.get("ssl_mode");
-  // ssl-verify-server-cert (the MariaDB client's switch, deprecated in MySQL) means VERIFY_IDENTITY.
+  // ssl-verify-server-cert (the MariaDB client's switch, deprecated in MySQL) means VERIFY_IDENTITY, and counts as given.
+  const verifySwitch = optionIsOn(cnf, "ssl_verify_server_cert");
+  const sslModeGiven = (sslModeRaw !== undefined && sslModeRaw !== "") || verifySwitch;
   const sslMode =
     sslModeRaw !== undefined && sslModeRaw !== ""
       ? parseSslMode(sslModeRaw, input.sslMode !== undefined ? "--ssl-mode" : "option file ssl-mode")
-      : optionIsOn(cnf, "ssl_verify_server_cert")
+      : verifySwitch
         ? "VERIFY_IDENTITY"
         : "PREFERRED";
   const pick = (cli: string | undefined, key: string) => cli ?? (cnf.get(key) || undefined);
   const sslCa = pick(input.sslCa, "ssl_ca");
   const sslCert = pick(input.sslCert, "ssl_cert");
   const sslKey = pick(input.sslKey, "ssl_key");
+  const serverPublicKeyPath = pick(input.serverPublicKeyPath, "server_public_key_path");
+  // The mysql client's boolean option: "get-server-public-key" alone or "=1" turns it on, "=0" off.
+  const getKey = cnf.get("get_server_public_key");
+  const getServerPublicKey = input.getServerPublicKey ?? (getKey !== undefined && !/^(0|off|false)$/i.test(getKey.trim()));
   if ((sslCert === undefined) !== (sslKey === undefined)) {
     throw new AuditError("usage", "--ssl-cert and --ssl-key go together: a client certificate needs its private key");
   }
@@ -175,9 +193,12 @@ export async function resolveCredentials(input: CredentialInput, world: Credenti
     password,
     passwordSource,
     sslMode,
+    sslModeGiven,
     ...(sslCa ? { sslCa } : {}),
     ...(sslCert ? { sslCert } : {}),
     ...(sslKey ? { sslKey } : {}),
+    ...(serverPublicKeyPath ? { serverPublicKeyPath } : {}),
+    ...(getServerPublicKey ? { getServerPublicKey } : {}),
     optionFiles: notes,
   };
 }

@@ -1,12 +1,13 @@
 import fs from "node:fs";
 import net from "node:net";
 import tls from "node:tls";
-import { X509Certificate } from "node:crypto";
-import type mysql from "mysql2/promise";
+import { createPublicKey, X509Certificate } from "node:crypto";
+import type { Connection } from "mysql2";
 import { AuditError, toAuditError } from "../errors.js";
 import { formatTarget } from "../net/target.js";
 import { scrub, type LoginSpec, type Secret, type SslMode } from "./credentials.js";
 import { ed25519AuthPlugin } from "./ed25519-auth.js";
+import { guardedAuthPlugins, type AuthContext, type AuthTransport, type PasswordOutcome } from "./auth-plugins.js";
 import { TapDuplex } from "../net/tap-duplex.js";
 import { explainTlsFailure } from "../tls/node-handshake.js";
 import { expectColumns, guardReplies, type ExpectedColumn } from "./result-guard.js";
@@ -15,6 +16,8 @@ import { expectColumns, guardReplies, type ExpectedColumn } from "./result-guard
 export interface SessionTls {
   encrypted: boolean;
   sslMode: SslMode;
+  /** --ssl-mode (or an option file's ssl-mode) was given; else the tool's strict default applied. */
+  sslModeGiven?: boolean;
   protocol?: string;
   cipher?: string;
   /** The chain was verified against the CA (VERIFY_CA and VERIFY_IDENTITY). */
@@ -23,6 +26,14 @@ export interface SessionTls {
   identityVerified: boolean;
   /** The key type of the server's certificate: decides which REQUIRE CIPHER names can ever match. */
   certKeyType?: string;
+  /** The authentication plugin the login ended with (mysql_native_password unless the server switched). */
+  authPlugin?: string;
+  /** The password itself went inside TLS whose certificate was not verified (explicit REQUIRED or PREFERRED). */
+  passwordInUnverifiedTls?: boolean;
+  /** The password was encrypted to an RSA key the server sent (--get-server-public-key over clear text). */
+  passwordToServerKey?: boolean;
+  /** A clear-text login whose own greeting offered TLS (CLIENT_SSL): the first greeting, without it, was forged. */
+  greetingOfferedTls?: boolean;
   /** One line for people, e.g. "TLSv1.3, certificate NOT verified (--ssl-mode PREFERRED)". */
   note: string;
 }
@@ -40,7 +51,8 @@ export interface SqlSession {
   readonly currentUser: string;
   /**
    * Rows as objects; values are strings or null (Buffers are decoded as UTF-8). With `columns`, a result that
-   * lacks one of them fails with a "protocol" AuditError instead of yielding rows of made-up facts.
+   * lacks one of them fails with a "protocol" AuditError instead of yielding rows of made-up facts. Rows are
+   * converted as they arrive, and a reply beyond the caps of result-guard.ts (LIMITS) fails the query.
    */
   query(sql: string, columns?: readonly ExpectedColumn[]): Promise<Record<string, string | null>[]>;
   close(): Promise<void>;
@@ -51,56 +63,109 @@ export interface LoginOptions {
   readTimeoutMs?: number;
 }
 
-/** Logs in with mysql2 per the spec's --ssl-mode; every failure is an AuditError with no password in it. */
+/** A connection and the guard that meters it. */
+interface Guarded {
+  core: Connection;
+  guard: ReturnType<typeof guardReplies>;
+}
+
+/**
+ * Logs in with mysql2 per the spec's --ssl-mode; every failure is an AuditError with no password in it. Without an
+ * explicit --ssl-mode a server that offers no TLS gets no login at all, and the password itself is never sent
+ * inside TLS whose certificate was not verified (auth-plugins.ts decides each time the server asks for it).
+ */
 export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<SqlSession> {
   const where = formatTarget(spec);
   const files = readTlsFiles(spec);
-  let conn: mysql.Connection;
+  let conn: Guarded;
   let encrypted = spec.sslMode !== "DISABLED";
   let tap: TapDuplex | undefined;
+  const outcome: PasswordOutcome = { plugin: "mysql_native_password" };
   try {
     try {
       tap = encrypted ? tappedSocket(spec) : undefined;
-      conn = await connect(spec, encrypted ? files : undefined, opts, tap);
+      conn = await connect(spec, files, encrypted, opts, outcome, tap);
     } catch (err) {
       tap?.destroy();
-      // PREFERRED, as the mysql client: TLS when offered, clear text when the server has none.
-      if (spec.sslMode === "PREFERRED" && (err as { code?: string }).code === "HANDSHAKE_NO_SSL_SUPPORT") {
+      const noTls = (err as { code?: string }).code === "HANDSHAKE_NO_SSL_SUPPORT";
+      if (noTls && spec.sslMode === "PREFERRED" && sslModeExplicit(spec)) {
+        // An explicit PREFERRED, as the mysql client: TLS when offered, clear text when the server has none.
         encrypted = false;
         tap = undefined;
-        conn = await connect(spec, undefined, opts);
+        conn = await connect(spec, files, false, opts, outcome);
+      } else if (noTls && !sslModeExplicit(spec)) {
+        throw new AuditError(
+          "tls",
+          "the server did not offer TLS (no CLIENT_SSL in its greeting, which a man in the middle can strip), so no login was attempted: to log in over clear text anyway, give --ssl-mode PREFERRED or DISABLED explicitly",
+        );
       } else throw err;
     }
   } catch (err) {
-    throw loginError(err, spec, encrypted, where, tap ? answerToSslRequest(tap.received) : undefined);
+    throw loginError(outcome.refusal ?? err, spec, encrypted, where, tap ? answerToSslRequest(tap.received) : undefined);
   }
   tap?.stopRecording();
+  const { core, guard } = conn;
   // A server that drops the connection later emits 'error' on it; the pending query rejects with that error
   // anyway, and an unheard 'error' event would crash the process instead.
-  conn.on("error", () => {});
+  core.on("error", () => {});
   try {
-    const tlsInfo = sessionTls(conn, spec, encrypted);
+    const tlsInfo = sessionTls(core, spec, encrypted, outcome);
     const readTimeout = opts.readTimeoutMs ?? 10_000;
+    // The first error that ended the connection (a cap, a malformed reply, a timeout, a hang-up): every later query
+    // fails with it at once, and the gatherers stop there instead of waiting out a timeout per query.
+    let lost: SessionLost | undefined;
     // Our own read timeout rather than mysql2's: mysql2 leaves its timer running when the connection dies under
     // a query, which kept the process alive for the whole --timeout after the error was already reported.
     const query = async (sql: string, columns?: readonly ExpectedColumn[]): Promise<Record<string, string | null>[]> => {
+      if (lost) throw lost;
       let timer: NodeJS.Timeout | undefined;
+      let onConnError: ((err: Error) => void) | undefined;
       try {
-        const answer = conn.query({ sql, rowsAsArray: false });
-        answer.catch(() => undefined); // after a timeout, its rejection has nowhere else to go
-        const late = new Promise<never>((_, reject) => {
+        return await new Promise<Record<string, string | null>[]>((resolve, reject) => {
           timer = setTimeout(() => {
-            conn.destroy();
+            core.destroy();
             reject(new AuditError("timeout", "the server did not answer the query in time"));
           }, readTimeout);
+          // mysql2 reports a dead connection on the connection, not on a query sent after it died.
+          onConnError = (err) => reject(err);
+          core.on("error", onConnError);
+          if ((core as unknown as { stream?: { destroyed?: boolean } }).stream?.destroyed) {
+            reject(new AuditError("closed", "the server closed the connection"));
+            return;
+          }
+          guard.startQuery();
+          // Rows are taken one by one as mysql2 parses them (its callback form would keep them all twice).
+          const rows: Record<string, string | null>[] = [];
+          let names: string[] | undefined;
+          let withFields = false;
+          const q = core.query({ sql, rowsAsArray: false });
+          q.on("fields", (fields?: { name: string }[]) => {
+            withFields = Array.isArray(fields);
+            if (withFields && names === undefined) names = fields!.map((f) => f.name);
+          });
+          q.on("result", (row: Record<string, unknown>) => {
+            if (withFields) rows.push(textRow(row));
+          });
+          q.on("error", reject);
+          q.on("end", () => {
+            try {
+              if (columns) expectColumns(names ?? [], columns);
+              resolve(rows);
+            } catch (err) {
+              reject(err);
+            }
+          });
         });
-        const [rows, fields] = await Promise.race([answer, late]);
-        if (columns) expectColumns(Array.isArray(fields) ? fields.map((f) => f.name) : [], columns);
-        return (rows as Record<string, unknown>[]).map(textRow);
       } catch (err) {
-        throw queryError(err, spec.password, sql);
+        const e = queryError(err, spec.password, sql);
+        const fatal = (err as { fatal?: boolean }).fatal === true || e.code === "timeout" || e.code === "closed";
+        if (!fatal) throw e;
+        core.destroy();
+        lost = new SessionLost(e.code, e.message, e.details);
+        throw lost;
       } finally {
         clearTimeout(timer);
+        if (onConnError) core.off("error", onConnError);
       }
     };
     const [row] = await query("SELECT VERSION() AS version, @@version_comment AS comment, CURRENT_USER() AS cu", ["version", "comment", "cu"]);
@@ -117,14 +182,33 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
       currentUser: row?.cu ?? `${spec.user}@?`,
       query,
       async close() {
-        await conn.end().catch(() => conn.destroy());
+        if (lost) return; // destroyed already
+        // COM_QUIT, as the mysql client ends; the server then closes. mysql2 answers at once, unless an earlier
+        // command is still queued: then, and after an error, the connection is dropped instead.
+        const quit = new Promise<boolean>((resolve) => core.end((err?: unknown) => resolve(!err)));
+        const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref());
+        if (!(await Promise.race([quit, late]))) core.destroy();
       },
     };
   } catch (err) {
-    conn.destroy();
+    core.destroy();
     throw err instanceof AuditError ? new AuditError(err.code, err.message, { ...err.details, target: where }) : loginError(err, spec, encrypted, where);
   }
 }
+
+/**
+ * Whether the user chose the --ssl-mode. Only PREFERRED is ever a default, so any other mode was chosen, whatever
+ * built the spec.
+ */
+export function sslModeExplicit(spec: Pick<LoginSpec, "sslMode" | "sslModeGiven">): boolean {
+  return spec.sslModeGiven === true || spec.sslMode !== "PREFERRED";
+}
+
+/**
+ * A query error that ended the session (a reply beyond the caps, a malformed one, a timeout, a hang-up): no later
+ * query can succeed, so gatherers pass it on instead of noting it and carrying on.
+ */
+export class SessionLost extends AuditError {}
 
 /** "10.11.19-MariaDB-0+deb12u1" → 101119; "8.4.3" → 80403; 0 when unparseable. */
 export function versionNumber(version: string): number {
@@ -143,6 +227,8 @@ interface TlsFiles {
   ca?: string;
   cert?: string;
   key?: string;
+  /** --server-public-key-path, checked to be a public key. */
+  serverPublicKey?: string;
 }
 
 function readTlsFiles(spec: LoginSpec): TlsFiles {
@@ -154,7 +240,20 @@ function readTlsFiles(spec: LoginSpec): TlsFiles {
       throw new AuditError("usage", `cannot read ${flag} file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   };
-  return { ca: read(spec.sslCa, "--ssl-ca"), cert: read(spec.sslCert, "--ssl-cert"), key: read(spec.sslKey, "--ssl-key") };
+  const serverPublicKey = read(spec.serverPublicKeyPath, "--server-public-key-path");
+  if (serverPublicKey !== undefined) {
+    try {
+      if (createPublicKey(serverPublicKey).asymmetricKeyType !== "rsa") throw new Error("not RSA");
+    } catch {
+      throw new AuditError("usage", `--server-public-key-path ${spec.serverPublicKeyPath} is not an RSA public key in PEM form (the server's public_key.pem)`);
+    }
+  }
+  return {
+    ca: read(spec.sslCa, "--ssl-ca"),
+    cert: read(spec.sslCert, "--ssl-cert"),
+    key: read(spec.sslKey, "--ssl-key"),
+    ...(serverPublicKey !== undefined ? { serverPublicKey } : {}),
+  };
 }
 
 /**
@@ -172,17 +271,31 @@ function tappedSocket(spec: LoginSpec): TapDuplex {
   return tap;
 }
 
+const CLIENT_SSL = 0x800;
+
 /** What the server sent after its greeting (one packet), i.e. its answer to the SSLRequest. */
 function answerToSslRequest(received: Buffer): Buffer {
   if (received.length < 4) return Buffer.alloc(0);
   return received.subarray(Math.min(received.length, 4 + received.readUIntLE(0, 3)));
 }
 
-async function connect(spec: LoginSpec, files: TlsFiles | undefined, opts: LoginOptions, stream?: TapDuplex): Promise<mysql.Connection> {
+async function connect(spec: LoginSpec, files: TlsFiles, useTls: boolean, opts: LoginOptions, outcome: PasswordOutcome, stream?: TapDuplex): Promise<Guarded> {
   // mysql2 takes ~80 ms to load (measured); commands without a login never pay for it.
   const mysqlCore = (await import("mysql2")).default;
   const verify = spec.sslMode === "VERIFY_CA" || spec.sslMode === "VERIFY_IDENTITY";
-  const core = mysqlCore.createConnection({
+  let core: Connection | undefined;
+  const auth: AuthContext = {
+    password: spec.password,
+    rules: {
+      sslMode: spec.sslMode,
+      sslModeGiven: sslModeExplicit(spec),
+      ...(files.serverPublicKey !== undefined ? { serverPublicKey: files.serverPublicKey } : {}),
+      getServerPublicKey: spec.getServerPublicKey === true,
+    },
+    transport: () => authTransport(core, spec, verify),
+    outcome,
+  };
+  core = mysqlCore.createConnection({
     host: spec.host,
     port: spec.port,
     ...(stream ? { stream } : {}),
@@ -192,8 +305,11 @@ async function connect(spec: LoginSpec, files: TlsFiles | undefined, opts: Login
     dateStrings: true,
     supportBigNumbers: true,
     bigNumberStrings: true,
-    authPlugins: { client_ed25519: ed25519AuthPlugin(spec.password) },
-    ...(files
+    jsonStrings: true,
+    // A server may answer any query with "send me this file": never say we would (CLIENT_LOCAL_FILES).
+    flags: ["-LOCAL_FILES"],
+    authPlugins: { ...guardedAuthPlugins(auth), client_ed25519: ed25519AuthPlugin(spec.password) },
+    ...(useTls
       ? {
           ssl: {
             ...(files.ca ? { ca: files.ca } : {}),
@@ -211,31 +327,67 @@ async function connect(spec: LoginSpec, files: TlsFiles | undefined, opts: Login
         }
       : {}),
   });
-  const guard = guardReplies(core);
+  const c = core;
+  const guard = guardReplies(c);
   return new Promise((resolve, reject) => {
     const errors: (Error & { code?: string })[] = [];
     // A failed TLS upgrade reaches mysql2 twice: the socket closing, then the TLS error it caused, which says more.
     // This listener stays, so that the second one is not an unheard 'error' event, which would crash the process.
-    core.on("error", (err: Error & { code?: string }) => {
+    c.on("error", (err: Error & { code?: string }) => {
       if (errors.push(err) > 1) return;
-      setImmediate(() => reject(errors.find((e) => e.code === "HANDSHAKE_SSL_ERROR") ?? err));
+      setImmediate(() => {
+        c.destroy();
+        reject(errors.find((e) => e.code === "HANDSHAKE_SSL_ERROR") ?? err);
+      });
     });
-    core.once("connect", () => {
+    c.once("connect", () => {
       guard.loggedIn();
-      resolve(core.promise());
+      resolve({ core: c, guard });
     });
   });
 }
 
-function sessionTls(conn: mysql.Connection, spec: LoginSpec, encrypted: boolean): SessionTls {
-  // mysql2 keeps the upgraded socket on the underlying connection; its types do not say so.
-  const socket = (conn as unknown as { connection?: { stream?: unknown } }).connection?.stream;
+/**
+ * What the connection is at the moment the server asks for the password: TLS counts as verified only when the
+ * chain was (VERIFY_CA, VERIFY_IDENTITY) and, for VERIFY_IDENTITY, the name matches too (for an IP target mysql2
+ * leaves that to us, and it must be known before the password goes, not after the login).
+ */
+function authTransport(core: Connection | undefined, spec: LoginSpec, verify: boolean): AuthTransport {
+  const socket = (core as unknown as { stream?: unknown } | undefined)?.stream;
+  if (!(socket instanceof tls.TLSSocket) || !socket.encrypted) return "clear";
+  if (!verify || !socket.authorized) return "unverified-tls";
+  if (spec.sslMode === "VERIFY_IDENTITY") {
+    const peer = socket.getPeerCertificate(true);
+    if (!peer?.raw || tls.checkServerIdentity(spec.host, peer)) return "unverified-tls";
+  }
+  return "verified-tls";
+}
+
+function sessionTls(core: Connection, spec: LoginSpec, encrypted: boolean, outcome: PasswordOutcome): SessionTls {
+  // mysql2 keeps the upgraded socket on the connection; its types do not say so.
+  const socket = (core as unknown as { stream?: unknown }).stream;
+  const sslModeGiven = sslModeExplicit(spec);
+  const exposure = {
+    authPlugin: outcome.plugin,
+    ...(outcome.sentInUnverifiedTls ? { passwordInUnverifiedTls: true } : {}),
+    ...(outcome.encryptedToServerKey ? { passwordToServerKey: true } : {}),
+  };
   if (!encrypted || !(socket instanceof tls.TLSSocket)) {
+    const caps = (core as unknown as { serverCapabilityFlags?: number }).serverCapabilityFlags ?? 0;
     const why =
       spec.sslMode === "DISABLED"
         ? "clear text: --ssl-mode DISABLED"
-        : "clear text: the server offers no TLS (--ssl-mode PREFERRED fell back, as the mysql client does)";
-    return { encrypted: false, sslMode: spec.sslMode, chainVerified: false, identityVerified: false, note: why };
+        : "clear text: the server offered no TLS and the explicit --ssl-mode PREFERRED fell back, as the mysql client does";
+    return {
+      encrypted: false,
+      sslMode: spec.sslMode,
+      sslModeGiven,
+      chainVerified: false,
+      identityVerified: false,
+      ...exposure,
+      ...((caps & CLIENT_SSL) !== 0 ? { greetingOfferedTls: true } : {}),
+      note: why,
+    };
   }
   const protocol = socket.getProtocol() ?? undefined;
   const cipher = socket.getCipher()?.name;
@@ -262,24 +414,28 @@ function sessionTls(conn: mysql.Connection, spec: LoginSpec, encrypted: boolean)
     ? `${what}, certificate chain and name verified`
     : chainVerified
       ? `${what}, certificate chain verified, name NOT checked (--ssl-mode VERIFY_CA)`
-      : `${what}, certificate NOT verified (--ssl-mode ${spec.sslMode}: use VERIFY_IDENTITY with --ssl-ca to verify)`;
+      : `${what}, certificate NOT verified (--ssl-mode ${spec.sslMode}${sslModeGiven ? "" : ", the default"}: use VERIFY_IDENTITY with --ssl-ca to verify)`;
   return {
     encrypted: true,
     sslMode: spec.sslMode,
+    sslModeGiven,
     ...(protocol ? { protocol } : {}),
     ...(cipher ? { cipher } : {}),
     chainVerified,
     identityVerified,
     ...(certKeyType ? { certKeyType: certKeyType === "EC" ? "EC" : certKeyType === "ED25519" ? "Ed25519" : certKeyType } : {}),
+    ...exposure,
     note,
   };
 }
 
 function textRow(r: Record<string, unknown>): Record<string, string | null> {
   const out: Record<string, string | null> = {};
-  for (const [k, v] of Object.entries(r)) {
-    // mysql2 parses JSON columns into values; keep them as the JSON text the server sent.
-    out[k] = v === null || v === undefined ? null : Buffer.isBuffer(v) ? v.toString("utf8") : typeof v === "object" ? JSON.stringify(v) : String(v);
+  // for...in and strings first: this runs once per row, up to LIMITS.rows times per query.
+  for (const k in r) {
+    const v = r[k];
+    // JSON columns arrive as text (jsonStrings); anything else mysql2 parsed is kept as the text it came from.
+    out[k] = typeof v === "string" ? v : v === null || v === undefined ? null : Buffer.isBuffer(v) ? v.toString("utf8") : typeof v === "object" ? JSON.stringify(v) : String(v);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { AuditError } from "../errors.js";
 import type { Finding } from "../report/types.js";
-import { PRIVILEGE_ERRNOS } from "./login.js";
+import { PRIVILEGE_ERRNOS, SessionLost } from "./login.js";
 import { accountSql, fixFields, fixSql, sqlAccount } from "../knowledge/sql-quote.js";
 
 /** A query this login could not run, and (when it is a privilege) what to GRANT. */
@@ -46,6 +46,8 @@ export function describeQueryFailure(
   currentUser: string,
   expected: { privilege: string; on: string },
 ): QueryProblem {
+  // A lost session is not one query's problem: every later one would fail the same way. It ends the gathering.
+  if (err instanceof SessionLost) throw err;
   const e = err instanceof AuditError ? err : undefined;
   const message = e?.message ?? String(err);
   const errno = e?.details.serverErrno;

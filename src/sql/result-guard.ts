@@ -1,8 +1,28 @@
 // mysql2 trusts the server's framing of a result set: a result with zero columns makes it print a stack trace
 // (console.trace) and throw, a row with fewer values than columns is silently filled from the next packet's
-// bytes, and a row with more loses them. So every reply to our queries is checked packet by packet, before
-// mysql2 reads it, and a malformed one fails the query with one line instead.
+// bytes, and a row with more loses them. It also trusts its size: it reassembles a packet of any length and keeps
+// every row of a result. So every reply to our queries is checked packet by packet, before mysql2 reads it, and
+// its bytes are counted as they arrive; a malformed or oversized one fails the query with one line instead.
 import { AuditError } from "../errors.js";
+
+/** What one server may send us at most (README, "Login safety"); beyond, the step fails with a protocol error. */
+export const LIMITS = {
+  /** One packet before the login completes: greeting, authentication exchange (a 16384-bit RSA key is 3 KiB). */
+  loginPacketBytes: 64 * 1024,
+  /** One packet after it (a row, a column definition): 16 MiB, so never the multi-part packets of larger values. */
+  packetBytes: 16 * 1024 * 1024,
+  /** One value in a row. */
+  valueBytes: 1024 * 1024,
+  /** Rows in the reply to one query. */
+  rows: 100_000,
+  /** Bytes of the reply to one query, every packet counted as it arrives. */
+  replyBytes: 32 * 1024 * 1024,
+} as const;
+
+/** 1048576 → "1 MiB", 65536 → "64 KiB", 1000 → "1000 bytes". */
+function size(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
+}
 
 const ERR = 0xff;
 const OK = 0x00;
@@ -14,7 +34,7 @@ const EOF_MAX = 9;
 // MySQL and MariaDB refuse tables of more than 4096 columns.
 const MAX_COLUMNS = 4096;
 
-type State = { at: "reply" } | { at: "columns"; count: number; seen: number } | { at: "columns-eof"; count: number } | { at: "rows"; count: number };
+type State = { at: "reply" } | { at: "columns"; count: number; seen: number } | { at: "columns-eof"; count: number } | { at: "rows"; count: number; rows: number };
 
 /** Follows the replies to text queries (COM_QUERY, no CLIENT_DEPRECATE_EOF) packet by packet; says what is malformed. */
 export class ReplyChecker {
@@ -38,7 +58,7 @@ export class ReplyChecker {
         return undefined;
       case "columns-eof":
         if (!isEof(p)) return `no EOF packet after the ${s.count} column definition(s)`;
-        this.state = { at: "rows", count: s.count };
+        this.state = { at: "rows", count: s.count, rows: 0 };
         return undefined;
       case "rows": {
         if (isEof(p)) {
@@ -49,6 +69,8 @@ export class ReplyChecker {
         if (values.count !== s.count || !values.exact) {
           return `a row of ${values.count}${values.exact ? "" : " or more (truncated)"} value(s) in a result of ${s.count} column(s)`;
         }
+        if (values.longest > LIMITS.valueBytes) return `a value of ${values.longest} bytes, more than the ${size(LIMITS.valueBytes)} a value may be`;
+        if (++s.rows > LIMITS.rows) return `more than ${LIMITS.rows.toLocaleString("en-US")} rows, the most one result may have`;
         return undefined;
       }
     }
@@ -84,16 +106,73 @@ function columnDefinitionFits(p: Buffer): boolean {
   return r.remaining() >= 13;
 }
 
-/** How many values a text-protocol row holds, and whether they fill the packet exactly. */
-function countValues(p: Buffer): { count: number; exact: boolean } {
+/** How many values a text-protocol row holds, whether they fill the packet exactly, and the longest one. */
+function countValues(p: Buffer): { count: number; exact: boolean; longest: number } {
   const r = new Cursor(p, 0);
   let count = 0;
+  let longest = 0;
   while (!r.atEnd()) {
     if (p[r.pos] === NULL_VALUE) r.skip(1);
-    else if (r.string() === undefined) return { count, exact: false };
+    else {
+      const n = r.string();
+      if (n === undefined) return { count, exact: false, longest };
+      longest = Math.max(longest, n);
+    }
     count++;
   }
-  return { count, exact: true };
+  return { count, exact: true, longest };
+}
+
+/**
+ * Counts the bytes of a MySQL packet stream as they arrive, reading only the 4-byte headers: a packet announced
+ * beyond the cap, or a reply beyond its total, is refused before anything buffers it.
+ */
+export class PacketMeter {
+  private readonly header = Buffer.alloc(4);
+  private headerHave = 0;
+  private payloadLeft = 0;
+  /** Bytes of the current reply; counted from startReply(), undefined before. */
+  private replyBytes: number | undefined;
+
+  constructor(private packetCap: number) {}
+
+  /** From now on a packet may hold this many bytes at most. */
+  setPacketCap(bytes: number): void {
+    this.packetCap = bytes;
+  }
+
+  /** A new query: its reply is counted from zero. */
+  startReply(): void {
+    this.replyBytes = 0;
+  }
+
+  /** Takes the next bytes of the stream; returns why they break a cap, or undefined. */
+  feed(chunk: Buffer): string | undefined {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.payloadLeft > 0) {
+        const take = Math.min(this.payloadLeft, chunk.length - i);
+        this.payloadLeft -= take;
+        i += take;
+        continue;
+      }
+      this.header[this.headerHave++] = chunk[i++]!;
+      if (this.headerHave < 4) continue;
+      this.headerHave = 0;
+      const length = this.header.readUIntLE(0, 3);
+      // 0xffffff means "continued in the next packet": a value of 16 MiB or more, never needed here.
+      if (length >= 0xffffff || length > this.packetCap) {
+        const what = length >= 0xffffff ? "a packet of 16 MiB or more (a value split over several packets)" : `a packet of ${length} bytes`;
+        return `${what}, more than the ${size(this.packetCap)} a packet may be here`;
+      }
+      this.payloadLeft = length;
+      if (this.replyBytes !== undefined) {
+        this.replyBytes += 4 + length;
+        if (this.replyBytes > LIMITS.replyBytes) return `a reply of more than ${size(LIMITS.replyBytes)}, the most one query's answer may be`;
+      }
+    }
+    return undefined;
+  }
 }
 
 /** A bounds-checked reader of length-encoded integers and strings; undefined or false when the packet ends first. */
@@ -134,6 +213,8 @@ class Cursor {
 /** The parts of mysql2's core connection the guard reaches into (not in its typings). */
 interface CoreConnection {
   handlePacket(packet?: { buffer: Buffer; start: number; end: number; sequenceId: number }): void;
+  /** Fed every byte read from the socket (plain or decrypted TLS); reassembles packets. */
+  packetParser: { execute(chunk: Buffer): unknown };
   _handleFatalError(err: Error): void;
   _paused?: boolean;
   /** The sequence id mysql2 expects next. */
@@ -143,15 +224,21 @@ interface CoreConnection {
 
 /**
  * Checks every packet on a mysql2 connection before mysql2 reads it: from the first, that sequence ids follow
- * (mysql2 would only print a warning on stderr and read on); once loggedIn() is called, that each reply to a
- * query is a well-formed result. A bad packet fails the pending step with an AuditError ("protocol") and ends
- * the connection, as mysql2 does with a packet it cannot parse.
+ * (mysql2 would only print a warning on stderr and read on) and that no packet is announced beyond LIMITS; once
+ * loggedIn() is called, that each reply to a query is a well-formed result within LIMITS (call startQuery()
+ * before each). A bad packet fails the pending step with an AuditError ("protocol") and ends the connection, as
+ * mysql2 does with a packet it cannot parse.
  */
-export function guardReplies(connection: unknown): { loggedIn(): void } {
+export function guardReplies(connection: unknown): { loggedIn(): void; startQuery(): void } {
   const core = connection as CoreConnection;
   let checker: ReplyChecker | undefined;
   const handle = core.handlePacket.bind(core);
   let failed = false;
+  const fail = (why: string): void => {
+    failed = true;
+    core._handleFatalError(new AuditError("protocol", why));
+    core.stream.destroy();
+  };
   core.handlePacket = (packet) => {
     if (failed) return;
     // Paused packets come back through handlePacket on resume; they are checked then.
@@ -163,13 +250,27 @@ export function guardReplies(connection: unknown): { loggedIn(): void } {
       if (malformed !== undefined) why = `the server's reply is malformed: ${malformed}`;
     }
     if (why === undefined) return handle(packet);
-    failed = true;
-    core._handleFatalError(new AuditError("protocol", why));
-    core.stream.destroy();
+    fail(why);
+  };
+  // The meter sits in front of mysql2's packet parser, which would otherwise buffer whatever length is announced.
+  const meter = new PacketMeter(LIMITS.loginPacketBytes);
+  const parser = core.packetParser;
+  core.packetParser = {
+    execute(chunk: Buffer) {
+      if (failed) return null;
+      const over = meter.feed(chunk);
+      if (over === undefined) return parser.execute(chunk);
+      fail(`the server sent more than this tool accepts: ${over}`);
+      return null;
+    },
   };
   return {
     loggedIn() {
       checker = new ReplyChecker();
+      meter.setPacketCap(LIMITS.packetBytes);
+    },
+    startQuery() {
+      meter.startReply();
     },
   };
 }

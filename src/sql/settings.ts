@@ -26,6 +26,8 @@ export interface ServerSettingsFacts {
   tlsChannelsNote?: string;
   /** How this tool's own login travelled. */
   sessionTls: SessionTls;
+  /** Whether the probe's greeting (another connection, in the audit) offered TLS: a witness against stripping. */
+  probeOfferedTls?: boolean;
   problems: QueryProblem[];
 }
 

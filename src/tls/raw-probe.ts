@@ -88,6 +88,10 @@ export async function rawTlsProbe(target: Target, offer: RawOffer, opts: Require
   }
 }
 
+// A first flight (ServerHello, a certificate chain, the key exchange) is a few KiB; a server still sending after
+// this many bytes is not finishing one, and every byte is kept and re-read until it does.
+const MAX_FLIGHT_BYTES = 1024 * 1024;
+
 /** Collects the server's bytes until its first flight is complete, an alert or non-TLS bytes, close, or timeout. */
 function readFlight(socket: import("node:net").Socket, leftover: Buffer, timeoutMs: number): Promise<{ bytes: Buffer; ended: boolean; timedOut: boolean }> {
   return new Promise((resolve) => {
@@ -109,7 +113,7 @@ function readFlight(socket: import("node:net").Socket, leftover: Buffer, timeout
     };
     const onData = (d: Buffer): void => {
       bytes = bytes.length === 0 ? d : Buffer.concat([bytes, d]);
-      if (decided()) settle(false, false);
+      if (bytes.length > MAX_FLIGHT_BYTES || decided()) settle(false, false);
     };
     const onEnd = (): void => settle(true, false);
     const timer = setTimeout(() => settle(false, true), timeoutMs);
@@ -145,6 +149,7 @@ function judgeFlight(offer: RawOffer, bytes: Buffer, ended: boolean, timedOut: b
   if (flight.alert) return { kind: "rejected", alert: flight.alert.name, reason: `the server refused with a ${flight.alert.level === 1 ? "warning" : "fatal"} ${flight.alert.name} alert` };
   if (flight.handshakes.length > 0) return { kind: "server-bug", reason: `the server's first handshake message is type ${flight.handshakes[0]!.type}, not a ServerHello` };
   if (flight.encrypted) return { kind: "server-bug", reason: "the server sent a ChangeCipherSpec or encrypted data before any ServerHello" };
+  if (bytes.length > MAX_FLIGHT_BYTES) return { kind: "server-bug", reason: `the server sent more than ${MAX_FLIGHT_BYTES / 1024 / 1024} MiB without finishing its first flight` };
   if (timedOut) {
     return { kind: "timeout", reason: bytes.length > 0 ? `the server stalled mid-record after ${bytes.length} byte(s) (read timeout ${timeoutMs / 1000} s)` : `no answer to the ClientHello within ${timeoutMs / 1000} s (read timeout)` };
   }

@@ -25,7 +25,8 @@ afterAll(async () => {
 });
 
 function loginOf(s: MariaDB): LoginSpec {
-  return { host: s.host, port: s.port, user: s.admin.user, password: new Secret(s.admin.password), passwordSource: "command line", sslMode: "PREFERRED", optionFiles: [] };
+  // An explicit PREFERRED: the TLS-off server is audited over a clear-text login, which the default refuses.
+  return { host: s.host, port: s.port, user: s.admin.user, password: new Secret(s.admin.password), passwordSource: "command line", sslMode: "PREFERRED", sslModeGiven: true, optionFiles: [] };
 }
 
 /** Audit options: the harness CA as --ssl-ca (so only the posture's own certificate flaw shows), a login if asked. */
@@ -79,7 +80,7 @@ describe("the audit against real MariaDB postures", () => {
       protocols: [],
       ciphers: [],
       certificate: [],
-      settings: [LIB_EOL, "settings.login-not-encrypted", "settings.require-secure-transport-off", "settings.tls-disabled"],
+      settings: [LIB_EOL, "login.cleartext", "settings.require-secure-transport-off", "settings.tls-disabled"],
       accounts: LOCAL_ADMIN,
       replication: [],
     });

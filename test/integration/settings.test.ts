@@ -265,7 +265,8 @@ describe("MySQL 8.4 rows (protocol-faithful test server with the MySQL 8.4 model
 
   it("caching_sha2_password (also in clear text, via the server's RSA key) and mysql_native_password log in", async () => {
     for (const [u, mode] of [[user, "DISABLED"], [user, "REQUIRED"], ["native", "PREFERRED"]] as const) {
-      const s = await login(fakeSpec(u, mode));
+      // Over clear text the server's RSA key is only fetched when asked for (--get-server-public-key).
+      const s = await login(fakeSpec(u, mode, mode === "DISABLED" ? { getServerPublicKey: true } : {}));
       expect(s.tls.encrypted).toBe(mode !== "DISABLED");
       await s.close();
     }
@@ -277,13 +278,17 @@ describe("MySQL 8.4 rows (protocol-faithful test server with the MySQL 8.4 model
   it("PREFERRED falls back to clear text when the server offers no TLS, and says so; REQUIRED refuses", async () => {
     const plain = await startFakeMysql({ greeting: "mysql-8.4", behaviour: "no-ssl", users: [{ user, password: PW, plugin: "caching_sha2_password" }], onQuery: mysql84Model() });
     try {
-      const s = await login({ ...fakeSpec(user, "PREFERRED"), port: plain.port });
-      expect(s.tls).toMatchObject({ encrypted: false, chainVerified: false });
-      expect(s.tls.note).toMatch(/the server offers no TLS/);
+      // An explicit PREFERRED (the default refuses a clear-text login); the cold cache needs the RSA key, which
+      // only --get-server-public-key fetches from the server.
+      const s = await login({ ...fakeSpec(user, "PREFERRED", { sslModeGiven: true, getServerPublicKey: true }), port: plain.port });
+      expect(s.tls).toMatchObject({ encrypted: false, chainVerified: false, passwordToServerKey: true });
+      expect(s.tls.note).toMatch(/the server offered no TLS/);
       const facts = await gatherSettings(s);
       await s.close();
       expect(settingRows(facts, NOW).find((r) => r.name === "Ssl_version")).toMatchObject({ value: "", secure: false, note: "this login is not encrypted" });
-      expect(checkSettings(facts, NOW).map((x) => x.id)).toContain("settings.login-not-encrypted");
+      // The model's tls_channel_status says mysql_main Enabled = Yes: to this login, TLS looks stripped.
+      expect(checkSettings(facts, NOW).map((x) => x.id)).toContain("login.tls-stripped");
+      await expect(login({ ...fakeSpec(user, "PREFERRED"), port: plain.port })).rejects.toMatchObject({ code: "tls", message: expect.stringMatching(/did not offer TLS.*no login was attempted/) });
       await expect(login({ ...fakeSpec(user, "REQUIRED"), port: plain.port })).rejects.toMatchObject({ code: "tls", message: "the server does not offer TLS, and --ssl-mode REQUIRED requires it" });
     } finally {
       await plain.stop();
@@ -300,7 +305,7 @@ describe("MySQL 8.4 rows (protocol-faithful test server with the MySQL 8.4 model
       onQuery: mysql84Model(),
     });
     try {
-      const e1 = (await login({ ...fakeSpec(user, "DISABLED"), port: strict.port }).catch((e: unknown) => e)) as AuditError;
+      const e1 = (await login({ ...fakeSpec(user, "DISABLED", { getServerPublicKey: true }), port: strict.port }).catch((e: unknown) => e)) as AuditError;
       expect(e1).toMatchObject({ code: "auth", details: { serverErrno: 3159 } });
       expect(e1.message).toMatch(/requires TLS \(require_secure_transport=ON\)/);
       // mysql2 checks names only for DNS hosts; for an IP target the tool checks the certificate itself.
@@ -317,7 +322,7 @@ describe("MySQL 8.4 rows (protocol-faithful test server with the MySQL 8.4 model
   });
 
   it("settings --json against MySQL 8.4: Tls_library_version, the channels, and no password", async () => {
-    const r = await runCli(["settings", `127.0.0.1:${fake.port}`, "-u", user, "--no-defaults", "--json"], { env: { MYSQL_PWD: PW } });
+    const r = await runCli(["settings", `127.0.0.1:${fake.port}`, "-u", user, "--ssl-mode", "REQUIRED", "--no-defaults", "--json"], { env: { MYSQL_PWD: PW } });
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(doc.server).toMatchObject({ flavor: "mysql", version: "8.4.3" });
@@ -362,7 +367,7 @@ describe("MySQL 8.4 rows (protocol-faithful test server with the MySQL 8.4 model
             : model(sql, conn),
     });
     try {
-      const r = await runCli(["settings", `127.0.0.1:${odd.port}`, "-u", user, "--no-defaults", "--json"], { env: { MYSQL_PWD: PW } });
+      const r = await runCli(["settings", `127.0.0.1:${odd.port}`, "-u", user, "--ssl-mode", "REQUIRED", "--no-defaults", "--json"], { env: { MYSQL_PWD: PW } });
       // query.unexpected-result: something could not be checked, which fails the run with 3 (issue 12).
       expect(r.code).toBe(3);
       expect(r.stderr).not.toMatch(/^\s+at /m);

@@ -74,8 +74,12 @@ describe("checkSettings", () => {
     );
     expect(ids(f)).toEqual(["settings.tls-library-eol", "settings.tls-channel-disabled", "settings.tls-channel-legacy-version"]);
   });
-  it("says when this tool's own login was not encrypted or not verified", () => {
-    expect(ids(checkSettings(maria({ variables: { require_secure_transport: "ON" }, sessionTls: { ...tlsSession, encrypted: false, chainVerified: false, identityVerified: false, note: "clear text" } }), NOW))).toEqual(["settings.login-not-encrypted"]);
+  it("says when this tool's own login was not encrypted (critical when the session reads have_ssl = YES: stripped) or not verified", () => {
+    const clear = { ...tlsSession, encrypted: false, chainVerified: false, identityVerified: false, note: "clear text" };
+    expect(ids(checkSettings(maria({ variables: { require_secure_transport: "ON" }, sessionTls: clear }), NOW))).toEqual(["login.cleartext"]);
+    expect(ids(checkSettings(maria({ variables: { require_secure_transport: "ON", have_ssl: "YES" }, sessionTls: clear }), NOW))).toEqual(["login.tls-stripped"]);
+    expect(ids(checkSettings(maria({ variables: { require_secure_transport: "ON" }, sessionTls: clear, probeOfferedTls: true }), NOW))).toEqual(["login.tls-stripped"]);
+    expect(ids(checkSettings(maria({ variables: { require_secure_transport: "ON" }, sessionTls: { ...tlsSession, passwordInUnverifiedTls: true, chainVerified: false, identityVerified: false } }), NOW))).toEqual(["login.password-unverified-tls"]);
     expect(ids(checkSettings(maria({ variables: { require_secure_transport: "ON" }, sessionTls: { ...tlsSession, chainVerified: false, identityVerified: false } }), NOW))).toEqual(["settings.login-not-verified"]);
   });
 });

@@ -90,6 +90,18 @@ describe("resolveCredentials", () => {
     expect([none.password.reveal(), none.passwordSource]).toEqual(["", "none"]);
   });
 
+  it("tells an --ssl-mode not given from an explicit PREFERRED, and reads the server key options as the mysql client does", async () => {
+    const none = await resolveCredentials({ target, targetGiven: true, noDefaults: true }, world());
+    expect([none.sslMode, none.sslModeGiven, none.serverPublicKeyPath, none.getServerPublicKey]).toEqual(["PREFERRED", false, undefined, undefined]);
+    const cli = await resolveCredentials({ target, targetGiven: true, noDefaults: true, sslMode: "preferred", serverPublicKeyPath: "/k.pem", getServerPublicKey: true }, world());
+    expect([cli.sslMode, cli.sslModeGiven, cli.serverPublicKeyPath, cli.getServerPublicKey]).toEqual(["PREFERRED", true, "/k.pem", true]);
+    const file = cnf("[client]\nssl-mode=PREFERRED\nserver-public-key-path=/srv/key.pem\nget-server-public-key\n");
+    const fromFile = await resolveCredentials({ target, targetGiven: true, defaultsFile: file }, world());
+    expect([fromFile.sslModeGiven, fromFile.serverPublicKeyPath, fromFile.getServerPublicKey]).toEqual([true, "/srv/key.pem", true]);
+    const off = await resolveCredentials({ target, targetGiven: true, defaultsFile: cnf("[client]\nget-server-public-key=0\n") }, world());
+    expect([off.sslModeGiven, off.getServerPublicKey]).toEqual([false, undefined]);
+  });
+
   it("reads ~/.my.cnf by default, the [mysql-tls-audit] group over [client], and ignores a world-writable file", async () => {
     const home = mkdtempSync(join(TMP, "home-"));
     writeFileSync(join(home, ".my.cnf"), "[client]\nuser=a\npassword=x\n[mysql-tls-audit]\nuser=b\n", { mode: 0o600 });

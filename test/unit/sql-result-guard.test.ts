@@ -1,7 +1,7 @@
 // The reply checker against hand-built result sets: well-formed ones pass, and the malformed ones of the fault
 // matrix (zero columns, rows of the wrong width) are named before mysql2 would misread them.
 import { describe, expect, it } from "vitest";
-import { guardReplies, ReplyChecker } from "../../src/sql/result-guard.js";
+import { guardReplies, LIMITS, PacketMeter, ReplyChecker } from "../../src/sql/result-guard.js";
 import { AuditError } from "../../src/errors.js";
 
 function lenencString(s: string | null): Buffer {
@@ -105,5 +105,47 @@ describe("guardReplies on a connection", () => {
     core.handlePacket(packet(core.sequenceId, Buffer.from([0x00])));
     expect(core.handled).toHaveLength(1 + 5);
     expect(core.fatal.map((e) => e.message)).toEqual(["the server's reply is malformed: a result with zero columns"]);
+  });
+});
+
+describe("the caps (LIMITS)", () => {
+  const header = (length: number, seq = 1) => Buffer.from([length & 0xff, (length >> 8) & 0xff, (length >> 16) & 0xff, seq]);
+
+  it("refuses a value over 1 MiB and the 100,001st row of one result, and counts rows afresh per result", () => {
+    // A 3-byte length-encoded value (0xfd prefix).
+    const value = (n: number) => Buffer.concat([Buffer.from([0xfd, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff]), Buffer.alloc(n, 0x76)]);
+    const head = [Buffer.from([1]), columnDefinition("a"), EOF];
+    expect(problems([...head, value(LIMITS.valueBytes), value(LIMITS.valueBytes + 1)])).toEqual([`a value of ${LIMITS.valueBytes + 1} bytes, more than the 1 MiB a value may be`]);
+    const c = new ReplyChecker();
+    const row = lenencString("x");
+    for (const p of [Buffer.from([1]), columnDefinition("a"), EOF]) expect(c.check(p)).toBeUndefined();
+    for (let i = 0; i < LIMITS.rows; i++) expect(c.check(row)).toBeUndefined();
+    expect(c.check(row)).toBe("more than 100,000 rows, the most one result may have");
+    const fresh = new ReplyChecker();
+    for (const rs of [0, 1]) for (const p of resultSet(["a"], Array.from({ length: 60_000 }, () => ["x"]))) expect(fresh.check(p), String(rs)).toBeUndefined();
+  });
+
+  it("reads only packet headers, wherever the chunks split them, and refuses an announced length over the cap", () => {
+    const m = new PacketMeter(1000);
+    const stream = Buffer.concat([header(10), Buffer.alloc(10), header(1000), Buffer.alloc(1000), header(1001)]);
+    // Byte by byte: the header of the third packet is refused at its last byte, before its payload exists.
+    const results = [...stream].map((b) => m.feed(Buffer.from([b])));
+    expect(results.slice(0, -1).every((r) => r === undefined)).toBe(true);
+    expect(results.at(-1)).toBe("a packet of 1001 bytes, more than the 1000 bytes a packet may be here");
+    const login = new PacketMeter(LIMITS.loginPacketBytes);
+    expect(login.feed(header(65 * 1024))).toMatch(/a packet of 66560 bytes, more than the 64 KiB a packet may be here/);
+    const after = new PacketMeter(LIMITS.packetBytes);
+    expect(after.feed(header(0xffffff))).toMatch(/a packet of 16 MiB or more \(a value split over several packets\), more than the 16 MiB a packet may be here/);
+  });
+
+  it("counts one reply's bytes from startReply() and refuses them past 32 MiB", () => {
+    const m = new PacketMeter(LIMITS.packetBytes);
+    const packet = Buffer.concat([header(1024 * 1024 - 4), Buffer.alloc(1024 * 1024 - 4)]);
+    for (let i = 0; i < 40; i++) expect(m.feed(packet)).toBeUndefined(); // not counted before a query starts
+    m.startReply();
+    for (let i = 0; i < 32; i++) expect(m.feed(packet), String(i)).toBeUndefined();
+    expect(m.feed(packet)).toBe("a reply of more than 32 MiB, the most one query's answer may be");
+    m.startReply();
+    expect(m.feed(packet)).toBeUndefined();
   });
 });
