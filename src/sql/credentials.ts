@@ -164,7 +164,7 @@ export async function resolveCredentials(input: CredentialInput, world: Credenti
 
   const sslModeRaw = input.sslMode ?? cnf.get("ssl_mode");
   // ssl-verify-server-cert (the MariaDB client's switch, deprecated in MySQL) means VERIFY_IDENTITY, and counts as given.
-  const verifySwitch = optionIsOn(cnf, "ssl_verify_server_cert");
+  const verifySwitch = optionIsOn(cnf, "ssl_verify_server_cert") === true;
   const sslModeGiven = (sslModeRaw !== undefined && sslModeRaw !== "") || verifySwitch;
   const sslMode =
     sslModeRaw !== undefined && sslModeRaw !== ""
