@@ -1,6 +1,6 @@
 import type { HandshakeFacts } from "../net/probe.js";
 import type { Finding } from "../report/types.js";
-import { PROBE_USER } from "../net/failed-login.js";
+import { PROBE_USER } from "../protocol/handshake-response.js";
 
 const REF_ENCRYPTED = "MySQL 8.4 Reference Manual, 8.3.1 Configuring MySQL to Use Encrypted Connections";
 const REF_MARIADB = "MariaDB docs: Securing Connections for Client and Server";
