@@ -1,4 +1,4 @@
-import { AuditError, toAuditError } from "./errors.js";
+import { AuditError, toAuditError, withContext } from "./errors.js";
 import { probe, type HandshakeFacts, type ProbeOptions } from "./net/probe.js";
 import { formatTarget, type Target } from "./net/target.js";
 import { checkTransport } from "./checks/transport.js";
@@ -69,7 +69,18 @@ export interface CheckDefinition {
 
 /** Skip reason for checks that need a TLS handshake. */
 export function needsTls(ctx: CheckContext): string | undefined {
-  return ctx.handshake.tls.offered ? undefined : "the server does not offer TLS (no CLIENT_SSL in its greeting)";
+  return tlsUnavailable(ctx.handshake);
+}
+
+/** Why checks that read MySQL's SQL (settings, accounts, replication) cannot apply to this server, or undefined. */
+export function sqlUnavailable(h: HandshakeFacts): string | undefined {
+  if (h.server?.flavor !== "other") return undefined;
+  return `the server is neither MySQL, MariaDB nor Percona (${h.server.version}: ${h.server.flavorEvidence.join("; ")}), so it does not speak MySQL's SQL and has no MySQL settings, accounts or replication to read`;
+}
+
+/** Skip reason for checks that need a login to a server that speaks MySQL's SQL. */
+export function needsMysqlLogin(ctx: CheckContext): string | undefined {
+  return needsCredentials(ctx) ?? sqlUnavailable(ctx.handshake);
 }
 
 /** Skip reason for checks that need a login. */
@@ -82,9 +93,9 @@ export const CHECKS: readonly CheckDefinition[] = [
   { name: "protocols", skip: needsTls, run: runProtocols },
   { name: "ciphers", skip: needsTls, run: runCiphers },
   { name: "certificate", skip: needsTls, run: runCertificate },
-  { name: "settings", skip: needsCredentials, run: runSettings },
-  { name: "accounts", skip: needsCredentials, run: runAccounts },
-  { name: "replication", skip: needsCredentials, run: runReplication },
+  { name: "settings", skip: needsMysqlLogin, run: runSettings },
+  { name: "accounts", skip: needsMysqlLogin, run: runAccounts },
+  { name: "replication", skip: needsMysqlLogin, run: runReplication },
 ];
 
 // One enumeration per target feeds both the protocols and the ciphers check.
@@ -256,6 +267,53 @@ function timeoutsOf(o: AuditOptions): TimeoutOptions {
   };
 }
 
+/** What every command learns first: the greeting and one TLS handshake, and the findings they give. */
+export interface Connectivity {
+  handshake: HandshakeFacts;
+  /** checkTransport's findings, or tls.handshake-failed when the greeting offered TLS and the upgrade failed. */
+  findings: Finding[];
+  /** The upgrade failed though TLS was offered (the enumeration's own ClientHellos may still see more). */
+  handshakeFailure?: AuditError;
+}
+
+/**
+ * Connectivity, first, as the audit does it: every subcommand starts here so that the same server gives the same
+ * answer whatever the command. Throws an AuditError (exit 3) when the target cannot be audited: unreachable, not
+ * MySQL, or refused before the handshake (an ERR greeting).
+ */
+export async function checkConnectivity(target: Target, options: ProbeOptions = {}): Promise<Connectivity> {
+  let handshake: HandshakeFacts;
+  try {
+    handshake = await probe(target, options);
+  } catch (err) {
+    const e = toAuditError(err);
+    if (e.details.step !== "tls-handshake") throw withContext(e, formatTarget(target));
+    const failed: HandshakeFacts = { target: { host: target.host, port: target.port }, connectMs: 0, greeting: "handshake-v10", tls: { offered: true } };
+    return { handshake: failed, findings: [handshakeFailedFinding(e)], handshakeFailure: e };
+  }
+  if (handshake.serverError) {
+    const se = handshake.serverError;
+    throw new AuditError("server-error", `the server refused the connection with error ${se.errno}: ${se.message}`, { target: formatTarget(target), step: "greeting", serverErrno: se.errno });
+  }
+  return { handshake, findings: checkTransport(handshake) };
+}
+
+/** Why checks that need a TLS handshake cannot run on this server (no CLIENT_SSL, protocol 9), or undefined. */
+export function tlsUnavailable(h: HandshakeFacts): string | undefined {
+  if (h.greeting === "handshake-v9") return "the server speaks protocol 9, which has no TLS";
+  return h.tls.offered ? undefined : "the server does not offer TLS (no CLIENT_SSL in its greeting)";
+}
+
+/** Settings findings less those the connectivity findings already say: have_ssl not YES is tls.not-offered, said once. */
+export function settingsNotSaidBefore(connectivity: readonly Finding[], settings: Finding[]): Finding[] {
+  return connectivity.some((f) => f.id === "tls.not-offered") ? settings.filter((f) => f.id !== "settings.tls-disabled") : settings;
+}
+
+/** The connectivity findings that say why TLS checks cannot run: what every command prints, once, in their place. */
+export function tlsBlockingFindings(c: Connectivity): Finding[] {
+  return c.findings.filter((f) => f.id === "tls.not-offered" || f.id === "server.protocol-9");
+}
+
 /** Audits one target: connectivity first, then every check as data; never throws for a target's own failure. */
 export async function auditTarget(target: Target, options: AuditOptions = {}): Promise<TargetReport> {
   const started = performance.now();
@@ -365,6 +423,8 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
   }
   for (const fn of cleanups) await Promise.resolve(fn()).catch(() => undefined);
   dropAnonymousLoginSeenByAccounts(report);
+  const settingsCheck = report.checks.find((c) => c.name === "settings");
+  if (settingsCheck) settingsCheck.findings = settingsNotSaidBefore(report.checks.find((c) => c.name === "connectivity")?.findings ?? [], settingsCheck.findings);
   report.durationMs = performance.now() - started;
   return report;
 }
@@ -379,7 +439,7 @@ function dropAnonymousLoginSeenByAccounts(report: TargetReport): void {
 }
 
 /** The finding for a target the audit could not reach or talk to. */
-function unreachableFinding(label: string, why: string): Finding {
+export function unreachableFinding(label: string, why: string): Finding {
   return {
     id: "audit.target-unreachable",
     severity: "error",

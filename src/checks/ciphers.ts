@@ -108,7 +108,7 @@ function scanFindings(f: CipherFacts): Finding[] {
   const grouped = new Map<string, ScanProblem[]>();
   for (const p of f.problems) grouped.set(p.reason, [...(grouped.get(p.reason) ?? []), p]);
   for (const [reason, ps] of grouped) {
-    // No TLS on every probe is checkProtocols' protocol.tls-not-offered; on some only, the servers behind the
+    // No TLS on every probe is checkProtocols' tls.not-offered; on some only, the servers behind the
     // address differ (a load balancer over mixed backends), and that is this finding.
     if (reason === "no-tls" && f.protocols.every((p) => p.accepted === undefined)) continue;
     const meta = PROBLEM_IDS[reason] ?? { id: `scan.${reason}`, severity: "error" as const, title: `A TLS probe failed (${reason})` };

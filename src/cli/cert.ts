@@ -17,6 +17,7 @@ import type { Finding } from "../report/types.js";
 import { addCommonOptions, addFailOnOption, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
+import { printNotRun, tlsCheckFirst } from "./connectivity.js";
 
 interface CertCliOptions extends CommonOptions {
   sslCa?: string;
@@ -44,13 +45,16 @@ export function registerCert(program: Command, state: RunState): void {
     const ca = readCaFile(o.sslCa);
     const io = makeOutput(o);
     if (o.pem === "-" && io.json) throw new AuditError("usage", "--pem - and --json both want stdout; give --pem a file name");
+    const verify = { ...timeoutsFrom(o), ...(ca ? { ca, caLabel: o.sslCa! } : {}), ...(o.hostName ? { hostName: o.hostName } : {}) };
+    const { conn, notRun } = await tlsCheckFirst(target, verify);
+    if (notRun) {
+      printNotRun("cert", "certificate", target, conn, notRun, io);
+      if (notRun.findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
+      return;
+    }
     let gathered: { facts: ChainFacts; fetched: FetchedChain };
     try {
-      gathered = await gatherChain(target, {
-        ...timeoutsFrom(o),
-        ...(ca ? { ca, caLabel: o.sslCa! } : {}),
-        ...(o.hostName ? { hostName: o.hostName } : {}),
-      });
+      gathered = await gatherChain(target, verify);
     } catch (err) {
       throw withContext(err, formatTarget(target), "certificate");
     }

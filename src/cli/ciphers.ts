@@ -17,6 +17,7 @@ import { planRun } from "../tls/scan-plan.js";
 import { addCommonOptions, addFailOnOption, positiveInt, timeoutsFrom, wholeNumber, type CommonOptions } from "./options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
+import { printNotRun, tlsCheckFirst } from "./connectivity.js";
 
 interface CiphersCliOptions extends CommonOptions {
   concurrency: number;
@@ -42,6 +43,12 @@ export function registerCiphers(program: Command, state: RunState): void {
     const target = parseTarget(rawTarget);
     const io = makeOutput(o);
     const timeouts = timeoutsFrom(o);
+    const { notRun, conn } = await tlsCheckFirst(target, timeouts);
+    if (notRun) {
+      printNotRun("ciphers", "ciphers", target, conn, notRun, io);
+      if (notRun.findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
+      return;
+    }
     const { budget, engine } = planRun(target, o);
     const facts = await enumerateCiphers(target, liveProber(target, timeouts), {
       budget,

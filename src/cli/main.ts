@@ -7,6 +7,7 @@ import { registerAudit } from "./audit.js";
 import { registerSettings } from "./settings.js";
 import { registerAccounts } from "./accounts.js";
 import { registerCiphers } from "./ciphers.js";
+import { errorDocument } from "./error-document.js";
 
 /** The exit code an action sets; commander's own parse errors map to 2. */
 export interface RunState {
@@ -47,6 +48,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const e = err instanceof AuditError ? err : toAuditError(err);
     process.stderr.write(`${TOOL.name}: ${e.oneLine()}\n`);
+    // --json promises one document on stdout whatever happened: the error goes inside it too.
+    const doc = errorDocument(argv.slice(2), program.commands.map((c) => c.name()), e);
+    if (doc) process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
     return e.exitCode;
   }
 }

@@ -13,6 +13,9 @@ import { addCommonOptions, addFailOnOption, type CommonOptions, type FailOnOptio
 import { addCredentialOptions, loginJson, loginRows, withLogin, type CredentialCliOptions } from "./credential-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
+import { CheckNotRun, loginCheckFirst, printNotRun } from "./connectivity.js";
+import { settingsNotSaidBefore, tlsBlockingFindings } from "../audit.js";
+import { timeoutsFrom } from "./options.js";
 
 type SettingsCliOptions = CommonOptions & CredentialCliOptions & FailOnOption;
 
@@ -24,11 +27,26 @@ export function registerSettings(program: Command, state: RunState): void {
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user[:password]@]host[:port] (default: my.cnf host, else localhost:3306)");
   addFailOnOption(addCredentialOptions(addCommonOptions(cmd))).action(async (rawTarget: string | undefined, o: SettingsCliOptions) => {
     const io = makeOutput(o);
-    const { spec, session, facts: gathered } = await withLogin(cmd, rawTarget, o, async (sn) => ({ facts: await gatherSettings(sn), repl: await gatherReplication(sn) }));
+    let blocking: Finding[] = [];
+    let run;
+    try {
+      run = await withLogin(cmd, rawTarget, o, async (sn) => ({ facts: await gatherSettings(sn), repl: await gatherReplication(sn) }), async (spec) => {
+        const first = await loginCheckFirst({ host: spec.host, port: spec.port }, timeoutsFrom(o));
+        if (first.notRun) throw new CheckNotRun(first.notRun, first.conn);
+        blocking = tlsBlockingFindings(first.conn);
+      });
+    } catch (err) {
+      if (!(err instanceof CheckNotRun)) throw err;
+      printNotRun("settings", "settings", err.conn.handshake.target, err.conn, err.notRun, io);
+      if (err.notRun.findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
+      return;
+    }
+    const { spec, session, facts: gathered } = run;
     const { facts, repl } = gathered;
     const now = new Date();
     const rows = settingRows(facts, now);
-    const findings = [...checkSettings(facts, now), ...checkReplication(repl)];
+    // A server without TLS is said once, by the connectivity finding every command carries.
+    const findings = [...blocking, ...settingsNotSaidBefore(blocking, checkSettings(facts, now)), ...checkReplication(repl)];
     if (io.json) {
       printJson({
         ...envelope("settings", spec),

@@ -76,7 +76,6 @@ export const FINDING_IDS: readonly FindingIdDoc[] = [
   { id: "protocol.sslv3-accepted", check: "protocols", severity: "critical", meaning: "SSL 3.0 handshakes are accepted (POODLE; RFC 7568)." },
   { id: "protocol.tls10-accepted", check: "protocols", severity: "high", meaning: "TLS 1.0 is accepted (RFC 8996; CIS: limit accepted TLS versions). Waived when the policy's minTlsVersion is TLSv1." },
   { id: "protocol.tls11-accepted", check: "protocols", severity: "medium", meaning: "TLS 1.1 is accepted (RFC 8996). Waived when the policy's minTlsVersion is TLSv1 or TLSv1.1." },
-  { id: "protocol.tls-not-offered", check: "protocols", severity: "critical", meaning: "The ciphers command found no TLS at all (the audit says so as tls.not-offered and skips the scan)." },
   { id: "protocol.no-tls12-or-13", check: "protocols", severity: "high", meaning: "Neither TLS 1.2 nor TLS 1.3 is accepted." },
   { id: "protocol.no-tls13", check: "protocols", severity: "low", meaning: "TLS 1.3 is refused while TLS 1.2 is accepted." },
   { id: "protocol.none-accepted", check: "protocols", severity: "error", meaning: "The server offers TLS but accepted no handshake of any version." },

@@ -67,7 +67,7 @@ export const AUDIT_JSON_SCHEMA = {
           server: {
             type: "object",
             required: ["version", "flavor"],
-            properties: { version: { type: "string" }, flavor: { type: "string", enum: ["mysql", "mariadb", "percona", "unknown"] } },
+            properties: { version: { type: "string" }, flavor: { type: "string", enum: ["mysql", "mariadb", "percona", "other", "unknown"] } },
           },
           durationMs: { type: "number", minimum: 0 },
           checks: {

@@ -248,9 +248,11 @@ describe("cert: trust, names, order", () => {
   });
 
   it("no TLS, nothing listening, bad options: one line and the documented exit code", async () => {
+    // No TLS is a finding (critical, exit 1 under the default --fail-on), as in probe and the audit (#11).
     const off = await runCli(["cert", `${server("off").host}:${server("off").port}`]);
-    expect([off.code, isOneLineError(off.stderr)]).toEqual([3, true]);
-    expect(off.stderr).toContain("does not offer TLS");
+    expect([off.code, off.stderr]).toEqual([1, ""]);
+    expect(off.stdout).toContain("does not offer TLS");
+    expect(off.stdout).toContain("[tls.not-offered]");
     const closed = await runCli(["cert", "127.0.0.1:1"]);
     expect([closed.code, isOneLineError(closed.stderr)]).toEqual([3, true]);
     const usage = await runCli(["cert", "127.0.0.1:1", "--warn-days", "soon"]);
