@@ -92,7 +92,8 @@ function renderProbe(f: HandshakeFacts, findings: Finding[], io: Output): string
     if (s.collation) rows.push(["Character set", `${s.collation} (${s.characterSet})`]);
     if (s.statusFlags) rows.push(["Status flags", s.statusFlags.join(" ") || "(none)"]);
     rows.push(["Capabilities", s.capabilities.join(" ")]);
-    if (s.mariadbCapabilities) rows.push(["MariaDB capabilities", s.mariadbCapabilities.join(" ") || "(none)"]);
+    // CLIENT_MYSQL clear with no extended capability is how Sphinx greets: not MariaDB, so no MariaDB row.
+    if (s.mariadbCapabilities && s.flavor === "mariadb") rows.push(["MariaDB capabilities", s.mariadbCapabilities.join(" ") || "(none)"]);
   }
   const t = f.tls;
   if (!f.serverError) {
