@@ -15,8 +15,8 @@ import { login, type SqlSession } from "./sql/login.js";
 import { gatherSettings } from "./sql/settings.js";
 import { gatherAccounts } from "./sql/accounts.js";
 import { gatherReplication } from "./sql/replication.js";
-import { checkSettings, settingRows } from "./checks/settings.js";
-import { accountRows, checkAccounts } from "./checks/accounts.js";
+import { checkConfiguredVersions, checkSettings, settingRows } from "./checks/settings.js";
+import { acceptedCiphers, accountRows, checkAccounts, type AcceptedCiphers } from "./checks/accounts.js";
 import { checkReplication } from "./checks/replication.js";
 import { DEFAULT_POLICY, isAccountAllowedRequireNone, isIgnored, tlsVersionRank, type Policy } from "./policy/policy.js";
 import { type CheckName, type CheckResult, type TargetReport } from "./report/report.js";
@@ -211,11 +211,23 @@ function loginOverview(s: SqlSession): [string, string][] {
   return [["Logged in as", `${s.currentUser}, ${s.tls.note}`]];
 }
 
+// The scan's per-version verdicts, when the audit scans (shared with protocols and ciphers: no extra connection).
+async function scannedVersions(ctx: CheckContext): Promise<CipherFacts | undefined> {
+  const skip = ctx.options.skip ?? [];
+  if (needsTls(ctx) !== undefined || (skip.includes("protocols") && skip.includes("ciphers"))) return undefined;
+  try {
+    return (await enumeration(ctx)).facts;
+  } catch {
+    return undefined; // the protocols and ciphers checks report why
+  }
+}
+
 async function runSettings(ctx: CheckContext): Promise<CheckRun> {
   const s = await session(ctx);
-  const facts = await gatherSettings(s);
+  const [facts, scan] = await Promise.all([gatherSettings(s), scannedVersions(ctx)]);
   const now = new Date();
-  let findings = checkSettings(facts, now);
+  // Configured is not accepted: with both the variables and the handshakes, say where they differ.
+  let findings = [...checkSettings(facts, now), ...(scan ? checkConfiguredVersions(facts, scan.protocols) : [])];
   // The policy may accept clear-text transport server-wide (e.g. a socket-only or tunnelled server).
   if (!ctx.policy.requireSecureTransport) findings = findings.filter((f) => !f.id.startsWith("settings.require-secure-transport"));
   // A policy whose minimum is TLS 1.0 accepts a tls_version that enables 1.0 and 1.1.
@@ -229,14 +241,21 @@ async function runSettings(ctx: CheckContext): Promise<CheckRun> {
   };
 }
 
+// REQUIRE CIPHER is judged against what the handshakes accept, when the audit scans at all (the enumeration is
+// shared with protocols and ciphers, so this costs no connection of its own).
+async function scannedCiphers(ctx: CheckContext): Promise<AcceptedCiphers | undefined> {
+  const scan = await scannedVersions(ctx);
+  return scan ? acceptedCiphers(scan) : undefined;
+}
+
 async function runAccounts(ctx: CheckContext): Promise<CheckRun> {
   const s = await session(ctx);
-  const facts = await gatherAccounts(s);
+  const [facts, accepted] = await Promise.all([gatherAccounts(s), scannedCiphers(ctx)]);
   const opts = { requireX509ForRemote: ctx.policy.requireX509ForRemote };
   // Judged one account at a time so the policy can exempt named accounts from the clear-text rule only.
   const findings: Finding[] = [];
   for (const a of facts.accounts) {
-    const fs = checkAccounts({ ...facts, accounts: [a], problems: [] }, opts);
+    const fs = checkAccounts({ ...facts, accounts: [a], problems: [] }, opts, accepted);
     const exempt = isAccountAllowedRequireNone(a.user, a.host, ctx.policy.accountsAllowedRequireNone);
     findings.push(...fs.filter((f) => !(exempt && f.id === "accounts.cleartext-login")));
   }

@@ -124,6 +124,8 @@ export const FINDING_IDS: readonly FindingIdDoc[] = [
   { id: "settings.legacy-tls-version", check: "settings", severity: "medium", meaning: "tls_version enables TLS 1.0 or 1.1 (CIS: limit accepted TLS versions)." },
   { id: "settings.admin-legacy-tls-version", check: "settings", severity: "medium", meaning: "admin_tls_version enables TLS 1.0 or 1.1 on the admin interface." },
   { id: "settings.weak-ssl-cipher", check: "settings", severity: "medium", meaning: "ssl_cipher enables weak ciphers (CIS: approved ciphers only)." },
+  { id: "settings.configured-version-refused", check: "settings", severity: "low", meaning: "With a login and a scan: tls_version allows a version the handshakes refuse (e.g. MariaDB with only TLS 1.3 names in ssl_cipher refuses every TLS 1.2 suite)." },
+  { id: "settings.unconfigured-version-accepted", check: "settings", severity: "medium", meaning: "With a login and a scan: the handshakes accept a version tls_version leaves out (the configuration in effect is not the variable's)." },
   { id: "settings.admin-weak-ssl-cipher", check: "settings", severity: "medium", meaning: "admin_ssl_cipher enables weak ciphers on the admin interface." },
   { id: "settings.tls-library-eol", check: "settings", severity: "varies", meaning: "The server's TLS library is past its end of life." },
   { id: "settings.tls-library-cve", check: "settings", severity: "high", meaning: "The server's TLS library version has known TLS CVEs." },
