@@ -315,7 +315,8 @@ export function checkConfiguredVersions(f: ServerSettingsFacts, scanned: readonl
   const raw = f.variables?.tls_version;
   if (raw === undefined || raw.trim() === "") return [];
   const configured = raw.split(",").map((x) => x.trim()).filter(Boolean);
-  const norm = (v: string) => v.toUpperCase();
+  // MariaDB spells TLS 1.0 "TLSv1.0" where MySQL, OpenSSL and the scan say "TLSv1".
+  const norm = (v: string) => v.toUpperCase().replace(/^TLSV1\.0$/, "TLSV1");
   const isConfigured = (v: string) => configured.some((c) => norm(c) === norm(v));
   const mariadb = f.flavor === "mariadb";
   const section = mariadb ? "[mariadbd]" : "[mysqld]";
