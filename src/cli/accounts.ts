@@ -8,12 +8,10 @@ import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
 import { isFailing } from "../report/report.js";
 import { addCommonOptions, addFailOnOption, type CommonOptions, type FailOnOption } from "./options.js";
-import { addCredentialOptions, loginJson, loginRows, withLogin, type CredentialCliOptions } from "./credential-options.js";
+import { addCredentialOptions, loginJson, loginRows, type CredentialCliOptions } from "./credential-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
-import { CheckNotRun, loginCheckFirst, printNotRun } from "./connectivity.js";
-import { tlsBlockingFindings } from "../audit.js";
-import { timeoutsFrom } from "./options.js";
+import { loginAfterConnectivity } from "./connectivity.js";
 
 interface AccountsCliOptions extends CommonOptions, CredentialCliOptions, FailOnOption {
   requireX509Remote?: boolean;
@@ -29,21 +27,9 @@ export function registerAccounts(program: Command, state: RunState): void {
     .addOption(new Option("--require-x509-remote", "policy: accounts reachable from other hosts must present a client certificate"))
     .action(async (rawTarget: string | undefined, o: AccountsCliOptions) => {
       const io = makeOutput(o);
-      let blocking: Finding[] = [];
-      let run;
-      try {
-        run = await withLogin(cmd, rawTarget, o, gatherAccounts, async (spec) => {
-          const first = await loginCheckFirst({ host: spec.host, port: spec.port }, timeoutsFrom(o));
-          if (first.notRun) throw new CheckNotRun(first.notRun, first.conn);
-          blocking = tlsBlockingFindings(first.conn);
-        });
-      } catch (err) {
-        if (!(err instanceof CheckNotRun)) throw err;
-        printNotRun("accounts", "accounts", err.conn.handshake.target, err.conn, err.notRun, io);
-        if (err.notRun.findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
-        return;
-      }
-      const { spec, session, facts } = run;
+      const run = await loginAfterConnectivity("accounts", cmd, rawTarget, o, gatherAccounts, io, state);
+      if (!run) return;
+      const { spec, session, facts, blocking } = run;
       const rows = accountRows(facts);
       // A server without TLS is said once, by the connectivity finding every command carries.
       const findings = [...blocking, ...checkAccounts(facts, { requireX509ForRemote: o.requireX509Remote === true })];

@@ -17,7 +17,7 @@ import type { Finding } from "../report/types.js";
 import { addCommonOptions, addFailOnOption, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
-import { printNotRun, tlsCheckFirst } from "./connectivity.js";
+import { endNotRun, tlsCheckFirst } from "./connectivity.js";
 
 interface CertCliOptions extends CommonOptions {
   sslCa?: string;
@@ -48,8 +48,7 @@ export function registerCert(program: Command, state: RunState): void {
     const verify = { ...timeoutsFrom(o), ...(ca ? { ca, caLabel: o.sslCa! } : {}), ...(o.hostName ? { hostName: o.hostName } : {}) };
     const { conn, notRun } = await tlsCheckFirst(target, verify);
     if (notRun) {
-      printNotRun("cert", "certificate", target, conn, notRun, io);
-      if (notRun.findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
+      endNotRun("cert", "certificate", conn, notRun, io, state, o.failOn);
       return;
     }
     let gathered: { facts: ChainFacts; fetched: FetchedChain };

@@ -17,7 +17,7 @@ import { planRun } from "../tls/scan-plan.js";
 import { addCommonOptions, addFailOnOption, positiveInt, timeoutsFrom, wholeNumber, type CommonOptions } from "./options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
-import { printNotRun, tlsCheckFirst } from "./connectivity.js";
+import { endNotRun, tlsCheckFirst } from "./connectivity.js";
 
 interface CiphersCliOptions extends CommonOptions {
   concurrency: number;
@@ -45,8 +45,7 @@ export function registerCiphers(program: Command, state: RunState): void {
     const timeouts = timeoutsFrom(o);
     const { notRun, conn } = await tlsCheckFirst(target, timeouts);
     if (notRun) {
-      printNotRun("ciphers", "ciphers", target, conn, notRun, io);
-      if (notRun.findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
+      endNotRun("ciphers", "ciphers", conn, notRun, io, state, o.failOn);
       return;
     }
     const { budget, engine } = planRun(target, o);

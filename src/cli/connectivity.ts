@@ -1,4 +1,11 @@
+import type { Command } from "commander";
 import { checkConnectivity, sqlUnavailable, tlsBlockingFindings, tlsUnavailable, type Connectivity } from "../audit.js";
+import { isFailing } from "../report/report.js";
+import type { SqlSession } from "../sql/login.js";
+import type { LoginSpec } from "../sql/credentials.js";
+import { withLogin, type CredentialCliOptions } from "./credential-options.js";
+import { timeoutsFrom, type CommonOptions, type FailOnOption } from "./options.js";
+import type { RunState } from "./main.js";
 import { formatTarget, type Target } from "../net/target.js";
 import type { ProbeOptions } from "../net/probe.js";
 import { renderFindings } from "../report/findings-text.js";
@@ -30,8 +37,8 @@ export async function loginCheckFirst(target: Target, options: ProbeOptions): Pr
   return reason ? { conn, notRun: { reason, findings: tlsBlockingFindings(conn) } } : { conn };
 }
 
-/** Thrown from a login command's first step to stop before the login; the command prints it. */
-export class CheckNotRun extends Error {
+/** Thrown from a login command's first step to stop before the login. */
+class CheckNotRun extends Error {
   constructor(
     readonly notRun: NotRun,
     readonly conn: Connectivity,
@@ -40,8 +47,10 @@ export class CheckNotRun extends Error {
   }
 }
 
-/** Prints a command whose check could not run: one JSON document, or one line and the findings. */
-export function printNotRun(command: string, check: string, target: Pick<Target, "host" | "port">, conn: Connectivity, n: NotRun, io: Output): void {
+/** Ends a command whose check could not run: one JSON document, or one line and the findings; exit by the --fail-on rule. */
+export function endNotRun(command: string, check: string, conn: Connectivity, n: NotRun, io: Output, state: RunState, failOn: FailOnOption["failOn"]): void {
+  if (n.findings.some((f) => isFailing(f, failOn))) state.exitCode = 1;
+  const target = conn.handshake.target;
   const s = conn.handshake.server;
   if (io.json) {
     printJson({
@@ -54,4 +63,33 @@ export function printNotRun(command: string, check: string, target: Pick<Target,
     return;
   }
   io.out([`${io.c.bold(formatTarget(target))}: ${check} not checked: ${printable(n.reason)}`, "", renderFindings(n.findings, io.c)].join("\n"));
+}
+
+/**
+ * withLogin for settings and accounts, after the audit's connectivity step: the session and facts, with the
+ * connectivity findings the command prints too (tls.not-offered); or undefined when the check could not run
+ * (a server that does not speak MySQL's SQL), which is then printed and the exit code set by the --fail-on rule.
+ */
+export async function loginAfterConnectivity<T>(
+  check: string,
+  cmd: Command,
+  rawTarget: string | undefined,
+  o: CredentialCliOptions & CommonOptions & FailOnOption,
+  gather: (session: SqlSession) => Promise<T>,
+  io: Output,
+  state: RunState,
+): Promise<{ spec: LoginSpec; session: SqlSession; facts: T; blocking: Finding[] } | undefined> {
+  let blocking: Finding[] = [];
+  try {
+    const run = await withLogin(cmd, rawTarget, o, gather, async (spec) => {
+      const first = await loginCheckFirst({ host: spec.host, port: spec.port }, timeoutsFrom(o));
+      if (first.notRun) throw new CheckNotRun(first.notRun, first.conn);
+      blocking = tlsBlockingFindings(first.conn);
+    });
+    return { ...run, blocking };
+  } catch (err) {
+    if (!(err instanceof CheckNotRun)) throw err;
+    endNotRun(check, check, err.conn, err.notRun, io, state, o.failOn);
+    return undefined;
+  }
 }

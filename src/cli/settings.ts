@@ -10,12 +10,11 @@ import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
 import { isFailing } from "../report/report.js";
 import { addCommonOptions, addFailOnOption, type CommonOptions, type FailOnOption } from "./options.js";
-import { addCredentialOptions, loginJson, loginRows, withLogin, type CredentialCliOptions } from "./credential-options.js";
+import { addCredentialOptions, loginJson, loginRows, type CredentialCliOptions } from "./credential-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
-import { CheckNotRun, loginCheckFirst, printNotRun } from "./connectivity.js";
-import { settingsNotSaidBefore, tlsBlockingFindings } from "../audit.js";
-import { timeoutsFrom } from "./options.js";
+import { loginAfterConnectivity } from "./connectivity.js";
+import { settingsNotSaidBefore } from "../audit.js";
 
 type SettingsCliOptions = CommonOptions & CredentialCliOptions & FailOnOption;
 
@@ -27,21 +26,9 @@ export function registerSettings(program: Command, state: RunState): void {
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user[:password]@]host[:port] (default: my.cnf host, else localhost:3306)");
   addFailOnOption(addCredentialOptions(addCommonOptions(cmd))).action(async (rawTarget: string | undefined, o: SettingsCliOptions) => {
     const io = makeOutput(o);
-    let blocking: Finding[] = [];
-    let run;
-    try {
-      run = await withLogin(cmd, rawTarget, o, async (sn) => ({ facts: await gatherSettings(sn), repl: await gatherReplication(sn) }), async (spec) => {
-        const first = await loginCheckFirst({ host: spec.host, port: spec.port }, timeoutsFrom(o));
-        if (first.notRun) throw new CheckNotRun(first.notRun, first.conn);
-        blocking = tlsBlockingFindings(first.conn);
-      });
-    } catch (err) {
-      if (!(err instanceof CheckNotRun)) throw err;
-      printNotRun("settings", "settings", err.conn.handshake.target, err.conn, err.notRun, io);
-      if (err.notRun.findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
-      return;
-    }
-    const { spec, session, facts: gathered } = run;
+    const run = await loginAfterConnectivity("settings", cmd, rawTarget, o, async (sn) => ({ facts: await gatherSettings(sn), repl: await gatherReplication(sn) }), io, state);
+    if (!run) return;
+    const { spec, session, facts: gathered, blocking } = run;
     const { facts, repl } = gathered;
     const now = new Date();
     const rows = settingRows(facts, now);

@@ -44,42 +44,30 @@ describe("each diagnosis fires on its certificate and nowhere else (with --ssl-c
 });
 
 describe("trust includes time (#11), said once", () => {
+  const judgedAt = (chainFile: string, anchorFile: string, now?: Date) =>
+    buildChainFacts(ders(chainFile), {
+      anchors: loadAnchors([readFileSync(anchorFile, "utf8")]),
+      anchorSource: "ssl-ca",
+      anchorFile,
+      hostName: "localhost",
+      source: "certificate-message",
+      ...(now ? { now } : {}),
+    });
   it("an expired or not-yet-valid leaf is cert.expired / cert.not-yet-valid with trust not verified, not also cert.untrusted", () => {
     const f = factsFor("expired");
     expect(f.trust).toMatchObject({ verified: false, errorCode: "expired" });
     expect(ids(f)).toEqual(["cert.expired"]);
-    const early = buildChainFacts(ders(certs.notYetValid.chain), {
-      anchors: loadAnchors([readFileSync(certs.caBundle, "utf8")]),
-      anchorSource: "ssl-ca",
-      anchorFile: certs.caBundle,
-      hostName: "localhost",
-      source: "certificate-message",
-    });
+    const early = judgedAt(certs.notYetValid.chain, certs.caBundle);
     expect(early.trust.verified).toBe(false);
     expect(ids(early)).toEqual(["cert.not-yet-valid"]);
   });
   it("an anchor out of date, which the server did not send, makes the chain untrusted", () => {
-    const leaf = certs.leaves.rsa;
-    const later = buildChainFacts(ders(leaf.chain), {
-      anchors: loadAnchors([readFileSync(leaf.trustAnchor, "utf8")]),
-      anchorSource: "ssl-ca",
-      anchorFile: leaf.trustAnchor,
-      hostName: "localhost",
-      source: "certificate-message",
-      now: new Date(Date.now() + 4000 * DAY),
-    });
+    const later = judgedAt(certs.leaves.rsa.chain, certs.leaves.rsa.trustAnchor, new Date(Date.now() + 4000 * DAY));
     expect(ids(later)).toEqual(["cert.expired", "cert.expired", "cert.untrusted"]);
   });
   it("a pinned self-signed certificate that expired is still called pinned (low) beside cert.expired", () => {
     const leaf = certs.leaves["self-signed"];
-    const later = buildChainFacts(ders(leaf.chain), {
-      anchors: loadAnchors([readFileSync(leaf.trustAnchor, "utf8")]),
-      anchorSource: "ssl-ca",
-      anchorFile: leaf.trustAnchor,
-      hostName: "localhost",
-      source: "certificate-message",
-      now: new Date(Date.now() + 4000 * DAY),
-    });
+    const later = judgedAt(leaf.chain, leaf.trustAnchor, new Date(Date.now() + 4000 * DAY));
     expect(checkCertificate(later).map((x) => [x.id, x.severity])).toEqual([["cert.expired", "critical"], ["cert.self-signed", "low"]]);
   });
 });
