@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole set-up and test run on a fresh Debian or Ubuntu machine: installs what is missing (as root, or
-# through sudo), runs `npm ci`, builds, type-checks src and test, and runs the whole vitest suite against real
-# MariaDB servers.
+# through sudo), runs `npm ci`, builds, type-checks src and test, checks the import layering, and runs the whole
+# vitest suite against real MariaDB servers.
 # `.ci/run` runs exactly this (as `npm test`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,7 @@ have prlimit || need_pkgs+=(util-linux)
 { have prometheus && have promtool; } || need_pkgs+=(prometheus)
 # GNU time measures peak RSS in the hostile-memory tests ("time" alone is the shell keyword: test the file).
 [ -x /usr/bin/time ] || need_pkgs+=(time)
+have searchd || need_pkgs+=(sphinxsearch)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]}" >&2
@@ -37,6 +38,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 npm run build --silent
 npm run typecheck --silent
+# The layering of shared/DESIGN.md (.dependency-cruiser.cjs): no cycles, core never imports cli/, pure wire code, checks do no I/O.
+npm run lint:deps --silent
 
 mkdir -p .tmp
 set +e

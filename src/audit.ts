@@ -1,4 +1,4 @@
-import { AuditError, toAuditError } from "./errors.js";
+import { AuditError, toAuditError, withContext } from "./errors.js";
 import { probe, type HandshakeFacts, type ProbeOptions } from "./net/probe.js";
 import { formatTarget, type Target } from "./net/target.js";
 import { checkTransport } from "./checks/transport.js";
@@ -6,17 +6,17 @@ import { checkCertificate } from "./checks/certificate.js";
 import { gatherChain } from "./x509/gather-chain.js";
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_READ_TIMEOUT_MS, type TimeoutOptions } from "./net/connect.js";
 import { checkProtocols } from "./checks/protocols.js";
-import { checkCiphers } from "./checks/ciphers.js";
+import { checkCiphers, ciphersJson } from "./checks/ciphers.js";
 import { enumerateCiphers, liveProber, type CipherFacts, type Engine } from "./tls/enumerate.js";
-import { ciphersJson, planRun } from "./cli/ciphers.js";
+import { planRun } from "./tls/scan-plan.js";
 import { applyVersionPolicy, mozillaProfile, mozillaProfileFinding, suitePolicyFindings } from "./policy/apply.js";
 import { Secret, type LoginSpec } from "./sql/credentials.js";
 import { login, type SqlSession } from "./sql/login.js";
 import { gatherSettings } from "./sql/settings.js";
 import { gatherAccounts } from "./sql/accounts.js";
 import { gatherReplication } from "./sql/replication.js";
-import { checkSettings, settingRows } from "./checks/settings.js";
-import { accountRows, checkAccounts } from "./checks/accounts.js";
+import { checkConfiguredVersions, checkSettings, settingRows } from "./checks/settings.js";
+import { acceptedCiphers, accountRows, checkAccounts, type AcceptedCiphers } from "./checks/accounts.js";
 import { checkReplication } from "./checks/replication.js";
 import { DEFAULT_POLICY, isAccountAllowedRequireNone, isIgnored, tlsVersionRank, type Policy } from "./policy/policy.js";
 import { type CheckName, type CheckResult, type TargetReport } from "./report/report.js";
@@ -70,7 +70,18 @@ export interface CheckDefinition {
 
 /** Skip reason for checks that need a TLS handshake. */
 export function needsTls(ctx: CheckContext): string | undefined {
-  return ctx.handshake.tls.offered ? undefined : "the server does not offer TLS (no CLIENT_SSL in its greeting)";
+  return tlsUnavailable(ctx.handshake);
+}
+
+/** Why checks that read MySQL's SQL (settings, accounts, replication) cannot apply to this server, or undefined. */
+export function sqlUnavailable(h: HandshakeFacts): string | undefined {
+  if (h.server?.flavor !== "other") return undefined;
+  return `the server is neither MySQL, MariaDB nor Percona (${h.server.version}: ${h.server.flavorEvidence.join("; ")}), so it does not speak MySQL's SQL and has no MySQL settings, accounts or replication to read`;
+}
+
+/** Skip reason for checks that need a login to a server that speaks MySQL's SQL. */
+export function needsMysqlLogin(ctx: CheckContext): string | undefined {
+  return needsCredentials(ctx) ?? sqlUnavailable(ctx.handshake);
 }
 
 /** Skip reason for checks that need a login. */
@@ -83,9 +94,9 @@ export const CHECKS: readonly CheckDefinition[] = [
   { name: "protocols", skip: needsTls, run: runProtocols },
   { name: "ciphers", skip: needsTls, run: runCiphers },
   { name: "certificate", skip: needsTls, run: runCertificate },
-  { name: "settings", skip: needsCredentials, run: runSettings },
-  { name: "accounts", skip: needsCredentials, run: runAccounts },
-  { name: "replication", skip: needsCredentials, run: runReplication },
+  { name: "settings", skip: needsMysqlLogin, run: runSettings },
+  { name: "accounts", skip: needsMysqlLogin, run: runAccounts },
+  { name: "replication", skip: needsMysqlLogin, run: runReplication },
 ];
 
 // One enumeration per target feeds both the protocols and the ciphers check.
@@ -208,11 +219,24 @@ function loginOverview(s: SqlSession): [string, string][] {
   return [["Logged in as", `${s.currentUser}, ${s.tls.note}`]];
 }
 
+// The scan's per-version verdicts, when the audit scans (shared with protocols and ciphers: no extra connection).
+async function scannedVersions(ctx: CheckContext): Promise<CipherFacts | undefined> {
+  const skip = ctx.options.skip ?? [];
+  if (needsTls(ctx) !== undefined || (skip.includes("protocols") && skip.includes("ciphers"))) return undefined;
+  try {
+    return (await enumeration(ctx)).facts;
+  } catch {
+    return undefined; // the protocols and ciphers checks report why
+  }
+}
+
 async function runSettings(ctx: CheckContext): Promise<CheckRun> {
   const s = await session(ctx);
-  const facts = { ...(await gatherSettings(s)), probeOfferedTls: ctx.handshake.tls.offered };
+  const [gathered, scan] = await Promise.all([gatherSettings(s), scannedVersions(ctx)]);
+  const facts = { ...gathered, probeOfferedTls: ctx.handshake.tls.offered };
   const now = new Date();
-  let findings = checkSettings(facts, now);
+  // Configured is not accepted: with both the variables and the handshakes, say where they differ.
+  let findings = [...checkSettings(facts, now), ...(scan ? checkConfiguredVersions(facts, scan.protocols) : [])];
   // The policy may accept clear-text transport server-wide (e.g. a socket-only or tunnelled server).
   if (!ctx.policy.requireSecureTransport) findings = findings.filter((f) => !f.id.startsWith("settings.require-secure-transport"));
   // A policy whose minimum is TLS 1.0 accepts a tls_version that enables 1.0 and 1.1.
@@ -226,14 +250,21 @@ async function runSettings(ctx: CheckContext): Promise<CheckRun> {
   };
 }
 
+// REQUIRE CIPHER is judged against what the handshakes accept, when the audit scans at all (the enumeration is
+// shared with protocols and ciphers, so this costs no connection of its own).
+async function scannedCiphers(ctx: CheckContext): Promise<AcceptedCiphers | undefined> {
+  const scan = await scannedVersions(ctx);
+  return scan ? acceptedCiphers(scan) : undefined;
+}
+
 async function runAccounts(ctx: CheckContext): Promise<CheckRun> {
   const s = await session(ctx);
-  const facts = await gatherAccounts(s);
+  const [facts, accepted] = await Promise.all([gatherAccounts(s), scannedCiphers(ctx)]);
   const opts = { requireX509ForRemote: ctx.policy.requireX509ForRemote };
   // Judged one account at a time so the policy can exempt named accounts from the clear-text rule only.
   const findings: Finding[] = [];
   for (const a of facts.accounts) {
-    const fs = checkAccounts({ ...facts, accounts: [a], problems: [] }, opts);
+    const fs = checkAccounts({ ...facts, accounts: [a], problems: [] }, opts, accepted);
     const exempt = isAccountAllowedRequireNone(a.user, a.host, ctx.policy.accountsAllowedRequireNone);
     findings.push(...fs.filter((f) => !(exempt && f.id === "accounts.cleartext-login")));
   }
@@ -262,6 +293,53 @@ function timeoutsOf(o: AuditOptions): TimeoutOptions {
     ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
     ...(o.readTimeoutMs !== undefined ? { readTimeoutMs: o.readTimeoutMs } : {}),
   };
+}
+
+/** What every command learns first: the greeting and one TLS handshake, and the findings they give. */
+export interface Connectivity {
+  handshake: HandshakeFacts;
+  /** checkTransport's findings, or tls.handshake-failed when the greeting offered TLS and the upgrade failed. */
+  findings: Finding[];
+  /** The upgrade failed though TLS was offered (the enumeration's own ClientHellos may still see more). */
+  handshakeFailure?: AuditError;
+}
+
+/**
+ * Connectivity, first, as the audit does it: every subcommand starts here so that the same server gives the same
+ * answer whatever the command. Throws an AuditError (exit 3) when the target cannot be audited: unreachable, not
+ * MySQL, or refused before the handshake (an ERR greeting).
+ */
+export async function checkConnectivity(target: Target, options: ProbeOptions = {}): Promise<Connectivity> {
+  let handshake: HandshakeFacts;
+  try {
+    handshake = await probe(target, options);
+  } catch (err) {
+    const e = toAuditError(err);
+    if (e.details.step !== "tls-handshake") throw withContext(e, formatTarget(target));
+    const failed: HandshakeFacts = { target: { host: target.host, port: target.port }, connectMs: 0, greeting: "handshake-v10", tls: { offered: true } };
+    return { handshake: failed, findings: [handshakeFailedFinding(e)], handshakeFailure: e };
+  }
+  if (handshake.serverError) {
+    const se = handshake.serverError;
+    throw new AuditError("server-error", `the server refused the connection with error ${se.errno}: ${se.message}`, { target: formatTarget(target), step: "greeting", serverErrno: se.errno });
+  }
+  return { handshake, findings: checkTransport(handshake) };
+}
+
+/** Why checks that need a TLS handshake cannot run on this server (no CLIENT_SSL, protocol 9), or undefined. */
+export function tlsUnavailable(h: HandshakeFacts): string | undefined {
+  if (h.greeting === "handshake-v9") return "the server speaks protocol 9, which has no TLS";
+  return h.tls.offered ? undefined : "the server does not offer TLS (no CLIENT_SSL in its greeting)";
+}
+
+/** Settings findings less those the connectivity findings already say: have_ssl not YES is tls.not-offered, said once. */
+export function settingsNotSaidBefore(connectivity: readonly Finding[], settings: Finding[]): Finding[] {
+  return connectivity.some((f) => f.id === "tls.not-offered") ? settings.filter((f) => f.id !== "settings.tls-disabled") : settings;
+}
+
+/** The connectivity findings that say why TLS checks cannot run: what every command prints, once, in their place. */
+export function tlsBlockingFindings(c: Connectivity): Finding[] {
+  return c.findings.filter((f) => f.id === "tls.not-offered" || f.id === "server.protocol-9");
 }
 
 /** Audits one target: connectivity first, then every check as data; never throws for a target's own failure. */
@@ -382,6 +460,8 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
   }
   for (const fn of cleanups) await Promise.resolve(fn()).catch(() => undefined);
   dropAnonymousLoginSeenByAccounts(report);
+  const settingsCheck = report.checks.find((c) => c.name === "settings");
+  if (settingsCheck) settingsCheck.findings = settingsNotSaidBefore(report.checks.find((c) => c.name === "connectivity")?.findings ?? [], settingsCheck.findings);
   // One condition, one finding; references numbered for this server's flavour.
   report.checks = consolidateChecks(report.checks).map((c) => ({ ...c, findings: c.findings.map((f) => withBenchmarkReferences(f, report.server?.flavor)) }));
   report.durationMs = performance.now() - started;
@@ -398,7 +478,7 @@ function dropAnonymousLoginSeenByAccounts(report: TargetReport): void {
 }
 
 /** The finding for a target the audit could not reach or talk to. */
-function unreachableFinding(label: string, why: string): Finding {
+export function unreachableFinding(label: string, why: string): Finding {
   return {
     id: "audit.target-unreachable",
     severity: "error",

@@ -4,6 +4,22 @@ import { certificateKeyNeeded, isTls13Name, rateCipherName } from "../sql/cipher
 import { privilegeFindings } from "../sql/privileges.js";
 import { fixFields, fixSql, sql, sqlAccount, sqlString, type SqlAccount, type SqlFragment } from "../knowledge/sql-quote.js";
 import { formatRequire, type RequireClause } from "../sql/require-clause.js";
+import type { CipherFacts } from "../tls/enumerate.js";
+
+/** What the handshakes showed the server accepts: per accepted version, the names of its suites (OpenSSL's and IANA's). */
+export interface AcceptedCiphers {
+  versions: { version: string; names: string[] }[];
+}
+
+/** The scan's accepted suites, when the scan settled every version; undefined when it did not (then only configuration is judged). */
+export function acceptedCiphers(f: CipherFacts): AcceptedCiphers | undefined {
+  if (f.budget.stopped || f.protocols.length === 0 || f.protocols.some((p) => p.accepted === undefined || !p.complete)) return undefined;
+  return {
+    versions: f.protocols
+      .filter((p) => p.accepted === true)
+      .map((p) => ({ version: p.version, names: [...new Set(p.suites.flatMap((x) => [x.openssl, x.iana].filter((n): n is string => n !== undefined)))] })),
+  };
+}
 
 /** What the policy asks of accounts. */
 export interface AccountPolicy {
@@ -80,8 +96,11 @@ function requireSql(r: RequireClause): SqlFragment {
   return sql(["REQUIRE ", ...parts.slice(1).map(() => " AND "), ""], ...parts);
 }
 
-/** Findings per account: clear-text logins, anonymous accounts, remote without a certificate, REQUIRE CIPHER. */
-export function checkAccounts(f: AccountsFacts, policy: AccountPolicy = {}): Finding[] {
+/**
+ * Findings per account: clear-text logins, anonymous accounts, remote without a certificate, REQUIRE CIPHER
+ * (judged against the suites the scan saw accepted, when the audit has them).
+ */
+export function checkAccounts(f: AccountsFacts, policy: AccountPolicy = {}, accepted?: AcceptedCiphers): Finding[] {
   const out: Finding[] = [];
   const ref = f.flavor === "mariadb" ? REF_MARIADB : REF_MYSQL;
   const rstEvidence =
@@ -121,14 +140,14 @@ export function checkAccounts(f: AccountsFacts, policy: AccountPolicy = {}): Fin
         references: [ref],
       });
     }
-    if (a.require.type === "SPECIFIED" && a.require.cipher !== undefined) out.push(...cipherFindings(a, f, ref));
+    if (a.require.type === "SPECIFIED" && a.require.cipher !== undefined) out.push(...cipherFindings(a, f, ref, accepted));
   }
   out.push(...privilegeFindings(f.problems));
   return out;
 }
 
 // Both servers compare REQUIRE CIPHER with strcmp against SSL_get_cipher(): one exact OpenSSL name, or nothing.
-function cipherFindings(a: AccountFacts, f: AccountsFacts, ref: string): Finding[] {
+function cipherFindings(a: AccountFacts, f: AccountsFacts, ref: string, accepted?: AcceptedCiphers): Finding[] {
   const out: Finding[] = [];
   const cipher = a.require.cipher!;
   const who = `${a.user}@${a.host}`;
@@ -165,6 +184,28 @@ function cipherFindings(a: AccountFacts, f: AccountsFacts, ref: string): Finding
   }
   if (f.tlsAvailable === false) {
     never("the server has no TLS (have_ssl is not YES)");
+    return out;
+  }
+  if (accepted) {
+    // The handshakes are the answer (the configuration is not: DESIGN.md): a suite no version accepted can never
+    // be negotiated, so the account can never log in (#11: it was "rarely" for DES-CBC3-SHA on a server without 3DES).
+    const under = accepted.versions.filter((v) => v.names.includes(cipher)).map((v) => v.version);
+    if (under.length === 0) {
+      const total = new Set(accepted.versions.flatMap((v) => v.names)).size;
+      never(`the scan's handshakes found the server accepting ${accepted.versions.length ? `${accepted.versions.map((v) => v.version).join(", ")} with ${total} suite name(s)` : "no suite at all"}, none of them ${cipher}`);
+      return out;
+    }
+    const tls13 = accepted.versions.some((v) => v.version === "TLSv1.3");
+    if (tls13 && !under.includes("TLSv1.3")) {
+      out.push({
+        id: "accounts.unsatisfiable-require-cipher",
+        severity: "low",
+        title: `${who} can rarely log in: ${cipher} is accepted under ${under.join(", ")} only and the server accepts TLS 1.3`,
+        evidence: `${formatRequire(a.require)}; the scan's handshakes: ${cipher} accepted under ${under.join(", ")}, and TLS 1.3 accepted: every client that speaks TLS 1.3 (the default of current mysql, MariaDB and Connector clients) negotiates a TLS 1.3 suite and is refused, unless capped with --tls-version=TLSv1.2 (measured on MariaDB 10.11)`,
+        ...fix,
+        references: [ref],
+      });
+    }
     return out;
   }
   if (isTls13Name(cipher)) {

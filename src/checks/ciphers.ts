@@ -1,4 +1,4 @@
-import type { AcceptedSuite, CipherFacts, ScanProblem } from "../tls/enumerate.js";
+import type { AcceptedSuite, CipherFacts, Engine, ScanProblem } from "../tls/enumerate.js";
 import { REGISTRY } from "../tls/suites.js";
 import type { Finding } from "../report/types.js";
 
@@ -108,7 +108,7 @@ function scanFindings(f: CipherFacts): Finding[] {
   const grouped = new Map<string, ScanProblem[]>();
   for (const p of f.problems) grouped.set(p.reason, [...(grouped.get(p.reason) ?? []), p]);
   for (const [reason, ps] of grouped) {
-    // No TLS on every probe is checkProtocols' protocol.tls-not-offered; on some only, the servers behind the
+    // No TLS on every probe is checkProtocols' tls.not-offered; on some only, the servers behind the
     // address differ (a load balancer over mixed backends), and that is this finding.
     if (reason === "no-tls" && f.protocols.every((p) => p.accepted === undefined)) continue;
     const meta = PROBLEM_IDS[reason] ?? { id: `scan.${reason}`, severity: "error" as const, title: `A TLS probe failed (${reason})` };
@@ -126,4 +126,38 @@ function scanFindings(f: CipherFacts): Finding[] {
     });
   }
   return out;
+}
+
+/** The ciphers JSON body (shared/DESIGN.md: protocols, abortedConnections; findings added by the caller). */
+export function ciphersJson(f: CipherFacts, engine: Engine): Record<string, unknown> {
+  return {
+    protocols: f.protocols.map((p) => ({
+      version: p.version,
+      accepted: p.accepted ?? null,
+      ...(p.serverPreference !== undefined ? { serverPreference: p.serverPreference } : {}),
+      complete: p.complete,
+      suites: p.suites.map((s) => ({
+        iana: s.iana,
+        ...(s.openssl ? { openssl: s.openssl } : {}),
+        code: `0x${s.code.toString(16).padStart(4, "0")}`,
+        rating: s.rating,
+        ...(s.keyExchange ? { keyExchange: s.keyExchange } : {}),
+        ...(s.authentication ? { authentication: s.authentication } : {}),
+        ...(s.cipher ? { cipher: s.cipher } : {}),
+        ...(s.bits !== undefined ? { bits: s.bits } : {}),
+        ...(s.mac ? { mac: s.mac } : {}),
+        ...(s.dhBits !== undefined ? { dhBits: s.dhBits } : {}),
+        ...(s.group ? { group: s.group } : {}),
+        engine: s.engine,
+      })),
+      ...(p.groups ? { groups: p.groups } : {}),
+      ...(p.groupPreference !== undefined ? { groupPreference: p.groupPreference } : {}),
+    })),
+    abortedConnections: f.abortedConnections,
+    connections: f.connections,
+    engine,
+    budget: { limit: f.budget.limit ?? null, stopped: f.budget.stopped, resets: f.budget.resets, notScanned: f.budget.notScanned },
+    problems: f.problems,
+    durationMs: f.durationMs,
+  };
 }

@@ -18,13 +18,14 @@ export function checkProtocols(f: CipherFacts): Finding[] {
   const out: Finding[] = [];
   const noTls = f.problems.find((p) => p.reason === "no-tls");
   if (noTls && f.protocols.every((p) => p.accepted === undefined)) {
+    // Every command checks connectivity first and says this there; the scan meets it only when the server
+    // changed in between. Then it is the same finding, under the same id, not a list of undetermined versions.
     return [
       {
-        id: "protocol.tls-not-offered",
+        id: "tls.not-offered",
         severity: "critical",
-        title: "The server does not offer TLS at all: every connection, password exchange included, is clear text",
+        title: "The server cannot encrypt connections at all (CLIENT_SSL is not offered)",
         evidence: noTls.detail,
-        fix: "[mysqld]\nssl_cert=/etc/mysql/server-cert.pem\nssl_key=/etc/mysql/server-key.pem\nrequire_secure_transport=ON",
         references: [REF_MYSQL, REF_MARIADB],
       },
     ];

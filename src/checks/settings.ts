@@ -80,7 +80,7 @@ export const SETTING_SPECS: readonly Spec[] = [
   { name: "have_ssl", kind: "variable", meaning: "YES when the server can encrypt connections", judge: haveSsl },
   { name: "have_openssl", kind: "variable", meaning: "alias of have_ssl (deprecated)", judge: haveSsl },
   { name: "require_secure_transport", kind: "variable", meaning: "ON refuses every clear-text TCP connection", judge: onOff },
-  { name: "tls_version", kind: "variable", meaning: "TLS protocols the server accepts", judge: tlsVersions },
+  { name: "tls_version", kind: "variable", meaning: "TLS versions the server is configured to allow (which it accepts only handshakes tell: see the protocols check)", judge: tlsVersions },
   { name: "ssl_cipher", kind: "variable", meaning: "cipher list for TLS 1.2 and older", judge: cipherString },
   { name: "tls_ciphersuites", kind: "variable", meaning: "TLS 1.3 cipher suites (empty: library defaults)" },
   { name: "ssl_ca", kind: "variable", meaning: "CA file that verifies client certificates (REQUIRE X509/ISSUER/SUBJECT)", judge: path("client certificates cannot be verified") },
@@ -92,7 +92,7 @@ export const SETTING_SPECS: readonly Spec[] = [
   { name: "Ssl_server_not_before", kind: "status", meaning: "start of the server certificate's validity", judge: notBefore },
   { name: "Ssl_server_not_after", kind: "status", meaning: "end of the server certificate's validity", judge: notAfter },
   { name: "ssl_fips_mode", kind: "variable", meaning: "FIPS mode of the TLS library (MySQL 8.0, removed in 8.4)" },
-  { name: "admin_tls_version", kind: "variable", meaning: "TLS protocols of the administrative interface (MySQL 8.0.21+)", judge: tlsVersions },
+  { name: "admin_tls_version", kind: "variable", meaning: "TLS versions the administrative interface is configured to allow (MySQL 8.0.21+)", judge: tlsVersions },
   { name: "admin_ssl_cipher", kind: "variable", meaning: "TLS 1.2 ciphers of the administrative interface", judge: cipherString },
   { name: "admin_tls_ciphersuites", kind: "variable", meaning: "TLS 1.3 suites of the administrative interface" },
   { name: "admin_ssl_ca", kind: "variable", meaning: "CA file of the administrative interface" },
@@ -288,5 +288,65 @@ export function checkSettings(f: ServerSettingsFacts, now: Date = new Date()): F
     }),
   );
   out.push(...privilegeFindings(f.problems));
+  return out;
+}
+
+/** A version and whether the scan's handshakes settled that the server accepts it (undefined: not settled). */
+export interface ScannedVersion {
+  version: string;
+  accepted: boolean | undefined;
+}
+
+const VERSION_ORDER = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+
+/**
+ * Configured is not accepted (#11): where tls_version names a version the handshakes refuse, or the handshakes
+ * accept one tls_version leaves out. MariaDB with only TLS 1.3 names in ssl_cipher refuses every TLS 1.2 suite
+ * though tls_version lists TLSv1.2. Pure: the settings facts and the scan's per-version verdicts in, findings out.
+ */
+export function checkConfiguredVersions(f: ServerSettingsFacts, scanned: readonly ScannedVersion[]): Finding[] {
+  const raw = f.variables?.tls_version;
+  if (raw === undefined || raw.trim() === "") return [];
+  const configured = raw.split(",").map((x) => x.trim()).filter(Boolean);
+  // MariaDB spells TLS 1.0 "TLSv1.0" where MySQL, OpenSSL and the scan say "TLSv1".
+  const norm = (v: string) => v.toUpperCase().replace(/^TLSV1\.0$/, "TLSV1");
+  const isConfigured = (v: string) => configured.some((c) => norm(c) === norm(v));
+  const mariadb = f.flavor === "mariadb";
+  const section = mariadb ? "[mariadbd]" : "[mysqld]";
+  const ref = mariadb ? REF_MARIADB : REF_MYSQL;
+  const cipher = f.variables?.ssl_cipher;
+  const verdicts = VERSION_ORDER.map((v) => scanned.find((x) => x.version === v)).filter((x): x is ScannedVersion => x !== undefined);
+  const seen = verdicts.map((x) => `${x.version} ${x.accepted === true ? "accepted" : x.accepted === false ? "refused" : "not settled"}`).join(", ");
+  const out: Finding[] = [];
+  const refused = verdicts.filter((x) => x.accepted === false && isConfigured(x.version)).map((x) => x.version);
+  if (refused.length) {
+    const onlyTls13Names = cipher !== undefined && cipher.trim() !== "" && cipher.split(":").every((n) => /^TLS_/.test(n.trim()));
+    const below13 = refused.filter((v) => v !== "TLSv1.3");
+    const why =
+      onlyTls13Names && below13.length
+        ? `; ssl_cipher = ${cipher} names TLS 1.3 suites only, so ${below13.join(" and ")} ${below13.length > 1 ? "have" : "has"} no suite to offer`
+        : cipher !== undefined
+          ? `; ssl_cipher = ${cipher || "(empty)"}`
+          : "";
+    out.push({
+      id: "settings.configured-version-refused",
+      severity: "low",
+      title: `tls_version allows ${refused.join(", ")}, but the server accepts no ${refused.join(" or ")} handshake`,
+      evidence: `tls_version = ${raw}; the handshakes: ${seen}${why}. Clients limited to ${refused.join(" or ")} cannot connect, and the configuration says otherwise`,
+      fix: `Say what is meant: in my.cnf ${section}: tls_version = ${verdicts.filter((x) => x.accepted === true).map((x) => x.version).join(",") || "TLSv1.2,TLSv1.3"}${onlyTls13Names && below13.includes("TLSv1.2") ? `, or give TLS 1.2 suites too: ssl_cipher = ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:${cipher}` : ""}`,
+      references: [ref],
+    });
+  }
+  const extra = verdicts.filter((x) => x.accepted === true && !isConfigured(x.version)).map((x) => x.version);
+  if (extra.length) {
+    out.push({
+      id: "settings.unconfigured-version-accepted",
+      severity: "medium",
+      title: `The server accepts ${extra.join(", ")}, which tls_version leaves out`,
+      evidence: `tls_version = ${raw}; the handshakes: ${seen}. The configuration in effect is not what the variable says (changed without a restart or ALTER INSTANCE RELOAD TLS?)`,
+      fix: mariadb ? `Restart the server so that tls_version = ${raw} takes effect` : `ALTER INSTANCE RELOAD TLS; (or restart) so that tls_version = ${raw} takes effect`,
+      references: [ref],
+    });
+  }
   return out;
 }

@@ -1,6 +1,6 @@
 import type { HandshakeFacts } from "../net/probe.js";
 import type { Finding } from "../report/types.js";
-import { PROBE_USER } from "../net/failed-login.js";
+import { PROBE_USER } from "../protocol/handshake-response.js";
 
 const REF_ENCRYPTED = "MySQL 8.4 Reference Manual, 8.3.1 Configuring MySQL to Use Encrypted Connections";
 const REF_MARIADB = "MariaDB docs: Securing Connections for Client and Server";
@@ -39,17 +39,34 @@ export function checkTransport(f: HandshakeFacts): Finding[] {
     });
   }
   if (!f.tls.offered) {
-    const mariadb = f.server?.flavor === "mariadb";
+    const flavor = f.server?.flavor;
     out.push({
       id: "tls.not-offered",
       severity: "critical",
       title: "The server cannot encrypt connections at all (CLIENT_SSL is not offered)",
       evidence: `the greeting's capability flags lack CLIENT_SSL: ${f.server?.capabilities.join(" ") ?? "(none)"}`,
-      fix: mariadb
-        ? "In my.cnf [mariadbd]: ssl_cert=/path/server-cert.pem, ssl_key=/path/server-key.pem, ssl_ca=/path/ca.pem (remove skip-ssl), then restart"
-        : "In my.cnf [mysqld]: ssl_cert=/path/server-cert.pem, ssl_key=/path/server-key.pem, ssl_ca=/path/ca.pem (remove skip_ssl / ssl=0), then restart or ALTER INSTANCE RELOAD TLS",
-      references: [mariadb ? REF_MARIADB : REF_ENCRYPTED, "CIS Oracle MySQL Benchmark: ensure 'have_ssl' is set to 'YES'"],
+      ...notOfferedAdvice(flavor),
     });
   }
   return out;
+}
+
+// The fix names a my.cnf section only for a flavour we recognised: a server that is neither MySQL nor MariaDB
+// (Sphinx's SphinxQL listener, say) has no my.cnf, and a MySQL fix would send its owner the wrong way.
+function notOfferedAdvice(flavor: string | undefined): Pick<Finding, "fix" | "references"> {
+  if (flavor === "mariadb") {
+    return {
+      fix: "In my.cnf [mariadbd]: ssl_cert=/path/server-cert.pem, ssl_key=/path/server-key.pem, ssl_ca=/path/ca.pem (remove skip-ssl), then restart",
+      references: [REF_MARIADB, "CIS Oracle MySQL Benchmark: ensure 'have_ssl' is set to 'YES'"],
+    };
+  }
+  if (flavor === "mysql" || flavor === "percona") {
+    return {
+      fix: "In my.cnf [mysqld]: ssl_cert=/path/server-cert.pem, ssl_key=/path/server-key.pem, ssl_ca=/path/ca.pem (remove skip_ssl / ssl=0), then restart or ALTER INSTANCE RELOAD TLS",
+      references: [REF_ENCRYPTED, "CIS Oracle MySQL Benchmark: ensure 'have_ssl' is set to 'YES'"],
+    };
+  }
+  return {
+    fix: "This server is not MySQL or MariaDB (see its flavour evidence): enable TLS in its own configuration if it has any; if it cannot encrypt, reach it only over a trusted network or through a TLS tunnel (stunnel, an SSH tunnel)",
+  };
 }

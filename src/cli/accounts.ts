@@ -9,10 +9,11 @@ import { printable } from "../report/printable.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
 import { addCommonOptions, findingsExitCode, addFailOnOption, type CommonOptions, type FailOnOption } from "./options.js";
-import { addCredentialOptions, loginJson, loginRows, withLogin, type CredentialCliOptions } from "./credential-options.js";
+import { addCredentialOptions, loginJson, loginRows, type CredentialCliOptions } from "./credential-options.js";
 import { connectionFor } from "./connection-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
+import { loginAfterConnectivity } from "./connectivity.js";
 
 interface AccountsCliOptions extends CommonOptions, CredentialCliOptions, FailOnOption {
   requireX509Remote?: boolean;
@@ -29,9 +30,16 @@ export function registerAccounts(program: Command, state: RunState): void {
     .action(async (rawTarget: string | undefined, o: AccountsCliOptions) => {
       const io = makeOutput(o);
       const { targets, clientOptions } = connectionFor([rawTarget], o);
-      const { spec, session, facts } = await withLogin(targets[0]!, o, clientOptions, gatherAccounts);
+      const run = await loginAfterConnectivity("accounts", targets[0]!, clientOptions, o, gatherAccounts, io, state);
+      if (!run) return;
+      const { spec, session, facts, blocking } = run;
       const rows = accountRows(facts);
-      const findings = [...checkLogin(session.tls, facts.tlsAvailable !== undefined ? { haveSsl: facts.tlsAvailable ? "YES" : "NO" } : {}), ...checkAccounts(facts, { requireX509ForRemote: o.requireX509Remote === true })];
+      // A server without TLS is said once, by the connectivity finding every command carries.
+      const findings = [
+        ...blocking,
+        ...checkLogin(session.tls, facts.tlsAvailable !== undefined ? { haveSsl: facts.tlsAvailable ? "YES" : "NO" } : {}),
+        ...checkAccounts(facts, { requireX509ForRemote: o.requireX509Remote === true }),
+      ];
       if (io.json) {
         printJson({
           ...envelope("accounts", spec),

@@ -18,6 +18,7 @@ import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import { printable } from "../report/printable.js";
 import { checkOutputFile, writeOutputFile } from "./write-file.js";
 import type { RunState } from "./main.js";
+import { endNotRun, tlsCheckFirst } from "./connectivity.js";
 
 interface CertCliOptions extends CommonOptions {
   sslCa?: string;
@@ -48,13 +49,15 @@ export function registerCert(program: Command, state: RunState): void {
     const io = makeOutput(o);
     if (o.pem === "-" && io.json) throw new AuditError("usage", "--pem - and --json both want stdout; give --pem a file name");
     if (o.pem !== undefined) checkOutputFile("--pem", o.pem);
+    const verify = { ...timeoutsFrom(o), ...(ca ? { ca, caLabel: caFile!.path } : {}), ...(o.hostName ? { hostName: o.hostName } : {}) };
+    const { conn, notRun } = await tlsCheckFirst(target, verify);
+    if (notRun) {
+      endNotRun("cert", "certificate", conn, notRun, io, state, o.failOn);
+      return;
+    }
     let gathered: { facts: ChainFacts; fetched: FetchedChain };
     try {
-      gathered = await gatherChain(target, {
-        ...timeoutsFrom(o),
-        ...(ca ? { ca, caLabel: caFile!.path } : {}),
-        ...(o.hostName ? { hostName: o.hostName } : {}),
-      });
+      gathered = await gatherChain(target, verify);
     } catch (err) {
       throw withContext(err, formatTarget(target), "certificate");
     }

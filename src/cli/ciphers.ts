@@ -1,8 +1,8 @@
 import { Command, Option } from "commander";
 import { AuditError } from "../errors.js";
-import { checkCiphers } from "../checks/ciphers.js";
+import { checkCiphers, ciphersJson } from "../checks/ciphers.js";
 import { checkProtocols } from "../checks/protocols.js";
-import { DEFAULT_MAX_ABORTED, ErrorBudget } from "../net/error-budget.js";
+import { DEFAULT_MAX_ABORTED } from "../net/error-budget.js";
 import { formatTarget, type Target } from "../net/target.js";
 import type { FailSeverity } from "../policy/policy.js";
 import { paintRating } from "../report/colour.js";
@@ -15,11 +15,13 @@ import type { Finding } from "../report/types.js";
 import { resolveCredentials } from "../sql/credentials.js";
 import { login } from "../sql/login.js";
 import { enumerateCiphers, liveProber, type CipherFacts, type Engine } from "../tls/enumerate.js";
+import { planRun } from "../tls/scan-plan.js";
 import { addCommonOptions, findingsExitCode, addFailOnOption, positiveInt, timeoutsFrom, wholeNumber, type CommonOptions } from "./options.js";
 import { connectionFor } from "./connection-options.js";
 import type { ClientOptions } from "../sql/option-file.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
+import { endNotRun, tlsCheckFirst } from "./connectivity.js";
 
 interface CiphersCliOptions extends CommonOptions {
   concurrency: number;
@@ -27,17 +29,6 @@ interface CiphersCliOptions extends CommonOptions {
   engine: "auto" | Engine;
   groups: boolean;
   failOn: FailSeverity;
-}
-
-/** True for targets the server exempts from max_connect_errors: 127.0.0.0/8, ::1, localhost. */
-export function isLoopbackHost(host: string): boolean {
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === "::1" || host.toLowerCase() === "localhost";
-}
-
-/** The error budget and engine a run uses: a loopback target without --max-aborted is unlimited and uses the raw engine. */
-export function planRun(target: Pick<Target, "host">, o: { maxAborted?: number; engine: "auto" | Engine }): { budget: ErrorBudget; engine: Engine } {
-  const limit = o.maxAborted ?? (isLoopbackHost(target.host) ? undefined : DEFAULT_MAX_ABORTED);
-  return { budget: new ErrorBudget(limit), engine: o.engine === "auto" ? (limit === undefined ? "raw" : "node") : o.engine };
 }
 
 /** `ciphers [target]`: every accepted protocol version and cipher suite, the server's order, groups and DHE size. */
@@ -57,6 +48,11 @@ export function registerCiphers(program: Command, state: RunState): void {
     const target = targets[0]!;
     const io = makeOutput(o);
     const timeouts = timeoutsFrom(o);
+    const { notRun, conn } = await tlsCheckFirst(target, timeouts);
+    if (notRun) {
+      endNotRun("ciphers", "ciphers", conn, notRun, io, state, o.failOn);
+      return;
+    }
     const { budget, engine } = planRun(target, o);
     // One progress line, replaced as the scan goes and cleared before the report (Ctrl-C: "interrupted", exit 130).
     const progress = startProgress({ quiet: io.json });
@@ -103,40 +99,6 @@ function unreachable(f: CipherFacts, target: Target): void {
     const code = fatal.reason === "greeting-error" ? "server-error" : "unreachable";
     throw new AuditError(code, fatal.detail, { target: formatTarget(target), step: fatal.step ?? "ciphers" });
   }
-}
-
-/** The ciphers JSON body (shared/DESIGN.md: protocols, abortedConnections; findings added by the caller). */
-export function ciphersJson(f: CipherFacts, engine: Engine): Record<string, unknown> {
-  return {
-    protocols: f.protocols.map((p) => ({
-      version: p.version,
-      accepted: p.accepted ?? null,
-      ...(p.serverPreference !== undefined ? { serverPreference: p.serverPreference } : {}),
-      complete: p.complete,
-      suites: p.suites.map((s) => ({
-        iana: s.iana,
-        ...(s.openssl ? { openssl: s.openssl } : {}),
-        code: `0x${s.code.toString(16).padStart(4, "0")}`,
-        rating: s.rating,
-        ...(s.keyExchange ? { keyExchange: s.keyExchange } : {}),
-        ...(s.authentication ? { authentication: s.authentication } : {}),
-        ...(s.cipher ? { cipher: s.cipher } : {}),
-        ...(s.bits !== undefined ? { bits: s.bits } : {}),
-        ...(s.mac ? { mac: s.mac } : {}),
-        ...(s.dhBits !== undefined ? { dhBits: s.dhBits } : {}),
-        ...(s.group ? { group: s.group } : {}),
-        engine: s.engine,
-      })),
-      ...(p.groups ? { groups: p.groups } : {}),
-      ...(p.groupPreference !== undefined ? { groupPreference: p.groupPreference } : {}),
-    })),
-    abortedConnections: f.abortedConnections,
-    connections: f.connections,
-    engine,
-    budget: { limit: f.budget.limit ?? null, stopped: f.budget.stopped, resets: f.budget.resets, notScanned: f.budget.notScanned },
-    problems: f.problems,
-    durationMs: f.durationMs,
-  };
 }
 
 function renderCiphers(f: CipherFacts, findings: Finding[], engine: Engine, io: Output): string {

@@ -97,9 +97,12 @@ export async function withLogin<T>(
   o: CredentialCliOptions & CommonOptions,
   clientOptions: ClientOptions,
   gather: (session: SqlSession) => Promise<T>,
+  first?: (spec: LoginSpec) => Promise<void>,
 ): Promise<{ spec: LoginSpec; session: SqlSession; facts: T }> {
   const spec = await loginSpecFrom(target, o, clientOptions);
   const t = timeoutsFrom(o);
+  // Connectivity before the login, as the audit does it (src/cli/connectivity.ts).
+  if (first) await first(spec);
   let session: SqlSession;
   try {
     session = await login(spec, { connectTimeoutMs: t.connectTimeoutMs, readTimeoutMs: t.readTimeoutMs });

@@ -2,7 +2,7 @@ import { Command, CommanderError } from "commander";
 import { AuditError, toAuditError } from "../errors.js";
 import { TOOL } from "../version.js";
 import { maskEchoes } from "./argv-secrets.js";
-import { writeErr, writeOut } from "./output.js";
+import { printJson, writeErr, writeOut } from "./output.js";
 import { registerProbe } from "./probe.js";
 import { registerCert } from "./cert.js";
 import { registerAudit } from "./audit.js";
@@ -13,6 +13,7 @@ import { registerServe } from "./serve.js";
 import { registerMerge } from "./merge.js";
 import { preflight } from "./argv.js";
 import { quietOnClosedPipe } from "./broken-pipe.js";
+import { errorDocument } from "./error-document.js";
 
 /** The exit code an action sets; commander's own parse errors map to 2. */
 export interface RunState {
@@ -64,6 +65,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const e = err instanceof AuditError ? err : toAuditError(err);
     writeErr(maskEchoes(`${TOOL.name}: ${e.oneLine()}`, argv));
+    // --json promises one document on stdout whatever happened: the error goes inside it too.
+    const doc = errorDocument(argv.slice(2), program.commands.map((c) => c.name()), e);
+    if (doc) printJson(doc);
     return e.exitCode;
   }
 }

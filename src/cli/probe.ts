@@ -8,12 +8,13 @@ import { renderKeyValues } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";
 import { printable } from "../report/printable.js";
 import type { Finding } from "../report/types.js";
-import { addCommonOptions, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
+import { addCommonOptions, addFailOnOption, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions, type FailOnOption } from "./options.js";
 import { caFileFrom, connectionFor } from "./connection-options.js";
+import { isFailing } from "../report/report.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 
-interface ProbeCliOptions extends CommonOptions {
+interface ProbeCliOptions extends CommonOptions, FailOnOption {
   sslCa?: string;
   hostName?: string;
 }
@@ -24,7 +25,7 @@ export function registerProbe(program: Command, state: RunState): void {
     .command("probe")
     .description("read the server's greeting (version, flavour, capabilities, auth plugin) and try one TLS upgrade; no credentials needed")
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user@]host[:port] (default localhost:3306)");
-  addVerifyOptions(addCommonOptions(cmd)).action(async (rawTarget: string | undefined, o: ProbeCliOptions) => {
+  addVerifyOptions(addCommonOptions(addFailOnOption(cmd))).action(async (rawTarget: string | undefined, o: ProbeCliOptions) => {
     const { targets, clientOptions } = connectionFor([rawTarget], o);
     const target = targets[0]!;
     const caFile = caFileFrom(o.sslCa, clientOptions);
@@ -39,6 +40,8 @@ export function registerProbe(program: Command, state: RunState): void {
     const findings = checkTransport(facts);
     if (io.json) printJson({ ...envelope("probe", target), ...probeJson(facts), findings });
     else io.out(renderProbe(facts, findings, io));
+    // The same exit rule as every command: findings at or above --fail-on are 1 (a server without TLS among them).
+    if (findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
     if (facts.serverError) {
       if (!io.json) io.err(printable(`${formatTarget(target)}: greeting: the server answered with error ${facts.serverError.errno}: ${facts.serverError.message}`));
       state.exitCode = 3;
@@ -92,7 +95,8 @@ function renderProbe(f: HandshakeFacts, findings: Finding[], io: Output): string
     if (s.collation) rows.push(["Character set", `${s.collation} (${s.characterSet})`]);
     if (s.statusFlags) rows.push(["Status flags", s.statusFlags.join(" ") || "(none)"]);
     rows.push(["Capabilities", s.capabilities.join(" ")]);
-    if (s.mariadbCapabilities) rows.push(["MariaDB capabilities", s.mariadbCapabilities.join(" ") || "(none)"]);
+    // CLIENT_MYSQL clear with no extended capability is how Sphinx greets: not MariaDB, so no MariaDB row.
+    if (s.mariadbCapabilities && s.flavor === "mariadb") rows.push(["MariaDB capabilities", s.mariadbCapabilities.join(" ") || "(none)"]);
   }
   const t = f.tls;
   if (!f.serverError) {

@@ -10,10 +10,12 @@ import { printable } from "../report/printable.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
 import { addCommonOptions, findingsExitCode, addFailOnOption, type CommonOptions, type FailOnOption } from "./options.js";
-import { addCredentialOptions, loginJson, loginRows, withLogin, type CredentialCliOptions } from "./credential-options.js";
+import { addCredentialOptions, loginJson, loginRows, type CredentialCliOptions } from "./credential-options.js";
 import { connectionFor } from "./connection-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
+import { loginAfterConnectivity } from "./connectivity.js";
+import { settingsNotSaidBefore } from "../audit.js";
 
 type SettingsCliOptions = CommonOptions & CredentialCliOptions & FailOnOption;
 
@@ -26,11 +28,14 @@ export function registerSettings(program: Command, state: RunState): void {
   addFailOnOption(addCredentialOptions(addCommonOptions(cmd))).action(async (rawTarget: string | undefined, o: SettingsCliOptions) => {
     const io = makeOutput(o);
     const { targets, clientOptions } = connectionFor([rawTarget], o);
-    const { spec, session, facts: gathered } = await withLogin(targets[0]!, o, clientOptions, async (sn) => ({ facts: await gatherSettings(sn), repl: await gatherReplication(sn) }));
+    const run = await loginAfterConnectivity("settings", targets[0]!, clientOptions, o, async (sn) => ({ facts: await gatherSettings(sn), repl: await gatherReplication(sn) }), io, state);
+    if (!run) return;
+    const { spec, session, facts: gathered, blocking } = run;
     const { facts, repl } = gathered;
     const now = new Date();
     const rows = settingRows(facts, now);
-    const findings = [...checkSettings(facts, now), ...checkReplication(repl)];
+    // A server without TLS is said once, by the connectivity finding every command carries.
+    const findings = [...blocking, ...settingsNotSaidBefore(blocking, checkSettings(facts, now)), ...checkReplication(repl)];
     if (io.json) {
       printJson({
         ...envelope("settings", spec),

@@ -1,13 +1,12 @@
 import type { Duplex } from "node:stream";
 import type net from "node:net";
 import { AuditError } from "../errors.js";
-import { encodeComQuit, encodeHandshakeResponse } from "../protocol/handshake-response.js";
+import { encodeComQuit, encodeHandshakeResponse, PROBE_USER } from "../protocol/handshake-response.js";
 import { encodePacket } from "../protocol/framer.js";
 import { parseErrPacket } from "../protocol/err-packet.js";
 import { PacketStream } from "./packet-stream.js";
 
-/** The user name our probes log in as; it should not exist, so the login fails as an authentication error. */
-export const PROBE_USER = "mysql-tls-audit";
+export { PROBE_USER };
 
 /** How a probe connection ended. */
 export interface FailedLoginResult {

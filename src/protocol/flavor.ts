@@ -1,6 +1,8 @@
+import { CLIENT } from "./capabilities.js";
 import type { HandshakeV10, HandshakeV9 } from "./handshake.js";
 
-export type Flavor = "mysql" | "mariadb" | "percona" | "unknown";
+/** "other": a server that speaks the protocol but is neither MySQL, MariaDB nor Percona (Sphinx, say); "unknown": no evidence either way. */
+export type Flavor = "mysql" | "mariadb" | "percona" | "other" | "unknown";
 
 /** The server's flavour, its own version number without prefixes, and the evidence we used. */
 export interface FlavorFacts {
@@ -26,8 +28,19 @@ export function detectFlavor(g: HandshakeV10 | HandshakeV9): FlavorFacts {
     flavor = "mariadb";
   }
   if (g.kind === "v10" && g.mariadbCapabilities !== undefined) {
-    evidence.push("CLIENT_MYSQL capability clear, MariaDB extended capabilities present");
-    if (flavor === "unknown" && !/^\d+\.\d+\.\d+-\d+(-|$)/.test(v)) flavor = "mariadb";
+    // MariaDB 10.2+ clears CLIENT_MYSQL to say its extended capabilities follow, and always sets some of them
+    // (progress reports, bulk statements). Clear with none set is not MariaDB: Sphinx's SphinxQL sends that.
+    if (g.mariadbCapabilities !== 0) {
+      evidence.push("CLIENT_MYSQL capability clear, MariaDB extended capabilities present");
+      if (flavor === "unknown" && !/^\d+\.\d+\.\d+-\d+(-|$)/.test(v)) flavor = "mariadb";
+    } else if (flavor === "unknown") {
+      evidence.push("CLIENT_MYSQL (CLIENT_LONG_PASSWORD) capability clear, which every MySQL and Percona server sets, and no MariaDB extended capability set, which every MariaDB that clears it sets");
+      flavor = "other";
+    }
+  }
+  if ((flavor === "unknown" || flavor === "other") && g.kind === "v10" && (g.capabilities & CLIENT.PROTOCOL_41) !== 0 && /^[0-3]\.\d+\.\d+/.test(v)) {
+    evidence.push(`version "${v}" predates MySQL 4.1, yet the greeting has CLIENT_PROTOCOL_41`);
+    flavor = "other";
   }
   if (flavor === "unknown" && /^\d+\.\d+\.\d+-\d+(\.\d+)?(-|$)/.test(v)) {
     evidence.push(`version "${v}" has Percona's numeric build suffix`);

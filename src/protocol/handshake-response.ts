@@ -2,6 +2,9 @@ import { CLIENT } from "./capabilities.js";
 import { encodePacket } from "./framer.js";
 import { CLIENT_CAPABILITIES, CLIENT_CHARSET, MAX_PACKET_SIZE } from "./ssl-request.js";
 
+/** The user name our probes log in as; it should not exist, so the login fails as an authentication error. */
+export const PROBE_USER = "mysql-tls-audit";
+
 /**
  * A HandshakeResponse41 for a login that is meant to fail: the server counts it as an authentication error,
  * not an aborted handshake, so probes do not add to max_connect_errors (shared/DESIGN.md).

@@ -72,7 +72,7 @@ export const AUDIT_JSON_SCHEMA = {
           server: {
             type: "object",
             required: ["version", "flavor"],
-            properties: { version: { type: "string" }, flavor: { type: "string", enum: ["mysql", "mariadb", "percona", "unknown"] } },
+            properties: { version: { type: "string" }, flavor: { type: "string", enum: ["mysql", "mariadb", "percona", "other", "unknown"] } },
           },
           grade: { type: "string", enum: ["A", "B", "C", "D", "F"], description: "overall grade (README: The grade); F when not audited" },
           gradeCaps: {

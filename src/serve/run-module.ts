@@ -17,7 +17,7 @@ import type { CheckName, TargetReport } from "../report/report.js";
 import { readModulePassword, type ExporterModule } from "./config.js";
 import { LADDER_VERSIONS, liveRangeProber, versionLadder, type RangeProber } from "./versions.js";
 import type { TlsVersionName } from "../tls/node-handshake.js";
-import { isLoopbackHost } from "../cli/ciphers.js";
+import { isLoopbackHost } from "../tls/scan-plan.js";
 
 /** What the exporter remembers of one target between scrapes. */
 export interface TargetLedger {

@@ -168,7 +168,12 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
         if (onConnError) core.off("error", onConnError);
       }
     };
-    const [row] = await query("SELECT VERSION() AS version, @@version_comment AS comment, CURRENT_USER() AS cu", ["version", "comment", "cu"]);
+    const [row] = await query("SELECT VERSION() AS version, @@version_comment AS comment, CURRENT_USER() AS cu", ["version", "comment", "cu"]).catch((err: unknown) => {
+      // A peer that speaks the protocol but not the SQL (Sphinx's SphinxQL, say) cannot parse the first question (#11).
+      const e = err as AuditError;
+      if (e.details?.serverErrno === 1064) throw new AuditError("not-mysql", `the server speaks the MySQL protocol but not MySQL's SQL: SELECT VERSION(), @@version_comment is a syntax error to it (${e.message})`, { step: "login" });
+      throw err;
+    });
     const version = row?.version ?? "";
     const versionComment = row?.comment ?? "";
     const flavor = /mariadb/i.test(version) ? "mariadb" : /percona/i.test(versionComment) || /percona/i.test(version) ? "percona" : "mysql";

@@ -74,7 +74,7 @@ export function buildChainFacts(ders: readonly Buffer[], opts: ChainFactsOptions
     ...(opts.protocol ? { protocol: opts.protocol } : {}),
     certificates,
     order: analyseOrder(x509, certificates),
-    trust: verifyChain(x509, opts.anchors, { anchorSource: opts.anchorSource, ...(opts.anchorFile ? { anchorFile: opts.anchorFile } : {}) }),
+    trust: verifyChain(x509, opts.anchors, { anchorSource: opts.anchorSource, ...(opts.anchorFile ? { anchorFile: opts.anchorFile } : {}) }, now),
     hostname: leaf
       ? matchHostname(leaf, opts.hostName)
       : { name: opts.hostName, kind: "dns", matched: false, usedCommonName: false, presented: [], note: "no certificate" },

@@ -5,8 +5,10 @@ import { pemToDerList } from "./pem.js";
 /** Where the trust anchors came from. */
 export type AnchorSource = "ssl-ca" | "system";
 
-/** Why a chain does not verify, as OpenSSL's verify codes name it (dates are judged separately). */
+/** Why a chain does not verify, as OpenSSL's verify codes name it. */
 export type TrustErrorCode =
+  | "expired" // 10 certificate has expired
+  | "not-yet-valid" // 9 certificate is not yet valid
   | "issuer-not-found" // 20 unable to get local issuer certificate
   | "self-signed-leaf" // 18 self-signed certificate
   | "self-signed-in-chain" // 19 self-signed certificate in certificate chain
@@ -20,8 +22,10 @@ export interface TrustFacts {
   /** The --ssl-ca file, when given. */
   anchorFile?: string;
   anchorCount: number;
-  /** Path and signatures verify up to an anchor. Validity dates are not part of this; the date checks judge them. */
+  /** Path and signatures verify up to an anchor and every certificate on it is valid now (as OpenSSL and clients judge). */
   verified: boolean;
+  /** Path and signatures verify up to an anchor, whatever the dates (false when verified is false for another reason). */
+  pathVerified: boolean;
   /** Subjects from the leaf up to (and including) the anchor, or as far as the path went. */
   path: string[];
   /** Indexes in the chain as sent of the certificates on the path (the anchor excluded unless it was sent). */
@@ -32,6 +36,8 @@ export interface TrustFacts {
   error?: string;
   /** The certificate where the path stopped because its issuer was nowhere (not sent, not an anchor). */
   stoppedAt?: { index: number; subject: string; issuer: string };
+  /** The certificates on the path that are not valid at the time of the check (index in the chain as sent; absent for an anchor not sent). */
+  outOfDate?: { index?: number; subject: string; notBefore: string; notAfter: string; state: "expired" | "not-yet-valid" }[];
 }
 
 /** Parses PEM texts into certificates, skipping blocks that do not parse. */
@@ -61,13 +67,39 @@ export function signedBy(child: X509Certificate, issuer: X509Certificate): boole
 
 const MAX_DEPTH = 10;
 
-/** Builds the path from sent[0] through the sent certificates to an anchor, as a verifying client would. */
+/** Builds the path from sent[0] through the sent certificates to an anchor and checks its dates at `now`, as a verifying client would. */
 export function verifyChain(
   sent: readonly X509Certificate[],
   anchors: readonly X509Certificate[],
   source: { anchorSource: AnchorSource; anchorFile?: string },
+  now: Date = new Date(),
 ): TrustFacts {
-  const base = { ...source, anchorCount: anchors.length };
+  const path = verifyPath(sent, anchors, source);
+  if (!path.verified) return path;
+  // OpenSSL checks the validity of every certificate on the path, the anchor included (error 10 or 9).
+  const onPath = path.sentIndexes.map((i) => ({ cert: sent[i]!, index: i as number | undefined }));
+  const anchor = anchors.find((a) => path.anchor !== undefined && !onPath.some((p) => p.cert.fingerprint256 === a.fingerprint256) && signedBy(onPath[onPath.length - 1]!.cert, a));
+  if (anchor) onPath.push({ cert: anchor, index: undefined });
+  const outOfDate: NonNullable<TrustFacts["outOfDate"]> = [];
+  for (const { cert, index } of onPath) {
+    const notBefore = new Date(cert.validFrom);
+    const notAfter = new Date(cert.validTo);
+    const state = now.getTime() > notAfter.getTime() ? "expired" : now.getTime() < notBefore.getTime() ? "not-yet-valid" : undefined;
+    if (state) outOfDate.push({ ...(index !== undefined ? { index } : {}), subject: oneLine(cert.subject, cert), notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString(), state });
+  }
+  const first = outOfDate[0];
+  if (!first) return path;
+  const error =
+    first.state === "expired"
+      ? `certificate has expired: ${first.subject} (notAfter ${first.notAfter})`
+      : `certificate is not yet valid: ${first.subject} (notBefore ${first.notBefore})`;
+  const more = outOfDate.length > 1 ? `; also ${outOfDate.slice(1).map((o) => `${o.subject} (${o.state})`).join(", ")}` : "";
+  return { ...path, verified: false, errorCode: first.state, error: error + more, outOfDate };
+}
+
+// The path and its signatures, dates aside.
+function verifyPath(sent: readonly X509Certificate[], anchors: readonly X509Certificate[], source: { anchorSource: AnchorSource; anchorFile?: string }): TrustFacts {
+  const base = { ...source, anchorCount: anchors.length, pathVerified: false };
   const leaf = sent[0];
   if (!leaf) return { ...base, verified: false, path: [], sentIndexes: [], errorCode: "issuer-not-found", error: "the server sent no certificate" };
   const anchorPrints = new Set(anchors.map((a) => a.fingerprint256));
@@ -86,12 +118,12 @@ export function verifyChain(
   });
   for (let depth = 0; depth < MAX_DEPTH; depth++) {
     if (anchorPrints.has(cur.fingerprint256)) {
-      return { ...base, verified: true, path, sentIndexes, anchor: path[path.length - 1]! };
+      return { ...base, verified: true, pathVerified: true, path, sentIndexes, anchor: path[path.length - 1]! };
     }
     const anchor = anchors.find((a) => signedBy(cur, a));
     if (anchor) {
       path.push(oneLine(anchor.subject, anchor));
-      return { ...base, verified: true, path, sentIndexes, anchor: oneLine(anchor.subject, anchor) };
+      return { ...base, verified: true, pathVerified: true, path, sentIndexes, anchor: oneLine(anchor.subject, anchor) };
     }
     const nextIndex = sent.findIndex((c, i) => !sentIndexes.includes(i) && c !== cur && signedBy(cur, c));
     if (nextIndex >= 0) {

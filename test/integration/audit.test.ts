@@ -80,7 +80,8 @@ describe("the audit against real MariaDB postures", () => {
       protocols: [],
       ciphers: [],
       certificate: [],
-      settings: [LIB_EOL, "login.cleartext", "settings.require-secure-transport-off", "settings.tls-disabled"],
+      // have_ssl = DISABLED is what tls.not-offered already says: said once (#11).
+      settings: [LIB_EOL, "login.cleartext", "settings.require-secure-transport-off"],
       accounts: LOCAL_ADMIN,
       replication: [],
     });

@@ -46,9 +46,10 @@ describe("probe against the protocol-faithful test server (what MariaDB cannot s
     expect(j.server.authPlugin).toBe(plugin);
   });
 
-  it("a server without CLIENT_SSL: says it cannot encrypt at all, exit 0 (the probe itself worked)", async () => {
+  it("a server without CLIENT_SSL: says it cannot encrypt at all, exit 1 as every command (#11)", async () => {
     const s = await fake({ greeting: "mysql-8.4", behaviour: "no-ssl" });
     const j = await probeJson(s);
+    expect(j.exitCode).toBe(1);
     expect(j.tls.offered).toBe(false);
     expect(j.findings.map((f: { id: string }) => f.id)).toEqual(["tls.not-offered"]);
     const text = await runCli(["probe", `${s.host}:${s.port}`]);

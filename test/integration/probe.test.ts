@@ -15,8 +15,11 @@ interface ProbeJson {
 async function probeJson(db: MariaDB, extra: string[] = []): Promise<ProbeJson> {
   const r = await runCli(["probe", `${db.host}:${db.port}`, "--json", ...extra]);
   expect(r.stderr).toBe("");
-  expect(r.code).toBe(0);
-  return JSON.parse(r.stdout) as ProbeJson;
+  const j = JSON.parse(r.stdout) as ProbeJson;
+  // The exit rule of every command (#11): 1 when a finding reaches --fail-on (default medium), else 0.
+  const failing = j.findings.some((f) => ["critical", "high", "medium", "error"].includes(f.severity));
+  expect(r.code).toBe(failing ? 1 : 0);
+  return j;
 }
 
 async function variable(db: MariaDB, name: string): Promise<string> {
@@ -122,8 +125,9 @@ describe("probe against real MariaDB postures", () => {
 
   it("a closed port is a one-line error with exit 3", async () => {
     const port = off.port;
+    // The TLS-off server answers: exit 1 for its critical finding, not 3.
     const probe = await runCli(["probe", `127.0.0.1:${port + 0}`, "--json"]);
-    expect(probe.code).toBe(0);
+    expect(probe.code).toBe(1);
     const dead = await runCli(["probe", "127.0.0.1:1"]);
     expect(dead.code).toBe(3);
     expect(isOneLineError(dead.stderr)).toBe(true);

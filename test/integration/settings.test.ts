@@ -343,7 +343,8 @@ describe("MySQL 8.4 rows (protocol-faithful test server with the MySQL 8.4 model
       try {
         const r = await runCli(["settings", `127.0.0.1:${bad.port}`, "-u", user, "--no-defaults", "--json"], { env: { MYSQL_PWD: PW } });
         expect(r.code, r.stderr).toBe(3);
-        expect(r.stdout).toBe("");
+        // --json still prints one document, with the error inside (#11).
+        expect(JSON.parse(r.stdout)).toMatchObject({ command: "settings", error: { step: "login" }, findings: [{ id: "audit.target-unreachable" }] });
         expect(r.stderr.trim().split("\n")).toHaveLength(1);
         expect(r.stderr.trim()).toMatch(want);
         expect(r.stderr).toContain(`127.0.0.1:${bad.port}: login: `);

@@ -59,6 +59,8 @@ export interface CertSet {
   leaves: Record<CertKind, Leaf>;
   /** CN=audit-client, signed by the intermediate, for REQUIRE X509 / ISSUER / SUBJECT accounts. */
   client: KeyPair;
+  /** A localhost leaf signed by the intermediate whose notBefore is 30 days ahead (chain: leaf, intermediate). */
+  notYetValid: Leaf;
 }
 
 export const ROOT_CN = "mysql-tls-audit Test Root CA";
@@ -229,28 +231,30 @@ async function generate(): Promise<CertSet> {
   ]);
   await make("intermediate", "rsa2048", INTERMEDIATE_CN, "ca", "intermediate", { days: 3650 });
 
-  const expired = async () => {
-    await genkey("expired", "rsa2048");
-    await csr("expired", "localhost");
-    const caDir = p("past-ca");
+  // A leaf with any validity window, signed by the intermediate through `openssl ca` (one CA dir per leaf).
+  const dated = async (name: string, from: Date, to: Date) => {
+    await genkey(name, "rsa2048");
+    await csr(name, "localhost");
+    const caDir = p(`${name}-ca`);
     mkdirSync(caDir);
     writeFileSync(join(caDir, "index.txt"), "");
     writeFileSync(join(caDir, "serial"), `${randomBytes(8).toString("hex")}\n`);
     writeFileSync(join(caDir, "ca.cnf"), caConfig(caDir));
-    const day = 86_400_000;
     await ossl([
       "ca", "-batch", "-notext", "-config", join(caDir, "ca.cnf"),
       "-cert", p("intermediate.crt"), "-keyfile", p("intermediate.key"),
-      "-in", p("expired.csr"), "-out", p("expired.crt"), "-extensions", "server_rsa",
-      "-startdate", asn1Time(new Date(Date.now() - 400 * day)), "-enddate", asn1Time(new Date(Date.now() - 30 * day)),
+      "-in", p(`${name}.csr`), "-out", p(`${name}.crt`), "-extensions", "server_rsa",
+      "-startdate", asn1Time(from), "-enddate", asn1Time(to),
     ]);
   };
+  const day = 86_400_000;
 
   await Promise.all([
     make("rsa", "rsa2048", "localhost", "intermediate", "server_rsa"),
     make("ecdsa", "p256", "localhost", "intermediate", "server_sig"),
     make("ed25519", "ed25519", "localhost", "intermediate", "server_sig", { digest: "none" }),
-    expired(),
+    dated("expired", new Date(Date.now() - 400 * day), new Date(Date.now() - 30 * day)),
+    dated("not-yet-valid", new Date(Date.now() + 30 * day), new Date(Date.now() + 400 * day)),
     make("self-signed", "rsa2048", "localhost", "self", "server_self"),
     make("weak", "rsa1024", "localhost", "intermediate", "server_rsa", { digest: "sha1" }),
     make("wrong-name", "rsa2048", WRONG_NAME, "intermediate", "server_wrong_name"),
@@ -286,6 +290,7 @@ async function generate(): Promise<CertSet> {
     serverCaBundle: bundle("server-ca-bundle.pem", ["ca", "intermediate"]),
     autoCa: pair("auto-ca"),
     client: pair("client"),
+    notYetValid: withIntermediate("not-yet-valid", "localhost"),
     leaves: {
       rsa: withIntermediate("rsa", "localhost"),
       ecdsa: withIntermediate("ecdsa", "localhost"),

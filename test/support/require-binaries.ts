@@ -53,3 +53,8 @@ export function requireMariadbd(): string {
 export function requireMariadbInstallDb(): string {
   return requireBinary("mariadb-install-db", "mariadb-server");
 }
+
+/** Sphinx's search daemon: a server that speaks the MySQL protocol (SphinxQL) but is neither MySQL nor MariaDB. */
+export function requireSearchd(): string {
+  return requireBinary("searchd", "sphinxsearch");
+}

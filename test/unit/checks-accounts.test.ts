@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { accountRows, checkAccounts } from "../../src/checks/accounts.js";
+import { acceptedCiphers, accountRows, checkAccounts, type AcceptedCiphers } from "../../src/checks/accounts.js";
+import type { CipherFacts, ProtocolFacts } from "../../src/tls/enumerate.js";
 import type { AccountFacts, AccountsFacts } from "../../src/sql/accounts.js";
 
 function acct(user: string, host: string, require: AccountFacts["require"], extra: Partial<AccountFacts> = {}): AccountFacts {
@@ -58,6 +59,45 @@ describe("checkAccounts", () => {
     expect(checkAccounts(facts([c], { tlsVersions: ["TLSv1.3"] }))[0]!.title).toMatch(/never/);
     expect(checkAccounts(facts([acct("l", "%", { type: "SPECIFIED", cipher: "AES128-SHA:AES256-SHA" })]))[0]!.evidence).toMatch(/list of names never matches/);
     expect(checkAccounts(facts([acct("t", "%", { type: "SPECIFIED", cipher: "TLS_AES_128_GCM_SHA256" })]))).toEqual([]);
+  });
+  // #11: REQUIRE CIPHER 'DES-CBC3-SHA' on a server whose scan found no 3DES suite was "can rarely log in" (low).
+  describe("against the suites the scan saw accepted", () => {
+    const scanned: AcceptedCiphers = {
+      versions: [
+        { version: "TLSv1.2", names: ["ECDHE-RSA-AES256-GCM-SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "AES128-SHA", "TLS_RSA_WITH_AES_128_CBC_SHA"] },
+        { version: "TLSv1.3", names: ["TLS_AES_256_GCM_SHA384"] },
+      ],
+    };
+    it("a suite no version accepted: never (medium), whatever the configuration allows", () => {
+      const f = checkAccounts(facts([acct("d", "%", { type: "SPECIFIED", cipher: "DES-CBC3-SHA" })]), {}, scanned);
+      const u = f.filter((x) => x.id === "accounts.unsatisfiable-require-cipher");
+      expect(u.map((x) => x.severity)).toEqual(["medium"]);
+      expect(u[0]!.title).toMatch(/can never log in/);
+      expect(u[0]!.evidence).toMatch(/the scan's handshakes found the server accepting TLSv1\.2, TLSv1\.3 with 5 suite name\(s\), none of them DES-CBC3-SHA/);
+      // Without the scan the same account was judged from tls_version alone: "rarely".
+      expect(checkAccounts(facts([acct("d", "%", { type: "SPECIFIED", cipher: "DES-CBC3-SHA" })])).find((x) => x.id === "accounts.unsatisfiable-require-cipher")!.severity).toBe("low");
+    });
+    it("a TLS 1.2 suite accepted while TLS 1.3 is too: rarely (low); accepted and no TLS 1.3: nothing", () => {
+      const c = acct("c", "%", { type: "SPECIFIED", cipher: "AES128-SHA" });
+      expect(checkAccounts(facts([c]), {}, scanned).map((x) => [x.id, x.severity])).toEqual([
+        ["accounts.weak-require-cipher", "medium"],
+        ["accounts.unsatisfiable-require-cipher", "low"],
+      ]);
+      const only12 = { versions: [scanned.versions[0]!] };
+      expect(checkAccounts(facts([c]), {}, only12).map((x) => x.id)).toEqual(["accounts.weak-require-cipher"]);
+    });
+    it("a TLS 1.3 suite accepted: nothing; one the server does not enable: never", () => {
+      expect(checkAccounts(facts([acct("t", "%", { type: "SPECIFIED", cipher: "TLS_AES_256_GCM_SHA384" })]), {}, scanned)).toEqual([]);
+      expect(checkAccounts(facts([acct("t", "%", { type: "SPECIFIED", cipher: "TLS_AES_128_CCM_SHA256" })]), {}, scanned)[0]!.title).toMatch(/never/);
+    });
+    it("uses a scan only when it settled every version", () => {
+      const p = (version: ProtocolFacts["version"], accepted: boolean | undefined, complete = true): ProtocolFacts => ({ version, accepted, complete, suites: accepted ? [{ code: 0x2f, iana: "TLS_RSA_WITH_AES_128_CBC_SHA", openssl: "AES128-SHA", rating: "weak" }] : [] } as ProtocolFacts);
+      const scan = (protocols: ProtocolFacts[], stopped = false) => ({ protocols, budget: { stopped } } as unknown as CipherFacts);
+      expect(acceptedCiphers(scan([p("TLSv1.2", true), p("TLSv1.3", false)]))).toEqual({ versions: [{ version: "TLSv1.2", names: ["AES128-SHA", "TLS_RSA_WITH_AES_128_CBC_SHA"] }] });
+      expect(acceptedCiphers(scan([p("TLSv1.2", true), p("TLSv1.3", undefined)]))).toBeUndefined();
+      expect(acceptedCiphers(scan([p("TLSv1.2", true, false)]))).toBeUndefined();
+      expect(acceptedCiphers(scan([p("TLSv1.2", true)], true))).toBeUndefined();
+    });
   });
   it("turns a refused query into privilege.missing with the GRANT", () => {
     const f = checkAccounts(facts([], { problems: [{ what: "accounts", sql: "SELECT ...", errno: 1142, message: "denied", missing: { privilege: "SELECT", on: "mysql.global_priv", grant: "GRANT SELECT ON mysql.global_priv TO 'a'@'%';" } }] }));

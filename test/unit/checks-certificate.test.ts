@@ -43,6 +43,35 @@ describe("each diagnosis fires on its certificate and nowhere else (with --ssl-c
   });
 });
 
+describe("trust includes time (#11), said once", () => {
+  const judgedAt = (chainFile: string, anchorFile: string, now?: Date) =>
+    buildChainFacts(ders(chainFile), {
+      anchors: loadAnchors([readFileSync(anchorFile, "utf8")]),
+      anchorSource: "ssl-ca",
+      anchorFile,
+      hostName: "localhost",
+      source: "certificate-message",
+      ...(now ? { now } : {}),
+    });
+  it("an expired or not-yet-valid leaf is cert.expired / cert.not-yet-valid with trust not verified, not also cert.untrusted", () => {
+    const f = factsFor("expired");
+    expect(f.trust).toMatchObject({ verified: false, errorCode: "expired" });
+    expect(ids(f)).toEqual(["cert.expired"]);
+    const early = judgedAt(certs.notYetValid.chain, certs.caBundle);
+    expect(early.trust.verified).toBe(false);
+    expect(ids(early)).toEqual(["cert.not-yet-valid"]);
+  });
+  it("an anchor out of date, which the server did not send, makes the chain untrusted", () => {
+    const later = judgedAt(certs.leaves.rsa.chain, certs.leaves.rsa.trustAnchor, new Date(Date.now() + 4000 * DAY));
+    expect(ids(later)).toEqual(["cert.expired", "cert.expired", "cert.untrusted"]);
+  });
+  it("a pinned self-signed certificate that expired is still called pinned (low) beside cert.expired", () => {
+    const leaf = certs.leaves["self-signed"];
+    const later = judgedAt(leaf.chain, leaf.trustAnchor, new Date(Date.now() + 4000 * DAY));
+    expect(checkCertificate(later).map((x) => [x.id, x.severity])).toEqual([["cert.expired", "critical"], ["cert.self-signed", "low"]]);
+  });
+});
+
 describe("against the system roots", () => {
   it("a private CA is untrusted, not a missing intermediate (no AIA to say one exists)", () => {
     expect(ids(factsFor("rsa", { systemRoots: true }))).toEqual(["cert.untrusted"]);

@@ -67,6 +67,6 @@ describe("checkProtocols", () => {
 
   it("a server without TLS: one critical finding, not a list of undetermined versions", () => {
     const f = facts({}, { problems: [{ version: "TLSv1.2", engine: "raw", reason: "no-tls", detail: "the server does not offer TLS (CLIENT_SSL is not set)" }] });
-    expect(checkProtocols(f)).toEqual([expect.objectContaining({ id: "protocol.tls-not-offered", severity: "critical", evidence: "the server does not offer TLS (CLIENT_SSL is not set)" })]);
+    expect(checkProtocols(f)).toEqual([expect.objectContaining({ id: "tls.not-offered", severity: "critical", evidence: "the server does not offer TLS (CLIENT_SSL is not set)" })]);
   });
 });

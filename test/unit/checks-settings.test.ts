@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkSettings, settingRows } from "../../src/checks/settings.js";
+import { checkConfiguredVersions, checkSettings, settingRows } from "../../src/checks/settings.js";
 import type { ServerSettingsFacts } from "../../src/sql/settings.js";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
@@ -81,5 +81,35 @@ describe("checkSettings", () => {
     expect(ids(checkSettings(maria({ variables: { require_secure_transport: "ON" }, sessionTls: clear, probeOfferedTls: true }), NOW))).toEqual(["login.tls-stripped"]);
     expect(ids(checkSettings(maria({ variables: { require_secure_transport: "ON" }, sessionTls: { ...tlsSession, passwordInUnverifiedTls: true, chainVerified: false, identityVerified: false } }), NOW))).toEqual(["login.password-unverified-tls"]);
     expect(ids(checkSettings(maria({ variables: { require_secure_transport: "ON" }, sessionTls: { ...tlsSession, chainVerified: false, identityVerified: false } }), NOW))).toEqual(["settings.login-not-verified"]);
+  });
+});
+
+describe("checkConfiguredVersions (#11: configured is not accepted)", () => {
+  const settingsFacts = (tls_version: string | undefined, ssl_cipher?: string) =>
+    ({
+      flavor: "mariadb",
+      version: "10.11.19-MariaDB",
+      versionNumber: 101119,
+      flavorLabel: "MariaDB 10.11",
+      variables: { ...(tls_version !== undefined ? { tls_version } : {}), ...(ssl_cipher !== undefined ? { ssl_cipher } : {}) },
+      sessionTls: { encrypted: true, sslMode: "PREFERRED", chainVerified: false, identityVerified: false, note: "" },
+      problems: [],
+    }) as unknown as Parameters<typeof checkConfiguredVersions>[0];
+  const scan = (v: Record<string, boolean | undefined>) => Object.entries(v).map(([version, accepted]) => ({ version, accepted }));
+
+  it("a configured version the handshakes refuse, with the TLS 1.3-only ssl_cipher as the reason", () => {
+    const f = checkConfiguredVersions(settingsFacts("TLSv1.2,TLSv1.3", "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"), scan({ SSLv3: false, TLSv1: false, "TLSv1.1": false, "TLSv1.2": false, "TLSv1.3": true }));
+    expect(f.map((x) => [x.id, x.severity])).toEqual([["settings.configured-version-refused", "low"]]);
+    expect(f[0]!.evidence).toContain("names TLS 1.3 suites only, so TLSv1.2 has no suite to offer");
+    expect(f[0]!.fix).toContain("tls_version = TLSv1.3");
+  });
+  it("an accepted version tls_version leaves out", () => {
+    const f = checkConfiguredVersions(settingsFacts("TLSv1.2,TLSv1.3"), scan({ TLSv1: true, "TLSv1.2": true, "TLSv1.3": true }));
+    expect(f.map((x) => [x.id, x.severity])).toEqual([["settings.unconfigured-version-accepted", "medium"]]);
+  });
+  it("agreement, MariaDB's TLSv1.0 spelling, unsettled versions and no tls_version: nothing", () => {
+    expect(checkConfiguredVersions(settingsFacts("TLSv1.0,TLSv1.1,TLSv1.2,TLSv1.3"), scan({ SSLv3: false, TLSv1: true, "TLSv1.1": true, "TLSv1.2": true, "TLSv1.3": true }))).toEqual([]);
+    expect(checkConfiguredVersions(settingsFacts("TLSv1.2,TLSv1.3"), scan({ "TLSv1.2": undefined, "TLSv1.3": true }))).toEqual([]);
+    expect(checkConfiguredVersions(settingsFacts(undefined), scan({ "TLSv1.2": false }))).toEqual([]);
   });
 });

@@ -27,3 +27,27 @@ describe("checkTransport", () => {
     expect(refused.map((f) => [f.id, f.severity])).toEqual([["server.greeting-error", "error"]]);
   });
 });
+
+describe("tls.not-offered names a my.cnf section only for a flavour it recognised (#11)", () => {
+  const noTls = (flavor: "mysql" | "mariadb" | "percona" | "other" | "unknown") =>
+    checkTransport({
+      target: { host: "127.0.0.1", port: 9306 },
+      connectMs: 1,
+      greeting: "handshake-v10",
+      server: { protocolVersion: 10, version: "2.2.11-id64-release", versionNumber: "2.2.11", flavor, flavorEvidence: [], connectionId: 1, capabilities: ["CLIENT_PROTOCOL_41"], capabilityFlags: 512 },
+      tls: { offered: false },
+    })[0]!;
+  it.each([
+    ["mariadb", /\[mariadbd\]/],
+    ["mysql", /\[mysqld\]/],
+    ["percona", /\[mysqld\]/],
+  ] as const)("%s: %s", (flavor, section) => {
+    expect(noTls(flavor).fix).toMatch(section);
+  });
+  it.each(["other", "unknown"] as const)("%s: no my.cnf, no MySQL or MariaDB manual", (flavor) => {
+    const f = noTls(flavor);
+    expect(f).toMatchObject({ id: "tls.not-offered", severity: "critical" });
+    expect(f.fix).not.toMatch(/my\.cnf|\[mysqld\]|\[mariadbd\]/);
+    expect(f.references).toBeUndefined();
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planRun } from "../../src/cli/ciphers.js";
+import { planRun } from "../../src/tls/scan-plan.js";
 import { DEFAULT_MAX_ABORTED, ErrorBudget } from "../../src/net/error-budget.js";
 import { enumerateCiphers, rawOutcome, type SuiteProber } from "../../src/tls/enumerate.js";
 import { clientHelloSuites, nodeCanSpeak, nodeSpeakableCodes, type ProbeOutcome } from "../../src/tls/node-engine.js";

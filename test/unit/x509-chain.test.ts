@@ -49,11 +49,36 @@ describe("chain order", () => {
 
 describe("trust path", () => {
   it("verifies the served chains against their anchors", () => {
-    for (const kind of ["rsa", "ecdsa", "ed25519", "weak", "wrong-name", "expired", "self-signed", "auto-generated"] as const) {
+    for (const kind of ["rsa", "ecdsa", "ed25519", "weak", "wrong-name", "self-signed", "auto-generated"] as const) {
       const leaf = certs.leaves[kind];
       const f = buildChainFacts(ders(leaf.chain), withCa(leaf.trustAnchor));
       expect({ kind, verified: f.trust.verified, error: f.trust.error }).toEqual({ kind, verified: true, error: undefined });
     }
+  });
+
+  // #11: trust includes time, as OpenSSL's verify (error 10 / 9) and every verifying client judge it.
+  it("does not verify an expired leaf, though its path and signatures are sound", () => {
+    const f = buildChainFacts(ders(certs.leaves.expired.chain), withCa(certs.caBundle));
+    expect(f.trust).toMatchObject({ verified: false, pathVerified: true, errorCode: "expired", outOfDate: [{ index: 0, subject: "CN=localhost", state: "expired" }] });
+    expect(f.trust.error).toMatch(/^certificate has expired: CN=localhost \(notAfter /);
+  });
+
+  it("does not verify a leaf that is not valid yet", () => {
+    const f = buildChainFacts(ders(certs.notYetValid.chain), withCa(certs.caBundle));
+    expect(f.trust).toMatchObject({ verified: false, pathVerified: true, errorCode: "not-yet-valid", outOfDate: [{ index: 0, state: "not-yet-valid" }] });
+    expect(f.trust.error).toMatch(/^certificate is not yet valid: CN=localhost/);
+  });
+
+  it("judges every certificate on the path at the time of the check, the anchor included", () => {
+    const chain = ders(certs.leaves.rsa.chain);
+    const before = buildChainFacts(chain, { ...withCa(certs.caBundle), now: new Date(Date.now() - 2 * 86_400_000) });
+    // Made today: leaf, intermediate and root are all not valid two days ago.
+    expect(before.trust.outOfDate?.map((o) => [o.index, o.state])).toEqual([[0, "not-yet-valid"], [1, "not-yet-valid"], [undefined, "not-yet-valid"]]);
+    const later = buildChainFacts(chain, { ...withCa(certs.caBundle), now: new Date(Date.now() + 4000 * 86_400_000) });
+    expect(later.trust).toMatchObject({ verified: false, errorCode: "expired" });
+    expect(later.trust.outOfDate).toHaveLength(3);
+    expect(buildChainFacts(chain, withCa(certs.caBundle)).trust).toMatchObject({ verified: true, pathVerified: true });
+    expect(buildChainFacts(chain, withCa(certs.caBundle)).trust.outOfDate).toBeUndefined();
   });
 
   it("stops where the intermediate is missing, naming the issuer", () => {
