@@ -126,7 +126,7 @@ export function registerAudit(program: Command, state: RunState): void {
       const caFile = caFileFrom(o.sslCa, clientOptions);
       const ca = readCaFile(caFile?.path, caFile?.source);
       const io = makeOutput(o);
-      if (o.junit === "-" && (io.json || o.format || o.ndjson)) throw new AuditError("usage", "--junit - wants stdout for itself: give --junit a file name with --json, --format or --ndjson");
+      if (o.junit === "-" && (io.json || o.format || o.ndjson)) throw new AuditError("usage", `--junit - and ${o.ndjson ? "--ndjson" : o.json ? "--json" : "--format"} both want stdout; give --junit a file name`);
       if (o.junit) checkOutputFile("--junit", o.junit);
       const progress = startProgress({ quiet: o.quiet === true || o.ndjson === true });
       const fleetOptions: FleetOptions = {

@@ -78,6 +78,8 @@ function mergeGroup(group: Finding[]): Finding {
     title,
     evidence: group.map((f, i) => (parts[i] ? `${parts[i]}: ${f.evidence}` : f.evidence)).join("; "),
     ...(fixes.length ? { fix: fixes.join("\n") } : {}),
+    // A merged fix holds every statement: it names every control character any of them quotes (text points to --json).
+    ...(group.some((f) => f.fixControlCharacters?.length) ? { fixControlCharacters: union(...group.map((f) => f.fixControlCharacters)) } : {}),
     ...(group.some((f) => f.references?.length) ? { references: union(...group.map((f) => f.references)) } : {}),
   };
 }

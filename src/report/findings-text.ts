@@ -37,11 +37,19 @@ export function findingDetail(f: Finding, c: ChalkInstance, width: number, withF
   if (fix) {
     printable(fix, { keepNewlines: true })
       .split("\n")
-      .forEach((line, i) => out.push(...wrap(line, width, i === 0 ? "    fix:      " : " ".repeat(14), 16)));
+      .forEach((line, i) => {
+        const lead = i === 0 ? "    fix:      " : " ".repeat(14);
+        // A statement or option line is shown whole, as --json has it: a break could fall inside a quoted name or
+        // turn the rest of a "--" comment into SQL. Prose wraps.
+        out.push(...(CODE_LINE.test(line) ? [lead + line] : wrap(line, width, lead, 16)));
+      });
   }
   if (f.references?.length) out.push(...wrap(f.references.join("; "), width, "    see:      ", 14).map((l) => c.gray(l)));
   return out;
 }
+
+// SQL statements, option-file lines and sections (and the note that stands in for a statement): copied, so never re-broken.
+const CODE_LINE = /^not shown: |^\s*(ALTER|DROP|CREATE|GRANT|REVOKE|SET|STOP|START|CHANGE|FLUSH|INSTALL|UNINSTALL)\b|^\s*\[[a-z-]+\]\s*$|^\s*[a-z_]+\s*=|['`]/;
 
 // The trailing [id] in gray, when the line ends with it.
 function grayId(line: string, id: string, c: ChalkInstance): string {

@@ -15,9 +15,11 @@ export function renderTable(head: string[], rawRows: string[][], opts: TableStyl
   const all = head.length > 0 ? [head, ...rows] : rows;
   const natural = all.reduce<number[]>((w, r) => r.map((cell, i) => Math.max(w[i] ?? 0, visibleLength(cell))), []);
   const width = opts.width ?? terminalWidth();
+  // A column gives way first down to its longest word, so "sha1WithRSAEncryption" is not cut while another column can wrap at spaces.
+  const words = all.reduce<number[]>((w, r) => r.map((cell, i) => Math.max(w[i] ?? 0, ...cell.split(" ").map(visibleLength))), []);
   if (opts.plain) {
     // Two spaces between columns; the widest columns give way until the table fits, their cells wrapping.
-    const widths = shrink([...natural], width - 2 * (natural.length - 1), 6);
+    const widths = shrink([...natural], width - 2 * (natural.length - 1), 6, words);
     return all
       .flatMap((r) => {
         const cells = r.map((cell, i) => wrapCell(cell, widths[i] ?? 6));
@@ -39,6 +41,7 @@ export function renderTable(head: string[], rawRows: string[][], opts: TableStyl
     natural.map((w) => w + 2),
     width - 1 - natural.length,
     8,
+    words.map((w) => w + 2),
   );
   const t = new Table({
     head,
@@ -58,12 +61,17 @@ export function renderKeyValues(rows: [string, string][], opts: TableStyle): str
   return renderTable([], rows, opts);
 }
 
-// Column widths made to fit the budget by narrowing the widest column, one column at a time, down to `min`.
-function shrink(widths: number[], budget: number, min: number): number[] {
-  while (widths.reduce((a, b) => a + b, 0) > budget) {
-    const i = widths.indexOf(Math.max(...widths));
-    if (widths[i]! <= min) break;
-    widths[i]!--;
+// Column widths made to fit the budget by narrowing the widest column, one column at a time: first only columns
+// wider than their longest word (they wrap at spaces), then any column down to `min` (words are cut).
+function shrink(widths: number[], budget: number, min: number, floors: number[] = []): number[] {
+  const over = () => widths.reduce((a, b) => a + b, 0) > budget;
+  for (const floorOf of [(i: number) => Math.max(min, floors[i] ?? min), () => min]) {
+    while (over()) {
+      const room = widths.map((w, i) => (w > floorOf(i) ? w : -1));
+      const widest = Math.max(...room);
+      if (widest < 0) break;
+      widths[room.indexOf(widest)]!--;
+    }
   }
   return widths;
 }

@@ -240,7 +240,7 @@ describe("cert: trust, names, order", () => {
   });
 
   it("the table names the fields and the verdicts", async () => {
-    const r = await runCli(["cert", `${server("weak").host}:${server("weak").port}`, "--ssl-ca", certs.caBundle]);
+    const r = await runCli(["cert", `${server("weak").host}:${server("weak").port}`, "--ssl-ca", certs.caBundle], { env: { COLUMNS: "200" } });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/RSA 1024\s+sha1WithRSAEncryption/);
     expect(r.stdout).toContain("Trust      verified against --ssl-ca");

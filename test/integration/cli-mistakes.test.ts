@@ -207,8 +207,8 @@ describe("files", () => {
   it("file errors are words and name their option", async () => {
     const missing = join(dir, "no-such-dir", "x.xml");
     const cases: [string[], RegExp][] = [
-      [["--junit", missing], /--junit .*: cannot write: no such file or directory/],
-      [["--junit", dir], /--junit .*: cannot write: is a directory/],
+      [["--junit", missing], /cannot write --junit .*: no such directory/],
+      [["--junit", dir], /cannot write --junit .*: it is a directory/],
       [["--policy", join(dir, "nope.yaml")], /--policy .*: cannot read: no such file or directory/],
       [["--ssl-ca", dir], /--ssl-ca .*: cannot read: is a directory/],
       [["--targets", join(dir, "nope.txt")], /--targets .*no such file or directory/],

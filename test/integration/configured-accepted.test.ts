@@ -40,7 +40,7 @@ async function auditWithLogin(db: MariaDB): Promise<{ doc: AuditDoc; code: numbe
   const env = { env: { MYSQL_PWD: db.admin.password } };
   const r = await runCli([...args, "--json"], env);
   expect(r.stderr).toBe("");
-  const text = await runCli(["settings", `${db.host}:${db.port}`, "-u", db.admin.user, "--no-defaults", "--ssl-ca", db.certs!.caBundle], env);
+  const text = await runCli(["settings", `${db.host}:${db.port}`, "-u", db.admin.user, "--no-defaults", "--ssl-ca", db.certs!.caBundle], { env: { ...env.env, COLUMNS: "250" } });
   return { doc: JSON.parse(r.stdout) as AuditDoc, code: r.code, text: text.stdout };
 }
 

@@ -2,7 +2,7 @@
 // network inputs of issue 2: each run ends within its timeouts with one line per failure (or an "error" check in
 // audit), exit code 3 for a target that could not be audited, and no stack trace or unhandled rejection.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, type CliResult } from "../support/cli.js";
+import { runCli, targetSubcommands, type CliResult } from "../support/cli.js";
 import { FAULT_USER, faultCases, limiter, startFault, type FaultCase } from "../support/fault-matrix.js";
 import { BLACKHOLE_ADDR, createFaultNetns, namespaceSupport, UNREACHABLE_ADDR, type Netns } from "../support/netns.js";
 import { freePort } from "../support/ports.js";
@@ -19,22 +19,11 @@ interface Subcommand {
   budgetMs: number;
 }
 
-/** The subcommands the built CLI has right now, read from its --help (the matrix grows as they land). */
+/** The target-auditing subcommands, each with the time a failing run may take. */
 async function subcommands(): Promise<Subcommand[]> {
-  const help = await runCli(["--help"]);
-  const names = [...help.stdout.matchAll(/^\s{2}([a-z][a-z-]+)\b/gm)].map((m) => m[1]!).filter((n) => n !== "help");
-  const out: Subcommand[] = [];
-  for (const name of names) {
-    const h = await runCli([name, "--help"]);
-    // Only the commands that audit a target (serve listens, merge reads files).
-    if (!/^Usage: \S+ \S+ .*\[targets?\b/m.test(h.stdout)) continue;
-    const logsIn = /--user\b/.test(h.stdout) && /--password\b/.test(h.stdout);
-    // ciphers and audit open many connections; each failing one is bounded by the timeouts.
-    // Process start is included, and a loaded CI box makes it slow.
-    const budgetMs = name === "probe" || name === "cert" ? 10_000 : 25_000;
-    out.push({ name, logsIn, budgetMs });
-  }
-  return out;
+  // ciphers and audit open many connections; each failing one is bounded by the timeouts.
+  // Process start is included, and a loaded CI box makes it slow.
+  return (await targetSubcommands()).map((c) => ({ ...c, budgetMs: c.name === "probe" || c.name === "cert" ? 10_000 : 25_000 }));
 }
 
 const COMMANDS = await subcommands();

@@ -88,7 +88,8 @@ describe("the fix plan's option-file block on real MariaDB", () => {
       // The block takes nothing away that was right: TLS 1.3 still works, and nothing new is wrong with the protocols.
       const accepted = ((fixed.details.ciphers as { protocols: { version: string; accepted: boolean | null }[] }).protocols ?? []).filter((p) => p.accepted).map((p) => p.version);
       expect(accepted).toEqual(["TLSv1.2", "TLSv1.3"]);
-      expect(ids(fixed).filter((id) => !ids(t).includes(id) && /^(protocol|cipher|tls|settings\.tls)/.test(id))).toEqual([]);
+      // (The TLS library's age is not the block's doing: the audit of the server without TLS did not report it, the one with TLS does.)
+      expect(ids(fixed).filter((id) => !ids(t).includes(id) && /^(protocol|cipher|tls|settings\.tls)/.test(id) && !id.startsWith("settings.tls-library-"))).toEqual([]);
       expect("ABCDF".indexOf(fixed.grade!)).toBeLessThanOrEqual("ABCDF".indexOf(t.grade!));
       await after.stop();
     }, 120_000);

@@ -112,7 +112,8 @@ describe.skipIf(!support.ok)("lock-out guard across a veth pair (MariaDB max_con
     await db!.query(`SET GLOBAL max_connect_errors = ${MAX_CONNECT_ERRORS}`);
     const { r, doc, added, row } = await guardedScan(["--max-aborted", "5"]);
     console.log(`lockout-netns: ciphers --max-aborted 5: exit ${r.code}, abortedConnections ${doc.abortedConnections}, budget ${JSON.stringify(doc.budget)}; host_cache: ${JSON.stringify(row)}`);
-    expect([0, 1], r.stderr).toContain(r.code);
+    // A budget this small can leave a version undetermined: an error finding, so exit 3 (what could not be checked fails the gate).
+    expect([0, 1, 3], r.stderr).toContain(r.code);
     expect(doc.abortedConnections).toBeLessThanOrEqual(5);
     expect(doc.abortedConnections).toBe(added);
     expect(row?.COUNT_HOST_BLOCKED_ERRORS ?? 0).toBe(0);
@@ -129,7 +130,7 @@ describe.skipIf(!support.ok)("lock-out guard across a veth pair (MariaDB max_con
     for (let run = 0; run < 3; run++) {
       // Each scan stays under the limit by itself (the budget's job); the question here is what happens between scans.
       const scan = await fromScanner(["ciphers", TARGET, "--json", "--max-aborted", "8"], 240_000);
-      expect([0, 1], scan.stderr).toContain(scan.code);
+      expect([0, 1, 3], scan.stderr).toContain(scan.code);
       aborted.push(JSON.parse(scan.stdout).abortedConnections);
       afterScan.push((await scannerRow())?.SUM_CONNECT_ERRORS ?? 0);
       const login = await runCli(["settings", TARGET, "--json", "--user", db!.admin.user], {

@@ -72,7 +72,7 @@ describe("probe against the protocol-faithful test server (what MariaDB cannot s
     expect(j.exitCode).toBe(3);
     expect(j.serverError).toMatchObject({ errno, message });
     expect(j.serverError.advice).toMatch(advice);
-    const text = await runCli(["probe", `${s.host}:${s.port}`]);
+    const text = await runCli(["probe", `${s.host}:${s.port}`], { env: { COLUMNS: "250" } });
     expect(text.code).toBe(3);
     expect(text.stdout).toContain(message);
     expect(text.stdout).toMatch(advice);

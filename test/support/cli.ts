@@ -43,3 +43,19 @@ export function isOneLineError(stderr: string): boolean {
   const lines = stderr.trim().split("\n");
   return lines.length === 1 && !/\n\s+at /.test(stderr) && !/Unhandled|TypeError|ReferenceError/.test(stderr);
 }
+
+/**
+ * The subcommands of the built CLI that audit a target, read from its --help (so a matrix grows as commands land;
+ * serve listens and merge reads files, so they are not among them), and whether each takes a login.
+ */
+export async function targetSubcommands(): Promise<Array<{ name: string; logsIn: boolean }>> {
+  const help = await runCli(["--help"]);
+  const names = [...help.stdout.matchAll(/^\s{2}([a-z][a-z-]+)\b/gm)].map((m) => m[1]!).filter((n) => n !== "help");
+  const out: Array<{ name: string; logsIn: boolean }> = [];
+  for (const name of names) {
+    const h = await runCli([name, "--help"]);
+    if (!/^Usage: \S+ \S+ .*\[targets?\b/m.test(h.stdout)) continue;
+    out.push({ name, logsIn: /--user\b/.test(h.stdout) && /--password\b/.test(h.stdout) });
+  }
+  return out;
+}

@@ -178,3 +178,13 @@ describe("the fix plan's SQL with hostile account names", () => {
     for (const l of lines) expect((l.match(/'/g) ?? []).length % 2).toBe(0);
   });
 });
+
+describe("merged findings and control characters", () => {
+  it("a merged fix names the control characters of every statement it holds, not only the first's", () => {
+    const plain = fixFields(fixSql`ALTER USER ${sqlAccount("app", "%")} REQUIRE SSL;`);
+    const tabbed = fixFields(fixSql`ALTER USER ${sqlAccount("a\tb", "%")} REQUIRE SSL;`);
+    const [merged] = mergeRepeats([f("accounts.cleartext-login", "high", { title: "app@% can log in", ...plain }), f("accounts.cleartext-login", "high", { title: "a\tb@% can log in", ...tabbed })]);
+    expect(merged!.fix).toContain(tabbed.fix);
+    expect(merged!.fixControlCharacters).toEqual(["tab"]);
+  });
+});
