@@ -20,6 +20,8 @@ export type ProbeOutcome =
       group?: string;
       /** Size of the server's DHE prime, when the suite is DHE. */
       dhBits?: number;
+      /** The named curve of the server's key, when the suite authenticates with ECDSA (registry name). */
+      certCurve?: string;
       /** False when the handshake completed and the connection ended as a refused login. */
       aborted: boolean;
     }
@@ -163,6 +165,8 @@ export async function nodeTlsProbe(target: Target, req: NodeProbeRequest, timeou
   }
   const suite = suiteByIana(result.cipher.standardName) ?? suiteByOpenSSLName(result.cipher.name);
   const eph = result.ephemeral;
+  // Read before the socket closes; only ECDSA suites need it (TLS 1.2 group offers must name the key's curve).
+  const curve = suite?.authentication === "ECDSA" ? result.socket.getPeerCertificate(false)?.asn1Curve : undefined;
   const login = await finishWithFailedLogin(result.socket, greeting.authPlugin, timeouts.readTimeoutMs);
   const aborted = login.outcome === "other";
   if (!suite) {
@@ -178,6 +182,7 @@ export async function nodeTlsProbe(target: Target, req: NodeProbeRequest, timeou
     ...(eph?.type === "ECDH" && eph.name ? { group: canonicalGroup(eph.name) } : {}),
     // Under TLS 1.3 a DH key exchange is one of the RFC 7919 groups, named by its size.
     ...(eph?.type === "DH" && eph.size ? (req.version === "TLSv1.3" ? { group: `ffdhe${eph.size}` } : { dhBits: eph.size }) : {}),
+    ...(curve ? { certCurve: canonicalGroup(curve) } : {}),
     aborted,
   };
 }
