@@ -14,6 +14,7 @@ import { addCommonOptions, failSeverity, positiveInt, readCaFile, timeoutsFrom, 
 import { addCredentialOptions, loginSpecFrom, passwordToken, type CredentialCliOptions } from "./credential-options.js";
 import type { LoginSpec } from "../sql/credentials.js";
 import { makeOutput, printJson } from "./output.js";
+import { DEFAULT_CONNECTIONS } from "../tls/enumerate.js";
 import type { RunState } from "./main.js";
 
 interface AuditCliOptions extends CommonOptions, CredentialCliOptions {
@@ -24,6 +25,7 @@ interface AuditCliOptions extends CommonOptions, CredentialCliOptions {
   targets?: string;
   concurrency: number;
   maxAborted?: number;
+  maxConnections: number;
   skip?: string[];
   quiet?: boolean;
 }
@@ -51,6 +53,7 @@ export function registerAudit(program: Command, state: RunState): void {
     .addOption(
       new Option("--max-aborted <n>", "most aborted handshakes the cipher scan may cost per target (they count toward max_connect_errors); default 20 for a remote target, no limit on loopback").argParser(wholeNumber),
     )
+    .addOption(new Option("--max-connections <n>", "most connections open to one server at once, all checks together (its max_connections is shared with its real clients)").argParser(positiveInt).default(DEFAULT_CONNECTIONS))
     .addOption(new Option("--skip <checks>", `checks not to run, comma-separated: ${CHECKS.map((c) => c.name).join(", ")}`).argParser(checkList))
     .addOption(new Option("-q, --quiet", "no progress line; print only the verdict line (--json and --junit are unaffected)"));
   program.addHelpText(
@@ -88,6 +91,7 @@ export function registerAudit(program: Command, state: RunState): void {
           policySource: loaded.source,
           concurrency: o.concurrency,
           ...(o.maxAborted !== undefined ? { maxAborted: o.maxAborted } : {}),
+          maxConnections: o.maxConnections,
           ...(o.skip ? { skip: o.skip } : {}),
           onStep: (label, step) => progress.update(`${label}: ${step}`),
           onTargetDone: (t, done, total) => {

@@ -477,6 +477,8 @@ export async function enumerateCiphers(target: Target, prober: SuiteProber, opts
   const sched = new ProbeScheduler(prober, opts.budget, Math.max(1, opts.concurrency ?? DEFAULT_CONNECTIONS), opts.engine ?? "node", opts.resetServerCount);
   const versions = opts.versions ?? ALL_VERSIONS;
   let certCurve: string | undefined;
+  // What the budget leaves over the refusals the plan may cost: the TLS 1.3 group scan may spend it on speed.
+  const rawSpare = opts.budget.limit === undefined ? Infinity : opts.budget.limit - plannedRefusals(versions);
   const scanOne = async (v: TlsVersionName): Promise<ProtocolFacts> => {
     // The groups start with the first suite that uses one (any under TLS 1.3, ECDHE below): they need no more.
     // They do not change between TLS 1.0 and 1.2 in any server we know, so of those only TLS 1.2 is asked here.
@@ -486,7 +488,7 @@ export async function enumerateCiphers(target: Target, prober: SuiteProber, opts
     const f = await enumerateVersion(sched, v, (o) => {
       certCurve ??= o.certCurve;
       if (!wantGroups || groupScan || (v !== "TLSv1.3" && suiteByCode(o.code)?.keyExchange !== "ECDHE")) return;
-      groupScan = enumerateGroups(sched, groups, o.certCurve !== undefined ? { certCurve: o.certCurve } : {});
+      groupScan = enumerateGroups(sched, groups, { ...(o.certCurve !== undefined ? { certCurve: o.certCurve } : {}), rawSpare });
     });
     opts.onProgress?.(`${v}: ${f.accepted === true ? `${f.suites.length} suite(s) accepted` : f.accepted === false ? "not accepted" : "not determined"}`);
     await groupScan;

@@ -207,7 +207,17 @@ export interface GroupScanContext {
    * it is refused whatever the ECDHE group, so it goes in every offer.
    */
   certCurve?: string;
+  /**
+   * Aborted connections the group scan may spend (default none). Under TLS 1.3 node:tls computes a key share for
+   * the group it offers first, and the large finite-field groups cost up to 175 ms of our CPU and a second of the
+   * server's (ffdhe8192, measured); our own ClientHello names one such group without a share, and the server's
+   * HelloRetryRequest for it, or its refusal, answers in a few milliseconds for one aborted connection.
+   */
+  rawSpare?: number;
 }
+
+/** The TLS 1.3 groups asked with our own ClientHello when the budget can spare it (see rawSpare). */
+export const SLOW_TLS13_GROUPS: readonly string[] = ["ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192"];
 
 /**
  * Fills in the groups a version accepts, offering every suite of that version which uses a group (ECDHE, or all
@@ -218,7 +228,9 @@ export async function enumerateGroups(sched: ProbeScheduler, p: ProtocolFacts, c
   const raw = sched.engine === "raw";
   const suites = suitesForVersion(p.version).filter((s) => (raw || nodeCanSpeak(p.version, s)) && (tls13 || s.keyExchange === "ECDHE"));
   if (suites.length === 0) return;
-  const groups = raw ? rawGroups(tls13) : [...(tls13 ? TLS13_GROUPS : EC_GROUPS)];
+  const all = raw ? rawGroups(tls13) : [...(tls13 ? TLS13_GROUPS : EC_GROUPS)];
+  const slow = tls13 && !raw && (ctx.rawSpare ?? 0) >= SLOW_TLS13_GROUPS.length ? SLOW_TLS13_GROUPS : [];
+  const groups = all.filter((g) => !slow.includes(g));
   // node:tls computes a key share for the first group it offers; the large finite-field ones take up to a second
   // of CPU on each side (ffdhe8192, measured), so they go first, not at the end of the scan.
   const priority = (offer: string[]): number => offer.length + (tls13 && /^ffdhe(4096|6144|8192)$/.test(offer[0] ?? "") ? 1000 : 0);
@@ -240,8 +252,28 @@ export async function enumerateGroups(sched: ProbeScheduler, p: ProtocolFacts, c
     chunk: 1,
     ...(always !== undefined ? { always } : {}),
   });
-  // In the registry's order when the server follows ours (the loops ran at once), in the server's order otherwise.
-  p.groups = d.serverPreference === true ? d.found.map((f) => f.item) : groups.filter((g) => d.found.some((f) => f.item === g));
+  // Asked once the others are known: if the budget has less room left than planned (raw-only suites found cost a
+  // connection each), node:tls asks instead, with a group found as the sentinel, at no cost to the budget.
+  const sentinel = d.serverPreference === false ? d.found[0]?.item : undefined;
+  const viaRaw = sentinel === undefined || sched.budget.remaining >= slow.length + 2;
+  const slowScan = await Promise.all(
+    slow.map(async (g) => ({
+      g,
+      o: viaRaw
+        ? await sched.run("raw", (pr) => pr.raw({ version: p.version, codes: suites.map((s) => s.code), groups: [NAMED_GROUPS[g]!] }), 1000)
+        : await sched.run("node", (pr) => pr.node({ version: p.version, suites, groups: [g, sentinel] }), 1000),
+    })),
+  );
+  const slowFound: string[] = [];
+  for (const { g, o } of slowScan) {
+    if (o === "no-budget") sched.notScanned.push(`${p.version}: the key-exchange group ${g}`);
+    else if (o.kind === "accepted" && o.group === g) slowFound.push(g);
+    else if (o.kind === "failed") sched.problems.push({ version: p.version, engine: "raw", reason: o.reason, detail: `while asking for the group ${g}: ${o.detail}` });
+  }
+  // In the registry's order when the server follows ours (the loops ran at once), in the server's order otherwise;
+  // the groups asked one by one have no place in the server's order, so they follow.
+  const ordered = d.serverPreference === true ? d.found.map((f) => f.item) : groups.filter((g) => d.found.some((f) => f.item === g));
+  p.groups = [...ordered, ...slowFound];
   if (d.serverPreference !== undefined) p.groupPreference = d.serverPreference;
   if (d.problem) sched.problems.push({ version: p.version, engine: raw ? "raw" : "node", reason: d.problem.reason, detail: `while enumerating groups: ${d.problem.detail}` });
   if (d.noBudget) sched.notScanned.push(`${p.version}: the rest of the key-exchange groups`);
