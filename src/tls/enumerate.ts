@@ -9,7 +9,7 @@ import type { Target } from "../net/target.js";
 import { groupName, WOLFSSL_MAX_SUITES, YASSL_MAX_SUITES } from "./client-hello.js";
 import type { TlsVersionName } from "./node-handshake.js";
 import { canonicalGroup, connectFailure, nodeCanSpeak, nodeTlsProbe, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
-import { drain, enumerateGroups, type DrainResult, type Probe } from "./preference.js";
+import { drain, enumerateGroups, LATE, type DrainResult, type Probe } from "./preference.js";
 import { rawTlsProbe, type RawProbeResult } from "./raw-probe.js";
 import { suiteByCode, suitesForVersion, type CipherSuite, type SuiteRating } from "./suites.js";
 
@@ -173,6 +173,9 @@ function curveOf(der: Buffer): { certCurve?: string } {
 export class ProbeScheduler {
   private active = 0;
   private readonly waiting: { priority: number; go: () => void }[] = [];
+  /** Probes of non-negative priority running or waiting; late ones start when it is 0. */
+  private eager = 0;
+  private readonly quietWaiters: (() => void)[] = [];
   private resetting: Promise<boolean> | undefined;
   private readonly settled: (() => void)[] = [];
   connections = 0;
@@ -195,6 +198,22 @@ export class ProbeScheduler {
    * in its loop, so the longest chains move first and the scan ends with its last wave, not a tail of one loop.
    */
   async run(engine: Engine, call: (p: SuiteProber) => Promise<ProbeOutcome>, priority = 0): Promise<ProbeOutcome | "no-budget"> {
+    // A negative priority waits until no other probe is running or waiting (see LATE).
+    const late = priority < 0;
+    if (late) await this.quiet();
+    else this.eager++;
+    try {
+      return await this.runInSlot(engine, call, priority);
+    } finally {
+      if (!late && --this.eager === 0) for (const wake of this.quietWaiters.splice(0)) wake();
+    }
+  }
+
+  private quiet(): Promise<void> {
+    return this.eager === 0 ? Promise.resolve() : new Promise((resolve) => this.quietWaiters.push(resolve));
+  }
+
+  private async runInSlot(engine: Engine, call: (p: SuiteProber) => Promise<ProbeOutcome>, priority: number): Promise<ProbeOutcome | "no-budget"> {
     await this.slot(priority);
     try {
       if (!(await this.reserve(engine === "raw"))) {
@@ -300,8 +319,8 @@ function rawChunks(list: CipherSuite[], version: TlsVersionName): CipherSuite[][
 
 /** Offer-remove-repeat over list with raw probes, chunk by chunk. Every chunk is probed whatever the others find,
  * so the chunks run at once; within one, loops run at once only when `parallel` > 1 (each ends in a refusal). */
-async function rawDrain(sched: ProbeScheduler, version: TlsVersionName, list: CipherSuite[], opts: { parallel: number }): Promise<DrainResult<CipherSuite>> {
-  const probe: Probe<CipherSuite> = (offer) => sched.run("raw", (p) => p.raw({ version, codes: offer.map((s) => s.code) }), offer.length);
+async function rawDrain(sched: ProbeScheduler, version: TlsVersionName, list: CipherSuite[], opts: { parallel: number; late?: boolean }): Promise<DrainResult<CipherSuite>> {
+  const probe: Probe<CipherSuite> = (offer) => sched.run("raw", (p) => p.raw({ version, codes: offer.map((s) => s.code) }), offer.length - (opts.late ? LATE : 0));
   const results = await Promise.all(rawChunks(list, version).map((c) => drain(c, (s) => s.code, probe, { parallel: opts.parallel, sentinel: false })));
   const found = results.flatMap((r) => r.found);
   const problem = results.find((r) => r.problem)?.problem;
@@ -322,6 +341,7 @@ async function rawFirstAcceptance(sched: ProbeScheduler, version: TlsVersionName
 }
 
 type Accepted = Extract<ProbeOutcome, { kind: "accepted" }>;
+
 
 /**
  * Enumerates one version: its acceptance, its suites, and whether the server enforces its order. `onAccepted`
@@ -390,7 +410,7 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
     rawPart = (async () => {
       const left = rawOnly.filter((s) => !found.has(s.code));
       if (left.length === 0) return;
-      const d = await rawDrain(sched, version, left, { parallel: rawParallel });
+      const d = await rawDrain(sched, version, left, { parallel: rawParallel, late: sched.engine === "node" });
       for (const { item, outcome } of d.found) add(item.code, "raw", outcome);
       if (d.problem) problem("raw", d.problem);
       if (d.noBudget) skipped(`${left.length - d.found.length} suites only our own ClientHello can offer`);
@@ -432,7 +452,7 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
   const nodeGotNothing = ![...found.values()].some((s) => s.engine === "node");
   const rawLeft = nodeGotNothing || nodeFellShort ? nodeSet.filter((s) => !found.has(s.code)) : [];
   if (!stop && rawLeft.length > 0) {
-    const d = await rawDrain(sched, version, rawLeft, { parallel: rawParallel });
+    const d = await rawDrain(sched, version, rawLeft, { parallel: rawParallel, late: true });
     for (const { item, outcome } of d.found) add(item.code, "raw", outcome);
     if (d.problem) problem("raw", d.problem);
     if (d.noBudget) skipped(`${rawLeft.length - d.found.length} suites node:tls could not complete`);

@@ -9,6 +9,15 @@ import { NAMED_GROUPS } from "./client-hello.js";
 type Accepted = Extract<ProbeOutcome, { kind: "accepted" }>;
 type Failed = Extract<ProbeOutcome, { kind: "failed" }>;
 
+/**
+ * Priority offset for raw probes that can wait: with it their priority is negative, and the scheduler starts them
+ * only once no other probe is running or waiting. Every probe in flight holds a unit of the error budget until it
+ * ends (a node:tls probe may still abort), so each aborted connection already spent leaves one fewer node:tls
+ * probe running at once: spent early, 13 of a budget of 20 held the scan to 7 at a time. Spent last, they cost the
+ * scan one raw round trip at its end instead.
+ */
+export const LATE = 10_000;
+
 /** One probe offering `offer` in that order. */
 export type Probe<T> = (offer: T[]) => Promise<ProbeOutcome | "no-budget">;
 
@@ -217,7 +226,7 @@ export interface GroupScanContext {
 }
 
 /** The TLS 1.3 groups asked with our own ClientHello when the budget can spare it (see rawSpare). */
-export const SLOW_TLS13_GROUPS: readonly string[] = ["ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192"];
+export const SLOW_TLS13_GROUPS: readonly string[] = ["ffdhe4096", "ffdhe6144", "ffdhe8192"];
 
 /**
  * Fills in the groups a version accepts, offering every suite of that version which uses a group (ECDHE, or all
@@ -229,8 +238,13 @@ export async function enumerateGroups(sched: ProbeScheduler, p: ProtocolFacts, c
   const suites = suitesForVersion(p.version).filter((s) => (raw || nodeCanSpeak(p.version, s)) && (tls13 || s.keyExchange === "ECDHE"));
   if (suites.length === 0) return;
   const all = raw ? rawGroups(tls13) : [...(tls13 ? TLS13_GROUPS : EC_GROUPS)];
-  const slow = tls13 && !raw && (ctx.rawSpare ?? 0) >= SLOW_TLS13_GROUPS.length ? SLOW_TLS13_GROUPS : [];
+  const slow = tls13 && !raw ? SLOW_TLS13_GROUPS : [];
   const groups = all.filter((g) => !slow.includes(g));
+  // Asked last (see LATE), if the budget has that room over the plan and two to spare (a raw-only suite
+  // found costs one more than planned); otherwise after the others, through node:tls with a group found as the
+  // sentinel, at no cost to the budget.
+  const viaRaw = (ctx.rawSpare ?? 0) >= slow.length + 2;
+  const rawSlow = viaRaw ? slow.map(async (g) => ({ g, o: await sched.run("raw", (pr) => pr.raw({ version: p.version, codes: suites.map((s) => s.code), groups: [NAMED_GROUPS[g]!] }), -LATE) })) : [];
   // node:tls computes a key share for the first group it offers; the large finite-field ones take up to a second
   // of CPU on each side (ffdhe8192, measured), so they go first, not at the end of the scan.
   const priority = (offer: string[]): number => offer.length + (tls13 && /^ffdhe(4096|6144|8192)$/.test(offer[0] ?? "") ? 1000 : 0);
@@ -252,18 +266,16 @@ export async function enumerateGroups(sched: ProbeScheduler, p: ProtocolFacts, c
     chunk: 1,
     ...(always !== undefined ? { always } : {}),
   });
-  // Asked once the others are known: if the budget has less room left than planned (raw-only suites found cost a
-  // connection each), node:tls asks instead, with a group found as the sentinel, at no cost to the budget.
-  const sentinel = d.serverPreference === false ? d.found[0]?.item : undefined;
-  const viaRaw = sentinel === undefined || sched.budget.remaining >= slow.length + 2;
-  const slowScan = await Promise.all(
-    slow.map(async (g) => ({
-      g,
-      o: viaRaw
-        ? await sched.run("raw", (pr) => pr.raw({ version: p.version, codes: suites.map((s) => s.code), groups: [NAMED_GROUPS[g]!] }), 1000)
-        : await sched.run("node", (pr) => pr.node({ version: p.version, suites, groups: [g, sentinel] }), 1000),
-    })),
-  );
+  const sentinel = d.found[0]?.item;
+  const slowScan = viaRaw
+    ? await Promise.all(rawSlow)
+    : await Promise.all(
+        slow.map(async (g) => ({
+          g,
+          // With the server's order a sentinel proves nothing: the group alone, a refusal costing one connection.
+          o: await sched.run("node", (pr) => pr.node({ version: p.version, suites, groups: d.serverPreference === false && sentinel !== undefined ? [g, sentinel] : [g] }), 1000),
+        })),
+      );
   const slowFound: string[] = [];
   for (const { g, o } of slowScan) {
     if (o === "no-budget") sched.notScanned.push(`${p.version}: the key-exchange group ${g}`);

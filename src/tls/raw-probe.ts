@@ -79,8 +79,11 @@ export async function rawTlsProbe(target: Target, offer: RawOffer, opts: Require
       ...(offer.signatureAlgorithms ? { signatureAlgorithms: offer.signatureAlgorithms } : {}),
       ...(offer.servername ? { servername: offer.servername } : {}),
     });
+    // The SSLRequest and the ClientHello leave in one segment: the server reads them in order either way.
+    session.socket.cork();
     const leftover = sendSslRequest(session, greeting);
     session.socket.write(hello);
+    session.socket.uncork();
     const { bytes, ended, timedOut } = await readFlight(session.socket, leftover, opts.readTimeoutMs);
     return finish(judgeFlight(offer, bytes, ended, timedOut, opts.readTimeoutMs), true, bytes.length);
   } finally {

@@ -123,9 +123,10 @@ describe("enumerateCiphers against a simulated server", () => {
     expect(raw).toEqual(expect.arrayContaining([DES_CBC3_SHA, RC4_SHA]));
     // Raw offers hold at most 64 suites up to TLS 1.1 (yaSSL reads no more) and 150 above (wolfSSL), so a
     // refused version costs a probe per chunk: SSLv3 2, TLSv1 1 + 3DES 1 + 2 refused, TLSv1.1 2, TLSv1.2
-    // RC4+3DES 2 + 2 refused, TLSv1.3 0, groups 2; the client-order sentinel keeps every node:tls loop free.
+    // RC4+3DES 2 + 2 refused, TLSv1.3 0, groups 2; the client-order sentinel keeps every node:tls loop free. The
+    // budget's room over that plan buys speed: the three slow TLS 1.3 groups, one raw ClientHello each.
     expect(f.abortedConnections).toBe(log.aborted);
-    expect(f.abortedConnections).toBeLessThanOrEqual(16);
+    expect(f.abortedConnections).toBeLessThanOrEqual(19);
     expect(log.maxRawOffer).toBeLessThanOrEqual(150);
     expect(log.maxRawOfferBelowTls12).toBeLessThanOrEqual(64);
     expect(f.protocols.find((p) => p.version === "TLSv1.2")!.serverPreference).toBe(false);
