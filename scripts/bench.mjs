@@ -284,6 +284,16 @@ function fmt(ms) {
   return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms).toLocaleString("en")} ms`;
 }
 
+/** "the same", or how theirs differs from ours; nmap offers no anonymous suites, which is said as such. */
+function setNote(ours, theirs) {
+  if (compare(ours, theirs) === "agree") return "the same";
+  const T = new Set(theirs);
+  const missing = ours.filter((x) => !T.has(x));
+  const extra = theirs.filter((x) => !new Set(ours).has(x));
+  if (extra.length === 0 && missing.every((x) => /_anon_/.test(x))) return `the same but the ${missing.length} anonymous suites it does not offer`;
+  return compare(ours, theirs);
+}
+
 function markdown(rows) {
   const lines = [
     "| posture | round trip | ours (`ciphers`) | audit (with a login) | nmap ssl-enum-ciphers | sslscan | ours / nmap | target | audit / ours | our aborted of connections | accepted sets |",
@@ -292,7 +302,7 @@ function markdown(rows) {
   for (const r of rows) {
     const ratio = r.ours.ms / r.nmap.ms;
     const target = r.posture === "legacy" && TARGET_RATIO[r.delay] !== undefined ? `${TARGET_RATIO[r.delay].toFixed(1)} ${ratio <= TARGET_RATIO[r.delay] ? "met" : `missed by ${(ratio / TARGET_RATIO[r.delay]).toFixed(2)}x`}` : "";
-    const sets = compare(r.ours.set, r.nmap.set) === "agree" && compare(r.ours.set, r.sslscan.set) === "agree" ? `all three: ${r.ours.set.length}` : `nmap ${compare(r.ours.set, r.nmap.set)}; sslscan ${compare(r.ours.set, r.sslscan.set)}`;
+    const sets = [`ours ${r.ours.set.length}`, `sslscan ${setNote(r.ours.set, r.sslscan.set)}`, `nmap ${setNote(r.ours.set, r.nmap.set)}`].join(", ");
     lines.push(
       `| ${r.posture} | ${r.delay === 0 ? "~0 ms (veth)" : `${r.rtt} ms`} | ${fmt(r.ours.ms)} | ${fmt(r.audit.ms)} | ${fmt(r.nmap.ms)} | ${fmt(r.sslscan.ms)} | ${ratio.toFixed(2)} | ${target} | ${(r.audit.ms / r.ours.ms).toFixed(2)} | ${r.ours.aborted} of ${r.ours.connections} | ${sets} |`,
     );
