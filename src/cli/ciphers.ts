@@ -42,7 +42,7 @@ export function registerCiphers(program: Command, state: RunState): void {
     .command("ciphers")
     .description("enumerate accepted TLS versions and cipher suites, server preference, key-exchange groups and DHE size; no credentials needed")
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user@]host[:port] (default localhost:3306)")
-    .addOption(new Option("--concurrency <n>", `most connections open to the server at once (its max_connections is shared with its real clients)`).argParser(positiveInt).default(DEFAULT_CONNECTIONS))
+    .addOption(new Option("--concurrency <n>", "most connections open to the server at once (its max_connections is shared with its real clients)").argParser(positiveInt).default(DEFAULT_CONNECTIONS))
     .addOption(
       new Option("--max-aborted <n>", `most aborted handshakes the scan may cost (they count toward the server's max_connect_errors); default ${DEFAULT_MAX_ABORTED} for a remote target, no limit on loopback, which the server exempts; with mysql://user@host (password from MYSQL_PWD or an option file) a successful login resets the server's count when the budget runs out`).argParser(wholeNumber),
     )
