@@ -7,7 +7,7 @@ import { gatherChain } from "./x509/gather-chain.js";
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_READ_TIMEOUT_MS, type TimeoutOptions } from "./net/connect.js";
 import { checkProtocols } from "./checks/protocols.js";
 import { checkCiphers, ciphersJson } from "./checks/ciphers.js";
-import { enumerateCiphers, liveProber, type CipherFacts, type Engine } from "./tls/enumerate.js";
+import { DEFAULT_CONNECTIONS, enumerateCiphers, liveProber, type CipherFacts, type Engine } from "./tls/enumerate.js";
 import { planRun } from "./tls/scan-plan.js";
 import { applyVersionPolicy, mozillaProfile, mozillaProfileFinding, suitePolicyFindings } from "./policy/apply.js";
 import { Secret, type LoginSpec } from "./sql/credentials.js";
@@ -31,8 +31,10 @@ export interface AuditOptions extends ProbeOptions {
   login?: LoginSpec;
   /** Most aborted handshakes the enumeration may cost per target (default: 20 remote, no limit on loopback). */
   maxAborted?: number;
-  /** Probe connections at once per target during the enumeration (default: the enumeration's own). */
+  /** Probe connections at once per target during the enumeration (default: what maxConnections leaves it). */
   probeConcurrency?: number;
+  /** Most connections open to one server at once, all checks together (default DEFAULT_CONNECTIONS). */
+  maxConnections?: number;
   /** Checks not to run (reported as skipped, saying so). */
   skip?: readonly string[];
   /** Progress callback: the target's label and what it is doing now. */
@@ -109,7 +111,9 @@ function enumeration(ctx: CheckContext): Promise<{ facts: CipherFacts; engine: E
     const facts = await enumerateCiphers(ctx.target, liveProber(ctx.target, timeouts), {
       budget,
       engine,
-      ...(o.probeConcurrency !== undefined ? { concurrency: o.probeConcurrency } : {}),
+      // The checks run at once: the certificate check holds one connection and the login (settings, accounts,
+      // replication) another, so the enumeration gets what is left of the per-server cap.
+      concurrency: o.probeConcurrency ?? Math.max(1, (o.maxConnections ?? DEFAULT_CONNECTIONS) - 1 - (canLogin ? 1 : 0)),
       // A successful login resets the server's count of aborted handshakes from this host.
       ...(canLogin ? { resetServerCount: () => resetWithLogin(ctx) } : {}),
       onProgress: (line) => o.onStep?.(formatTarget(ctx.target), line),

@@ -21,6 +21,7 @@ import { caFileFrom, connectionFor } from "./connection-options.js";
 import type { LoginSpec } from "../sql/credentials.js";
 import { makeOutput, printJson, writeErr, writeOut } from "./output.js";
 import { checkOutputFile, outputFileError, writeOutputFile } from "./write-file.js";
+import { DEFAULT_CONNECTIONS } from "../tls/enumerate.js";
 import type { RunState } from "./main.js";
 import { renderReport, summaryLine, targetLine } from "./merge.js";
 
@@ -32,6 +33,7 @@ interface AuditCliOptions extends CommonOptions, CredentialCliOptions {
   targets?: string;
   concurrency: number;
   maxAborted?: number;
+  maxConnections: number;
   skip?: string[];
   quiet?: boolean;
   verbose?: boolean;
@@ -92,6 +94,7 @@ export function registerAudit(program: Command, state: RunState): void {
     .addOption(
       new Option("--max-aborted <n>", "most aborted handshakes the cipher scan may cost per target (they count toward max_connect_errors); default 20 for a remote target, no limit on loopback").argParser(wholeNumber("--max-aborted")),
     )
+    .addOption(new Option("--max-connections <n>", "most connections open to one server at once, all checks together (its max_connections is shared with its real clients)").argParser(positiveInt("--max-connections")).default(DEFAULT_CONNECTIONS))
     .addOption(new Option("--skip <checks>", `checks not to run, comma-separated, by long or short name: ${checkNames()}`).argParser(checkList))
     .addOption(new Option("-q, --quiet", "no progress line; print only the verdict line (--json and --junit are unaffected)"))
     .addOption(new Option("-v, --verbose", "also print each finding's evidence and references, and the detail tables"))
@@ -138,6 +141,7 @@ export function registerAudit(program: Command, state: RunState): void {
         policySource: loaded.source,
         concurrency: o.concurrency,
         ...(o.maxAborted !== undefined ? { maxAborted: o.maxAborted } : {}),
+        maxConnections: o.maxConnections,
         ...(o.skip ? { skip: o.skip } : {}),
         onStep: (label, step) => progress.step(label, step),
         onTargetDone: (t, done, total) => {

@@ -14,7 +14,7 @@ import { terminalWidth, wrap } from "../report/wrap.js";
 import type { Finding } from "../report/types.js";
 import { resolveCredentials } from "../sql/credentials.js";
 import { login } from "../sql/login.js";
-import { enumerateCiphers, liveProber, type CipherFacts, type Engine } from "../tls/enumerate.js";
+import { DEFAULT_CONNECTIONS, enumerateCiphers, liveProber, type CipherFacts, type Engine } from "../tls/enumerate.js";
 import { planRun } from "../tls/scan-plan.js";
 import { addCommonOptions, findingsExitCode, addFailOnOption, positiveInt, timeoutsFrom, wholeNumber, type CommonOptions } from "./options.js";
 import { connectionFor } from "./connection-options.js";
@@ -37,7 +37,7 @@ export function registerCiphers(program: Command, state: RunState): void {
     .command("ciphers")
     .description("enumerate accepted TLS versions and cipher suites, server preference, key-exchange groups and DHE size; no credentials needed")
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user@]host[:port] (default localhost:3306)")
-    .addOption(new Option("--concurrency <n>", "connections at once (measured on 2 cores against MariaDB: 8 scans the legacy posture in about 0.26 s, 4 in 0.4 s)").argParser(positiveInt("--concurrency")).default(8))
+    .addOption(new Option("--concurrency <n>", "most connections open to the server at once (its max_connections is shared with its real clients)").argParser(positiveInt("--concurrency")).default(DEFAULT_CONNECTIONS))
     .addOption(
       new Option("--max-aborted <n>", `most aborted handshakes the scan may cost (they count toward the server's max_connect_errors); default ${DEFAULT_MAX_ABORTED} for a remote target, no limit on loopback, which the server exempts; with mysql://user@host (password from MYSQL_PWD or an option file) a successful login resets the server's count when the budget runs out`).argParser(wholeNumber("--max-aborted")),
     )

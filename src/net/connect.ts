@@ -33,3 +33,26 @@ export function connectTcp(host: string, port: number, connectTimeoutMs = DEFAUL
     });
   });
 }
+
+/**
+ * Ends our side and waits (at most graceMs) until the server has closed its side too, then destroys the socket. A
+ * scan that releases its connection slot only then never holds more connections than its cap, as the server
+ * counts them: a slot freed at our FIN alone would let the next connection in while the server still counts the
+ * last one.
+ */
+export function endAndAwaitClose(socket: net.Socket, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.destroyed) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    };
+    const timer = setTimeout(done, graceMs);
+    socket.once("close", done);
+    socket.on("error", () => {});
+    // Nothing else reads it any more: without a reader the server's FIN is never seen and 'close' never comes.
+    socket.resume();
+    socket.end();
+  });
+}

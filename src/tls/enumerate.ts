@@ -1,14 +1,15 @@
 // Protocol and cipher-suite enumeration: per version, offer everything, note the server's choice, remove it,
 // repeat. node:tls does what Node's OpenSSL can complete (free: it ends as a refused login); our own
 // ClientHello does the rest (each such probe costs one aborted connection, kept within the ErrorBudget).
+import { X509Certificate } from "node:crypto";
 import { AuditError } from "../errors.js";
 import type { TimeoutOptions } from "../net/connect.js";
 import { ErrorBudget } from "../net/error-budget.js";
 import type { Target } from "../net/target.js";
 import { groupName, WOLFSSL_MAX_SUITES, YASSL_MAX_SUITES } from "./client-hello.js";
 import type { TlsVersionName } from "./node-handshake.js";
-import { connectFailure, nodeCanSpeak, nodeTlsProbe, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
-import { drain, enumerateGroups, type DrainResult, type Probe } from "./preference.js";
+import { canonicalGroup, connectFailure, nodeCanSpeak, nodeTlsProbe, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
+import { drain, enumerateGroups, LATE, type DrainResult, type Probe } from "./preference.js";
 import { rawTlsProbe, type RawProbeResult } from "./raw-probe.js";
 import { suiteByCode, suitesForVersion, type CipherSuite, type SuiteRating } from "./suites.js";
 
@@ -20,6 +21,13 @@ const RAW_FIRST: ReadonlySet<TlsVersionName> = new Set(["SSLv3", "TLSv1", "TLSv1
 const MODERN: ReadonlySet<TlsVersionName> = new Set(["TLSv1.2", "TLSv1.3"]);
 
 export type Engine = "node" | "raw";
+
+/**
+ * Connections a scan keeps open to one server at once, by default. The server's max_connections is shared with
+ * its real clients (151 by default on MySQL and MariaDB): 16 leaves them room, and is enough to hide the round
+ * trips of a remote server.
+ */
+export const DEFAULT_CONNECTIONS = 16;
 
 const RATING_ORDER: Record<SuiteRating, number> = { recommended: 0, secure: 1, weak: 2, insecure: 3 };
 
@@ -94,7 +102,7 @@ export interface EnumerateOptions {
    * probe). Only for targets exempt from max_connect_errors (loopback) or a budget that allows it.
    */
   engine?: Engine;
-  /** Connections at once (default 8). */
+  /** Connections open to the server at once (default DEFAULT_CONNECTIONS). */
   concurrency?: number;
   budget: ErrorBudget;
   /** Logs in successfully to reset the server's error count for this host; resolves false if it could not. */
@@ -129,6 +137,7 @@ export function rawOutcome(r: RawProbeResult): ProbeOutcome {
         code: r.suite,
         ...(r.group !== undefined ? { group: groupName(r.group) } : {}),
         ...(r.dhBits !== undefined ? { dhBits: r.dhBits } : {}),
+        ...(suiteByCode(r.suite)?.authentication === "ECDSA" && r.certificates[0] ? curveOf(r.certificates[0]) : {}),
         aborted: r.aborted,
       };
     case "lower-version":
@@ -150,10 +159,23 @@ export function rawOutcome(r: RawProbeResult): ProbeOutcome {
   }
 }
 
+/** The named curve of a DER certificate's EC key, as `{ certCurve }`, or nothing when it has none or cannot be read. */
+function curveOf(der: Buffer): { certCurve?: string } {
+  try {
+    const c = new X509Certificate(der).publicKey.asymmetricKeyDetails?.namedCurve;
+    return c ? { certCurve: canonicalGroup(c) } : {};
+  } catch {
+    return {};
+  }
+}
+
 /** Runs probes through one concurrency limit and one error budget, and keeps the tally. */
 export class ProbeScheduler {
   private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: { priority: number; go: () => void }[] = [];
+  /** Probes of non-negative priority running or waiting; late ones start when it is 0. */
+  private eager = 0;
+  private readonly quietWaiters: (() => void)[] = [];
   private resetting: Promise<boolean> | undefined;
   private readonly settled: (() => void)[] = [];
   connections = 0;
@@ -170,9 +192,29 @@ export class ProbeScheduler {
     private readonly resetServerCount?: () => Promise<boolean>,
   ) {}
 
-  /** One probe, or "no-budget" when the error budget has no room left for it. */
-  async run(engine: Engine, call: (p: SuiteProber) => Promise<ProbeOutcome>): Promise<ProbeOutcome | "no-budget"> {
-    await this.slot();
+  /**
+   * One probe, or "no-budget" when the error budget has no room left for it. Waiting probes go by `priority`,
+   * highest first: callers pass the length of the offer, which bounds how many probes may still follow this one
+   * in its loop, so the longest chains move first and the scan ends with its last wave, not a tail of one loop.
+   */
+  async run(engine: Engine, call: (p: SuiteProber) => Promise<ProbeOutcome>, priority = 0): Promise<ProbeOutcome | "no-budget"> {
+    // A negative priority waits until no other probe is running or waiting (see LATE).
+    const late = priority < 0;
+    if (late) await this.quiet();
+    else this.eager++;
+    try {
+      return await this.runInSlot(engine, call, priority);
+    } finally {
+      if (!late && --this.eager === 0) for (const wake of this.quietWaiters.splice(0)) wake();
+    }
+  }
+
+  private quiet(): Promise<void> {
+    return this.eager === 0 ? Promise.resolve() : new Promise((resolve) => this.quietWaiters.push(resolve));
+  }
+
+  private async runInSlot(engine: Engine, call: (p: SuiteProber) => Promise<ProbeOutcome>, priority: number): Promise<ProbeOutcome | "no-budget"> {
+    await this.slot(priority);
     try {
       if (!(await this.reserve(engine === "raw"))) {
         this.budget.giveUp();
@@ -222,17 +264,21 @@ export class ProbeScheduler {
     for (const wake of this.settled.splice(0)) wake();
   }
 
-  private slot(): Promise<void> {
+  private slot(priority: number): Promise<void> {
     if (this.active < this.concurrency) {
       this.active++;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((go) => {
+      // Stable: among equal priorities, first come first served.
+      const at = this.waiting.findIndex((w) => w.priority < priority);
+      this.waiting.splice(at < 0 ? this.waiting.length : at, 0, { priority, go });
+    });
   }
 
   private release(): void {
     const next = this.waiting.shift();
-    if (next) next();
+    if (next) next.go();
     else this.active--;
   }
 }
@@ -271,16 +317,11 @@ function rawChunks(list: CipherSuite[], version: TlsVersionName): CipherSuite[][
   return out;
 }
 
-/** Offer-remove-repeat over list with raw probes, chunk by chunk; the chunks run at once when `parallel` > 1. */
-async function rawDrain(sched: ProbeScheduler, version: TlsVersionName, list: CipherSuite[], opts: { parallel: number }): Promise<DrainResult<CipherSuite>> {
-  const probe: Probe<CipherSuite> = (offer) => sched.run("raw", (p) => p.raw({ version, codes: offer.map((s) => s.code) }));
-  const chunks = rawChunks(list, version);
-  const results: DrainResult<CipherSuite>[] = [];
-  const one = async (c: CipherSuite[]): Promise<void> => {
-    results.push(await drain(c, (s) => s.code, probe, { parallel: opts.parallel, sentinel: false }));
-  };
-  if (opts.parallel > 1) await Promise.all(chunks.map(one));
-  else for (const c of chunks) await one(c);
+/** Offer-remove-repeat over list with raw probes, chunk by chunk. Every chunk is probed whatever the others find,
+ * so the chunks run at once; within one, loops run at once only when `parallel` > 1 (each ends in a refusal). */
+async function rawDrain(sched: ProbeScheduler, version: TlsVersionName, list: CipherSuite[], opts: { parallel: number; late?: boolean }): Promise<DrainResult<CipherSuite>> {
+  const probe: Probe<CipherSuite> = (offer) => sched.run("raw", (p) => p.raw({ version, codes: offer.map((s) => s.code) }), offer.length - (opts.late ? LATE : 0));
+  const results = await Promise.all(rawChunks(list, version).map((c) => drain(c, (s) => s.code, probe, { parallel: opts.parallel, sentinel: false })));
   const found = results.flatMap((r) => r.found);
   const problem = results.find((r) => r.problem)?.problem;
   const pref = results.find((r) => r.serverPreference !== undefined)?.serverPreference;
@@ -293,16 +334,23 @@ async function rawDrain(sched: ProbeScheduler, version: TlsVersionName, list: Ci
 async function rawFirstAcceptance(sched: ProbeScheduler, version: TlsVersionName, list: CipherSuite[]): Promise<ProbeOutcome | "no-budget"> {
   let last: ProbeOutcome | "no-budget" = { kind: "rejected", detail: "nothing to offer", aborted: false };
   for (const c of rawChunks(list, version)) {
-    last = await sched.run("raw", (p) => p.raw({ version, codes: c.map((s) => s.code) }));
+    last = await sched.run("raw", (p) => p.raw({ version, codes: c.map((s) => s.code) }), c.length);
     if (last === "no-budget" || last.kind !== "rejected") return last;
   }
   return last;
 }
 
-/** Enumerates one version: its acceptance, its suites, and whether the server enforces its order. */
-export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersionName): Promise<ProtocolFacts> {
+type Accepted = Extract<ProbeOutcome, { kind: "accepted" }>;
+
+
+/**
+ * Enumerates one version: its acceptance, its suites, and whether the server enforces its order. `onAccepted`
+ * hears of every suite found as it is found (the groups start from the first one).
+ */
+export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersionName, onAccepted?: (o: Accepted) => void): Promise<ProtocolFacts> {
   const all = suitesForVersion(version);
-  const nodeSet = all.filter((s) => nodeCanSpeak(version, s));
+  // ECDHE first: the first answer then names a suite the group scan can use, so it starts one probe in.
+  const nodeSet = all.filter((s) => nodeCanSpeak(version, s)).sort((a, b) => Number(b.keyExchange === "ECDHE") - Number(a.keyExchange === "ECDHE"));
   const rawOnly = all.filter((s) => !nodeCanSpeak(version, s));
   const found = new Map<number, AcceptedSuite>();
   const facts: ProtocolFacts = { version, accepted: undefined, suites: [], complete: true };
@@ -314,14 +362,21 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
     sched.notScanned.push(`${version}: ${what}`);
     facts.complete = false;
   };
+  const add = (code: number, engine: Engine, o: Accepted): void => {
+    if (found.has(code)) return;
+    found.set(code, describe(code, version, engine, o));
+    onAccepted?.(o);
+  };
+  // Refusals cost aborted connections only where a budget counts them: without one, loops split freely.
+  const rawParallel = sched.budget.limit === undefined ? sched.concurrency : 1;
   let refused = false;
   let stop = false;
   let nodeRejection: string | undefined;
   let nodeFellShort = false;
 
   if (sched.engine === "raw" || nodeSet.length === 0) {
-    const d = await rawDrain(sched, version, all, { parallel: sched.budget.limit === undefined ? sched.concurrency : 1 });
-    for (const { item, outcome } of d.found) found.set(item.code, describe(item.code, version, "raw", outcome));
+    const d = await rawDrain(sched, version, all, { parallel: rawParallel });
+    for (const { item, outcome } of d.found) add(item.code, "raw", outcome);
     if (d.serverPreference !== undefined) facts.serverPreference = d.serverPreference;
     if (d.problem) problem("raw", d.problem);
     if (d.noBudget) skipped(found.size === 0 ? "whether the version is accepted" : "the rest of its suites");
@@ -329,6 +384,7 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
     return finish();
   }
 
+  let known = false;
   if (RAW_FIRST.has(version)) {
     const r = await rawFirstAcceptance(sched, version, all);
     if (r === "no-budget") {
@@ -343,14 +399,38 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
       problem("raw", r);
       return finish();
     }
-    found.set(r.code, describe(r.code, version, "raw", r));
+    add(r.code, "raw", r);
+    known = true;
   }
 
-  if (nodeSet.length > 0) {
-    const remaining = nodeSet.filter((s) => !found.has(s.code));
-    const probe: Probe<CipherSuite> = (offer) => sched.run("node", (p) => p.node({ version, suites: offer }));
-    const d = await drain(remaining, (s) => s.code, probe, { parallel: sched.concurrency });
-    for (const { item, outcome } of d.found) found.set(item.code, describe(item.code, version, "node", outcome));
+  // The suites only our own ClientHello can offer, beside node:tls's loops once the version is known to answer.
+  let rawPart: Promise<void> | undefined;
+  const startRawPart = (): void => {
+    if (rawPart || rawOnly.length === 0) return;
+    rawPart = (async () => {
+      const left = rawOnly.filter((s) => !found.has(s.code));
+      if (left.length === 0) return;
+      const d = await rawDrain(sched, version, left, { parallel: rawParallel, late: sched.engine === "node" });
+      for (const { item, outcome } of d.found) add(item.code, "raw", outcome);
+      if (d.problem) problem("raw", d.problem);
+      if (d.noBudget) skipped(`${left.length - d.found.length} suites only our own ClientHello can offer`);
+      rawRefused = d.found.length === 0 && d.ended === "rejected";
+    })();
+  };
+  let rawRefused = true;
+  if (known) startRawPart();
+
+  const remaining = nodeSet.filter((s) => !found.has(s.code));
+  if (remaining.length > 0) {
+    const probe: Probe<CipherSuite> = (offer) => sched.run("node", (p) => p.node({ version, suites: offer }), offer.length);
+    const d = await drain(remaining, (s) => s.code, probe, {
+      parallel: sched.concurrency,
+      mirror: true,
+      onFound: (o) => {
+        startRawPart();
+        add(o.code, "node", o);
+      },
+    });
     if (d.serverPreference !== undefined) facts.serverPreference = d.serverPreference;
     if (d.problem?.reason === "node-incomplete") {
       // The server accepted something node:tls would not finish: the raw engine below covers every suite.
@@ -364,22 +444,24 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
     refused = d.found.length === 0 && d.ended === "rejected";
     nodeRejection = d.rejection;
   }
+  if (!stop) startRawPart();
+  await rawPart;
 
   // When node:tls got nothing, the raw engine covers every suite: a server can accept what Node then fails
   // to complete (a certificate it cannot parse, say), and the server's answer to our ClientHello settles it.
-  const nodeGotNothing = nodeSet.length > 0 && ![...found.values()].some((s) => s.engine === "node");
-  const rawLeft = (nodeGotNothing || nodeFellShort ? all : rawOnly).filter((s) => !found.has(s.code));
+  const nodeGotNothing = ![...found.values()].some((s) => s.engine === "node");
+  const rawLeft = nodeGotNothing || nodeFellShort ? nodeSet.filter((s) => !found.has(s.code)) : [];
   if (!stop && rawLeft.length > 0) {
-    const d = await rawDrain(sched, version, rawLeft, { parallel: sched.budget.limit === undefined ? sched.concurrency : 1 });
-    for (const { item, outcome } of d.found) found.set(item.code, describe(item.code, version, "raw", outcome));
+    const d = await rawDrain(sched, version, rawLeft, { parallel: rawParallel, late: true });
+    for (const { item, outcome } of d.found) add(item.code, "raw", outcome);
     if (d.problem) problem("raw", d.problem);
-    if (d.noBudget) skipped(`${rawLeft.length - d.found.length} suites only our own ClientHello can offer`);
-    if (nodeGotNothing && d.found.some((f) => nodeCanSpeak(version, f.item)) && nodeRejection) {
+    if (d.noBudget) skipped(`${rawLeft.length - d.found.length} suites node:tls could not complete`);
+    if (nodeGotNothing && d.found.length > 0 && nodeRejection) {
       sched.problems.push({ version, engine: "node", reason: "node-incomplete", detail: `the server accepted suites node:tls could not complete a handshake with (${nodeRejection}); found them with our own ClientHello` });
     }
     refused = refused && d.found.length === 0 && d.ended === "rejected";
   }
-  if (found.size === 0 && refused && facts.complete) facts.accepted = false;
+  if (found.size === 0 && refused && rawRefused && facts.complete) facts.accepted = false;
   return finish();
 
   function finish(): ProtocolFacts {
@@ -395,36 +477,54 @@ function hasEcdhe(p: ProtocolFacts): boolean {
   return p.suites.some((s) => s.keyExchange === "ECDHE");
 }
 
-/** Scans every version (in parallel, within the concurrency limit and error budget), then the groups. */
+/**
+ * Aborted connections the scan costs when every raw offer is refused: a refused version's chunks, the raw-only
+ * chunks of each accepted one, and the group loops' last refusals. When the budget covers it, nothing need wait.
+ */
+function plannedRefusals(versions: readonly TlsVersionName[]): number {
+  let n = 2;
+  for (const v of versions) {
+    const all = suitesForVersion(v);
+    const chunks = (l: CipherSuite[]): number => (l.length === 0 ? 0 : rawChunks(l, v).length);
+    n += RAW_FIRST.has(v) ? Math.max(chunks(all), 1 + chunks(all.filter((s) => !nodeCanSpeak(v, s)))) : chunks(all.filter((s) => !nodeCanSpeak(v, s)));
+  }
+  return n;
+}
+
+/** Scans every version at once (within the connection limit and the error budget), each version's groups beside it. */
 export async function enumerateCiphers(target: Target, prober: SuiteProber, opts: EnumerateOptions): Promise<CipherFacts> {
   const t0 = performance.now();
-  const sched = new ProbeScheduler(prober, opts.budget, Math.max(1, opts.concurrency ?? 8), opts.engine ?? "node", opts.resetServerCount);
+  const sched = new ProbeScheduler(prober, opts.budget, Math.max(1, opts.concurrency ?? DEFAULT_CONNECTIONS), opts.engine ?? "node", opts.resetServerCount);
   const versions = opts.versions ?? ALL_VERSIONS;
-  // With a limit, TLS 1.2 and 1.3 go first: if the budget runs out, what is left unscanned is the legacy versions,
-  // not the ones every client uses.
-  const limited = opts.budget.limit !== undefined;
+  let certCurve: string | undefined;
+  // What the budget leaves over the refusals the plan may cost: the TLS 1.3 group scan may spend it on speed.
+  const rawSpare = opts.budget.limit === undefined ? Infinity : opts.budget.limit - plannedRefusals(versions);
   const scanOne = async (v: TlsVersionName): Promise<ProtocolFacts> => {
-    const f = await enumerateVersion(sched, v);
+    // The groups start with the first suite that uses one (any under TLS 1.3, ECDHE below): they need no more.
+    // They do not change between TLS 1.0 and 1.2 in any server we know, so of those only TLS 1.2 is asked here.
+    const wantGroups = opts.groups !== false && (v === "TLSv1.3" || v === "TLSv1.2");
+    const groups: ProtocolFacts = { version: v, accepted: true, suites: [], complete: true };
+    let groupScan: Promise<void> | undefined;
+    const f = await enumerateVersion(sched, v, (o) => {
+      certCurve ??= o.certCurve;
+      if (!wantGroups || groupScan || (v !== "TLSv1.3" && suiteByCode(o.code)?.keyExchange !== "ECDHE")) return;
+      groupScan = enumerateGroups(sched, groups, { ...(o.certCurve !== undefined ? { certCurve: o.certCurve } : {}), rawSpare });
+    });
     opts.onProgress?.(`${v}: ${f.accepted === true ? `${f.suites.length} suite(s) accepted` : f.accepted === false ? "not accepted" : "not determined"}`);
-    // Groups can start as soon as a version's suites are known, while the others are still scanned. They do not
-    // change between TLS 1.0 and 1.2 in any server we know, so of those only the highest is asked (TLS 1.2 here).
-    // With a limit, groups wait for every version: each group loop ends in one aborted connection, and the
-    // suites matter more.
-    const early = opts.budget.limit === undefined;
-    if (early && opts.groups !== false && f.accepted && (v === "TLSv1.3" || (v === "TLSv1.2" && hasEcdhe(f)))) await enumerateGroups(sched, f);
+    await groupScan;
+    if (groups.groups) f.groups = groups.groups;
+    if (groups.groupPreference !== undefined) f.groupPreference = groups.groupPreference;
     return f;
   };
-  const modern = limited ? await Promise.all(versions.filter((v) => MODERN.has(v)).map(scanOne)) : [];
+  // When the budget may not cover every refusal, TLS 1.2 and 1.3 go first: if it runs out, what is left unscanned
+  // is the legacy versions, not the ones every client uses.
+  const tight = opts.budget.limit !== undefined && opts.budget.limit < plannedRefusals(versions);
+  const modern = tight ? await Promise.all(versions.filter((v) => MODERN.has(v)).map(scanOne)) : [];
   const protocols = await Promise.all(versions.map((v) => modern.find((p) => p.version === v) ?? scanOne(v)));
-  if (opts.groups !== false) {
-    const pending: ProtocolFacts[] = [];
-    const tls13 = protocols.find((p) => p.version === "TLSv1.3" && p.accepted && !p.groups);
-    if (tls13 && opts.budget.limit !== undefined) pending.push(tls13);
-    if (!protocols.some((p) => p.version === "TLSv1.2" && p.groups)) {
-      const legacy = [...protocols].reverse().find((p) => p.accepted && p.version !== "TLSv1.3" && hasEcdhe(p));
-      if (legacy) pending.push(legacy);
-    }
-    await Promise.all(pending.map((p) => enumerateGroups(sched, p)));
+  if (opts.groups !== false && !protocols.some((p) => p.version === "TLSv1.2" && p.groups)) {
+    // No ECDHE under TLS 1.2: the groups of the highest older version that has some.
+    const legacy = [...protocols].reverse().find((p) => p.accepted && p.version !== "TLSv1.3" && hasEcdhe(p));
+    if (legacy) await enumerateGroups(sched, legacy, certCurve !== undefined ? { certCurve } : {});
   }
   // With credentials, leave the server's count for this host at 0: a later scan starts with the whole budget.
   if (opts.resetServerCount && opts.budget.sinceLastReset > 0 && (await opts.resetServerCount().catch(() => false))) opts.budget.serverCountReset();

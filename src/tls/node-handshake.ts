@@ -85,6 +85,8 @@ function secureContextFor(opts: NodeTlsOptions): tls.SecureContext {
 
 /** Sends the SSLRequest and runs a real TLS handshake with node:tls over the same socket. */
 export function upgradeWithNodeTls(session: MysqlSession, greeting: HandshakeV10, opts: NodeTlsOptions): Promise<NodeTlsResult> {
+  // tls.connect writes its ClientHello synchronously: corked, it leaves in one segment with the SSLRequest.
+  session.socket.cork();
   const leftover = sendSslRequest(session, greeting);
   const tap = new TapDuplex(session.socket, leftover);
   const secureContext = secureContextFor(opts);
@@ -92,12 +94,17 @@ export function upgradeWithNodeTls(session: MysqlSession, greeting: HandshakeV10
   return new Promise((resolve, reject) => {
     const servername = opts.servername && net.isIP(opts.servername) === 0 ? opts.servername : undefined;
     let settled = false;
-    const socket = tls.connect({
-      socket: tap,
-      ...(servername ? { servername } : {}),
-      secureContext,
-      rejectUnauthorized: false, // verification is reported, not enforced: the probe must see bad chains too
-    });
+    let socket: tls.TLSSocket;
+    try {
+      socket = tls.connect({
+        socket: tap,
+        ...(servername ? { servername } : {}),
+        secureContext,
+        rejectUnauthorized: false, // verification is reported, not enforced: the probe must see bad chains too
+      });
+    } finally {
+      session.socket.uncork();
+    }
     const fail = (err: AuditError): void => {
       if (settled) return;
       settled = true;

@@ -2,7 +2,7 @@
 // without finishing the handshake. It uses exactly one connection, which the server counts as aborted.
 import { AuditError } from "../errors.js";
 import { openMysql, sendSslRequest } from "../net/mysql-session.js";
-import type { TimeoutOptions } from "../net/connect.js";
+import { endAndAwaitClose, type TimeoutOptions } from "../net/connect.js";
 import { formatTarget, type Target } from "../net/target.js";
 import { ERR_HEADER, parseErrPacket } from "../protocol/err-packet.js";
 import { buildClientHello } from "./client-hello.js";
@@ -79,18 +79,24 @@ export async function rawTlsProbe(target: Target, offer: RawOffer, opts: Require
       ...(offer.signatureAlgorithms ? { signatureAlgorithms: offer.signatureAlgorithms } : {}),
       ...(offer.servername ? { servername: offer.servername } : {}),
     });
+    // The SSLRequest and the ClientHello leave in one segment: the server reads them in order either way.
+    session.socket.cork();
     const leftover = sendSslRequest(session, greeting);
     session.socket.write(hello);
+    session.socket.uncork();
     const { bytes, ended, timedOut } = await readFlight(session.socket, leftover, opts.readTimeoutMs);
     return finish(judgeFlight(offer, bytes, ended, timedOut, opts.readTimeoutMs), true, bytes.length);
   } finally {
-    session.close();
+    await endAndAwaitClose(session.socket, Math.min(opts.readTimeoutMs, CLOSE_GRACE_MS));
   }
 }
 
 // A first flight (ServerHello, a certificate chain, the key exchange) is a few KiB; a server still sending after
 // this many bytes is not finishing one, and every byte is kept and re-read until it does.
 const MAX_FLIGHT_BYTES = 1024 * 1024;
+
+/** How long a probe waits for the server to close its side after ours, at most. */
+export const CLOSE_GRACE_MS = 2000;
 
 /** Collects the server's bytes until its first flight is complete, an alert or non-TLS bytes, close, or timeout. */
 function readFlight(socket: import("node:net").Socket, leftover: Buffer, timeoutMs: number): Promise<{ bytes: Buffer; ended: boolean; timedOut: boolean }> {
