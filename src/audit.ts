@@ -476,7 +476,7 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
       const first = report.checks.find((c) => c.status === "error" && c.reason?.startsWith("the login failed: "));
       if (first) record(name, "error", [], o.t, `the login failed (see ${first.name})`, o.end);
       else {
-        const needing = CHECKS.filter((d) => d.skip === needsCredentials && !options.skip?.includes(d.name)).map((d) => d.name);
+        const needing = CHECKS.filter((d) => d.skip === needsMysqlLogin && !options.skip?.includes(d.name)).map((d) => d.name);
         const why = plainReason(o.err.message);
         record(name, "error", [loginFailedFinding(needing, why)], o.t, `the login failed: ${why}`, o.end);
       }
