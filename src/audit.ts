@@ -2,7 +2,7 @@ import { AuditError, toAuditError, withContext } from "./errors.js";
 import { probe, type HandshakeFacts, type ProbeOptions } from "./net/probe.js";
 import { formatTarget, type Target } from "./net/target.js";
 import { checkTransport } from "./checks/transport.js";
-import { checkCertificate } from "./checks/certificate.js";
+import { certificateJson, checkCertificate } from "./checks/certificate.js";
 import { gatherChain } from "./x509/gather-chain.js";
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_READ_TIMEOUT_MS, type TimeoutOptions } from "./net/connect.js";
 import { checkProtocols } from "./checks/protocols.js";
@@ -15,8 +15,11 @@ import { login, type SqlSession } from "./sql/login.js";
 import { gatherSettings } from "./sql/settings.js";
 import { gatherAccounts } from "./sql/accounts.js";
 import { gatherReplication } from "./sql/replication.js";
-import { checkConfiguredVersions, checkSettings, settingRows } from "./checks/settings.js";
+import { checkConfiguredVersions, checkSettings, settingRows, settingsJson } from "./checks/settings.js";
+import type { ServerSettingsFacts } from "./sql/settings.js";
 import { acceptedCiphers, accountRows, checkAccounts, type AcceptedCiphers } from "./checks/accounts.js";
+import type { AccountsFacts } from "./sql/accounts.js";
+import { loginJson, resetErrorCountWithLogin } from "./sql/login-json.js";
 import { checkReplication } from "./checks/replication.js";
 import { DEFAULT_POLICY, isAccountAllowedRequireNone, isIgnored, tlsVersionRank, type Policy } from "./policy/policy.js";
 import { type CheckName, type CheckResult, type TargetReport } from "./report/report.js";
@@ -115,28 +118,30 @@ function enumeration(ctx: CheckContext): Promise<{ facts: CipherFacts; engine: E
       // replication) another, so the enumeration gets what is left of the per-server cap.
       concurrency: o.probeConcurrency ?? Math.max(1, (o.maxConnections ?? DEFAULT_CONNECTIONS) - 1 - (canLogin ? 1 : 0)),
       // A successful login resets the server's count of aborted handshakes from this host.
-      ...(canLogin ? { resetServerCount: () => resetWithLogin(ctx) } : {}),
+      ...(canLogin ? { resetServerCount: () => resetErrorCountWithLogin(loginSpecFor(ctx), timeoutsOf(ctx.options)) } : {}),
       onProgress: (line) => o.onStep?.(formatTarget(ctx.target), line),
     });
     return { facts, engine };
   });
 }
 
-async function resetWithLogin(ctx: CheckContext): Promise<boolean> {
-  try {
-    const s = await login(loginSpecFor(ctx), timeoutsOf(ctx.options));
-    await s.close();
-    return true;
-  } catch {
-    return false;
-  }
+
+/** The protocols check's findings from the scan's facts and the policy (the audit's and the ciphers command's). */
+export function judgeProtocols(facts: CipherFacts, policy: Policy): Finding[] {
+  return applyVersionPolicy(checkProtocols(facts), facts, policy);
+}
+
+/** The ciphers check's findings: the suites' ratings, the policy's suite lists and the Mozilla profile met. */
+export function judgeCiphers(facts: CipherFacts, policy: Policy): Finding[] {
+  const profile = mozillaProfileFinding(facts);
+  return [...checkCiphers(facts), ...suitePolicyFindings(facts, policy), ...(profile ? [profile] : [])];
 }
 
 async function runProtocols(ctx: CheckContext): Promise<CheckRun> {
   const { facts } = await enumeration(ctx);
   const accepted = facts.protocols.filter((p) => p.accepted === true).map((p) => p.version);
   return {
-    findings: applyVersionPolicy(checkProtocols(facts), facts, ctx.policy),
+    findings: judgeProtocols(facts, ctx.policy),
     abortedConnections: facts.abortedConnections,
     details: facts.protocols.map((p) => ({ version: p.version, accepted: p.accepted ?? null, complete: p.complete })),
     overview: [["Protocols", accepted.length ? accepted.join(", ") : "none accepted"]],
@@ -145,11 +150,10 @@ async function runProtocols(ctx: CheckContext): Promise<CheckRun> {
 
 async function runCiphers(ctx: CheckContext): Promise<CheckRun> {
   const { facts, engine } = await enumeration(ctx);
-  const profile = mozillaProfileFinding(facts);
   const suites = facts.protocols.reduce((n, p) => n + p.suites.length, 0);
   const weak = facts.protocols.reduce((n, p) => n + p.suites.filter((s) => s.rating === "weak" || s.rating === "insecure").length, 0);
   return {
-    findings: [...checkCiphers(facts), ...suitePolicyFindings(facts, ctx.policy), ...(profile ? [profile] : [])],
+    findings: judgeCiphers(facts, ctx.policy),
     abortedConnections: facts.abortedConnections,
     details: ciphersJson(facts, engine),
     overview: [
@@ -178,7 +182,7 @@ async function runCertificate(ctx: CheckContext): Promise<CheckRun> {
         ["Chain", `${facts.certificates.length} certificate${facts.certificates.length === 1 ? "" : "s"}, ${facts.trust.verified ? "verified" : `not verified: ${facts.trust.error ?? "no path to a trusted root"}`}`],
       ]
     : [];
-  return { findings, details: { ...facts, ...(fetched.fallbackReason ? { fallbackReason: fetched.fallbackReason } : {}) }, overview };
+  return { findings, details: certificateJson(facts, fetched), overview };
 }
 
 /** The login for this target: the run's credentials at this target's address, or the target URL's own user. */
@@ -234,22 +238,31 @@ async function scannedVersions(ctx: CheckContext): Promise<CipherFacts | undefin
   }
 }
 
+/**
+ * The settings check's findings from the variables and the policy (the audit's and the settings command's);
+ * with the scan's verdicts too, where the configured versions and the accepted ones differ.
+ */
+export function judgeSettings(facts: ServerSettingsFacts, policy: Policy, now: Date, scan?: CipherFacts): Finding[] {
+  // Configured is not accepted: with both the variables and the handshakes, say where they differ.
+  let findings = [...checkSettings(facts, now), ...(scan ? checkConfiguredVersions(facts, scan.protocols) : [])];
+  // The policy may accept clear-text transport server-wide (e.g. a socket-only or tunnelled server).
+  if (!policy.requireSecureTransport) findings = findings.filter((f) => !f.id.startsWith("settings.require-secure-transport"));
+  // A policy whose minimum is TLS 1.0 accepts a tls_version that enables 1.0 and 1.1.
+  if (tlsVersionRank(policy.minTlsVersion) <= tlsVersionRank("TLSv1")) findings = findings.filter((f) => !/^settings\.(admin-)?legacy-tls-version$/.test(f.id));
+  return findings;
+}
+
 async function runSettings(ctx: CheckContext): Promise<CheckRun> {
   const s = await session(ctx);
   const [gathered, scan] = await Promise.all([gatherSettings(s), scannedVersions(ctx)]);
   const facts = { ...gathered, probeOfferedTls: ctx.handshake.tls.offered };
   const now = new Date();
-  // Configured is not accepted: with both the variables and the handshakes, say where they differ.
-  let findings = [...checkSettings(facts, now), ...(scan ? checkConfiguredVersions(facts, scan.protocols) : [])];
-  // The policy may accept clear-text transport server-wide (e.g. a socket-only or tunnelled server).
-  if (!ctx.policy.requireSecureTransport) findings = findings.filter((f) => !f.id.startsWith("settings.require-secure-transport"));
-  // A policy whose minimum is TLS 1.0 accepts a tls_version that enables 1.0 and 1.1.
-  if (tlsVersionRank(ctx.policy.minTlsVersion) <= tlsVersionRank("TLSv1")) findings = findings.filter((f) => !/^settings\.(admin-)?legacy-tls-version$/.test(f.id));
+  const findings = judgeSettings(facts, ctx.policy, now, scan);
   const rows = settingRows(facts, now);
   const rst = rows.find((r) => r.name === "require_secure_transport");
   return {
     findings,
-    details: { settings: rows, ...(facts.tlsChannels ? { tlsChannels: facts.tlsChannels } : {}), login: { account: s.currentUser, encrypted: s.tls.encrypted, note: s.tls.note } },
+    details: { ...settingsJson(facts, rows), login: loginJson(loginSpecFor(ctx), s.tls, s.currentUser) },
     overview: [...loginOverview(s), ...(rst ? ([["require_secure_transport", rst.available ? (rst.value ?? "") : (rst.note ?? "not available")]] as [string, string][]) : [])],
   };
 }
@@ -261,23 +274,37 @@ async function scannedCiphers(ctx: CheckContext): Promise<AcceptedCiphers | unde
   return scan ? acceptedCiphers(scan) : undefined;
 }
 
-async function runAccounts(ctx: CheckContext): Promise<CheckRun> {
-  const s = await session(ctx);
-  const [facts, accepted] = await Promise.all([gatherAccounts(s), scannedCiphers(ctx)]);
-  const opts = { requireX509ForRemote: ctx.policy.requireX509ForRemote };
+/**
+ * The accounts check's findings from the accounts and the policy (the audit's and the accounts command's); with
+ * the scan's accepted suites, REQUIRE CIPHER is judged against what the handshakes accept.
+ */
+export function judgeAccounts(facts: AccountsFacts, policy: Pick<Policy, "requireX509ForRemote" | "accountsAllowedRequireNone">, accepted?: AcceptedCiphers): Finding[] {
+  const opts = { requireX509ForRemote: policy.requireX509ForRemote };
   // Judged one account at a time so the policy can exempt named accounts from the clear-text rule only.
   const findings: Finding[] = [];
   for (const a of facts.accounts) {
     const fs = checkAccounts({ ...facts, accounts: [a], problems: [] }, opts, accepted);
-    const exempt = isAccountAllowedRequireNone(a.user, a.host, ctx.policy.accountsAllowedRequireNone);
+    const exempt = isAccountAllowedRequireNone(a.user, a.host, policy.accountsAllowedRequireNone);
     findings.push(...fs.filter((f) => !(exempt && f.id === "accounts.cleartext-login")));
   }
   findings.push(...checkAccounts({ ...facts, accounts: [] }, opts));
+  return findings;
+}
+
+/** The accounts check's JSON section (without the login, which the caller adds). */
+export function accountsJson(facts: AccountsFacts): Record<string, unknown> {
+  return { requireSecureTransport: facts.requireSecureTransport ?? null, accounts: accountRows(facts) };
+}
+
+async function runAccounts(ctx: CheckContext): Promise<CheckRun> {
+  const s = await session(ctx);
+  const [facts, accepted] = await Promise.all([gatherAccounts(s), scannedCiphers(ctx)]);
+  const findings = judgeAccounts(facts, ctx.policy, accepted);
   const rows = accountRows(facts);
   const clear = rows.filter((r) => r.cleartextAllowed).length;
   return {
     findings,
-    details: { requireSecureTransport: facts.requireSecureTransport ?? null, accounts: rows },
+    details: { ...accountsJson(facts), login: loginJson(loginSpecFor(ctx), s.tls, s.currentUser) },
     overview: [["Accounts", `${rows.length}, ${clear} can log in over clear text`]],
   };
 }
@@ -538,24 +565,31 @@ function loginFailedFinding(checks: string[], why: string): Finding {
   };
 }
 
-function probeDetails(h: HandshakeFacts): Record<string, unknown> {
+/** The probe's JSON section, following the contract in shared/DESIGN.md: the audit's `details.probe` and `probe --json` alike. */
+export function probeDetails(f: HandshakeFacts): Record<string, unknown> {
   return {
-    connectMs: h.connectMs,
-    greeting: h.greeting,
-    ...(h.server
+    connectMs: f.connectMs,
+    greeting: f.greeting,
+    ...(f.server
       ? {
           server: {
-            protocolVersion: h.server.protocolVersion,
-            version: h.server.version,
-            flavor: h.server.flavor,
-            connectionId: h.server.connectionId,
-            capabilities: h.server.capabilities,
-            authPlugin: h.server.authPlugin ?? null,
+            protocolVersion: f.server.protocolVersion,
+            version: f.server.version,
+            versionNumber: f.server.versionNumber,
+            flavor: f.server.flavor,
+            flavorEvidence: f.server.flavorEvidence,
+            connectionId: f.server.connectionId,
+            capabilities: f.server.capabilities,
+            capabilityFlags: f.server.capabilityFlags,
+            ...(f.server.mariadbCapabilities ? { mariadbCapabilities: f.server.mariadbCapabilities } : {}),
+            ...(f.server.collation ? { characterSet: f.server.characterSet, collation: f.server.collation } : {}),
+            ...(f.server.statusFlags ? { statusFlags: f.server.statusFlags } : {}),
+            authPlugin: f.server.authPlugin ?? null,
           },
         }
       : {}),
-    ...(h.serverError ? { serverError: h.serverError } : {}),
-    tls: h.tls,
+    ...(f.serverError ? { serverError: f.serverError } : {}),
+    tls: f.tls,
   };
 }
 

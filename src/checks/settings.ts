@@ -131,6 +131,11 @@ export function settingRows(f: ServerSettingsFacts, now: Date = new Date()): Set
 const REF_MYSQL = "MySQL 8.4 Reference Manual, 8.3.1 Configuring MySQL to Use Encrypted Connections";
 const REF_MARIADB = "MariaDB docs: Securing Connections for Client and Server";
 
+/** The settings check's JSON section (without the login, which the caller adds): the rows and the TLS channels. */
+export function settingsJson(f: ServerSettingsFacts, rows: SettingRow[]): Record<string, unknown> {
+  return { settings: rows, tlsChannels: f.tlsChannels ?? null, ...(f.tlsChannelsNote ? { tlsChannelsNote: f.tlsChannelsNote } : {}) };
+}
+
 /** Findings from the server's own TLS settings, its TLS library and its TLS channels. */
 export function checkSettings(f: ServerSettingsFacts, now: Date = new Date()): Finding[] {
   const out: Finding[] = [];

@@ -1,7 +1,9 @@
 import { Option, type Command } from "commander";
 import type { SqlSession } from "../sql/login.js";
 import { gatherAccounts, type AccountsFacts } from "../sql/accounts.js";
-import { accountRows, checkAccounts, type AccountRow } from "../checks/accounts.js";
+import { accountRows, type AccountRow } from "../checks/accounts.js";
+import { accountsJson, judgeAccounts } from "../audit.js";
+import { DEFAULT_POLICY } from "../policy/policy.js";
 import { checkLogin } from "../checks/login.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues, renderTable } from "../report/table.js";
@@ -32,21 +34,21 @@ export function registerAccounts(program: Command, state: RunState): void {
       const { targets, clientOptions } = connectionFor([rawTarget], o);
       const run = await loginAfterConnectivity("accounts", targets[0]!, clientOptions, o, gatherAccounts, io, state);
       if (!run) return;
-      const { spec, session, facts, blocking } = run;
+      const { spec, session, facts, blocking, probeOfferedTls } = run;
       const rows = accountRows(facts);
       // A server without TLS is said once, by the connectivity finding every command carries.
       const findings = [
         ...blocking,
-        ...checkLogin(session.tls, facts.tlsAvailable !== undefined ? { haveSsl: facts.tlsAvailable ? "YES" : "NO" } : {}),
-        ...checkAccounts(facts, { requireX509ForRemote: o.requireX509Remote === true }),
+        ...checkLogin(session.tls, { probeOfferedTls, ...(facts.tlsAvailable !== undefined ? { haveSsl: facts.tlsAvailable ? "YES" : "NO" } : {}) }),
+        // The audit's accounts check under the default policy (--require-x509-remote is its policy knob).
+        ...judgeAccounts(facts, { ...DEFAULT_POLICY, requireX509ForRemote: o.requireX509Remote === true }),
       ];
       if (io.json) {
         printJson({
           ...envelope("accounts", spec),
           server: { version: session.version, flavor: session.flavor },
           login: loginJson(spec, session.tls, session.currentUser),
-          requireSecureTransport: facts.requireSecureTransport ?? null,
-          accounts: rows,
+          ...accountsJson(facts),
           findings,
         });
       } else io.out(renderAccounts(session, facts, rows, findings, io));

@@ -1,10 +1,10 @@
 import { Command, Option } from "commander";
 import { AuditError } from "../errors.js";
-import { checkCiphers, ciphersJson } from "../checks/ciphers.js";
-import { checkProtocols } from "../checks/protocols.js";
+import { ciphersJson } from "../checks/ciphers.js";
+import { judgeCiphers, judgeProtocols } from "../audit.js";
+import { DEFAULT_POLICY, type FailSeverity } from "../policy/policy.js";
 import { DEFAULT_MAX_ABORTED } from "../net/error-budget.js";
 import { formatTarget, type Target } from "../net/target.js";
-import type { FailSeverity } from "../policy/policy.js";
 import { paintRating } from "../report/colour.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderTable } from "../report/table.js";
@@ -13,7 +13,7 @@ import { mergeRepeats } from "../report/consolidate.js";
 import { terminalWidth, wrap } from "../report/wrap.js";
 import type { Finding } from "../report/types.js";
 import { resolveCredentials } from "../sql/credentials.js";
-import { login } from "../sql/login.js";
+import { resetErrorCountWithLogin } from "../sql/login-json.js";
 import { DEFAULT_CONNECTIONS, enumerateCiphers, liveProber, type CipherFacts, type Engine } from "../tls/enumerate.js";
 import { planRun } from "../tls/scan-plan.js";
 import { addCommonOptions, findingsExitCode, addFailOnOption, positiveInt, timeoutsFrom, wholeNumber, type CommonOptions } from "./options.js";
@@ -70,20 +70,18 @@ export function registerCiphers(program: Command, state: RunState): void {
       progress.stop();
     }
     unreachable(facts, target);
-    const findings = mergeRepeats([...checkProtocols(facts), ...checkCiphers(facts)]);
+    // The audit's protocols and ciphers checks under the default policy, each condition once as the audit says it.
+    const findings = mergeRepeats([...judgeProtocols(facts, DEFAULT_POLICY), ...judgeCiphers(facts, DEFAULT_POLICY)]);
     if (io.json) printJson({ ...envelope("ciphers", target), ...ciphersJson(facts, engine), findings });
     else io.out(renderCiphers(facts, findings, engine, io));
     state.exitCode = Math.max(state.exitCode, findingsExitCode(findings, o.failOn));
   });
 }
 
-// A successful login sets the server's error count for this host back to 0 (MySQL and MariaDB both).
+// The audit's reset (one login, closed), with the credentials this command resolves for the target URL's user.
 async function resetWithLogin(target: Target, clientOptions: ClientOptions, timeouts: { connectTimeoutMs: number; readTimeoutMs: number }): Promise<boolean> {
   try {
-    const spec = await resolveCredentials({ target, targetGiven: true, clientOptions, ...(target.user ? { user: target.user } : {}) });
-    const s = await login(spec, timeouts);
-    await s.close();
-    return true;
+    return await resetErrorCountWithLogin(await resolveCredentials({ target, targetGiven: true, clientOptions, ...(target.user ? { user: target.user } : {}) }), timeouts);
   } catch {
     return false;
   }

@@ -78,15 +78,17 @@ export async function loginAfterConnectivity<T>(
   gather: (session: SqlSession) => Promise<T>,
   io: Output,
   state: RunState,
-): Promise<{ spec: LoginSpec; session: SqlSession; facts: T; blocking: Finding[] } | undefined> {
+): Promise<{ spec: LoginSpec; session: SqlSession; facts: T; blocking: Finding[]; probeOfferedTls: boolean } | undefined> {
   let blocking: Finding[] = [];
+  let probeOfferedTls = false;
   try {
     const run = await withLogin(target, o, clientOptions, gather, async (spec) => {
       const first = await loginCheckFirst({ host: spec.host, port: spec.port }, timeoutsFrom(o));
       if (first.notRun) throw new CheckNotRun(first.notRun, first.conn);
       blocking = tlsBlockingFindings(first.conn);
+      probeOfferedTls = first.conn.handshake.tls.offered;
     });
-    return { ...run, blocking };
+    return { ...run, blocking, probeOfferedTls };
   } catch (err) {
     if (!(err instanceof CheckNotRun)) throw err;
     endNotRun(check, check, err.conn, err.notRun, io, state, o.failOn);

@@ -6,7 +6,7 @@ import { withContext } from "../errors.js";
 import { formatTarget, type Target } from "../net/target.js";
 import type { ClientOptions } from "../sql/option-file.js";
 import type { ConnectionCliOptions } from "./connection-options.js";
-import { login, sslModeExplicit, type SqlSession } from "../sql/login.js";
+import { login, type SqlSession } from "../sql/login.js";
 import { timeoutsFrom, type CommonOptions } from "./options.js";
 import { parseSslMode, resolveCredentials, SSL_MODES, type CredentialEnv, type LoginSpec } from "../sql/credentials.js";
 
@@ -74,22 +74,7 @@ export function loginRows(s: SqlSession, c: ChalkInstance): [string, string][] {
   ];
 }
 
-/** The login as --json prints it: who, how, and how much was verified; never the password. */
-export function loginJson(spec: LoginSpec, tls: { encrypted: boolean; protocol?: string; cipher?: string; chainVerified: boolean; identityVerified: boolean; note: string }, currentUser: string): Record<string, unknown> {
-  return {
-    user: spec.user,
-    account: currentUser,
-    passwordSource: spec.passwordSource,
-    sslMode: spec.sslMode,
-    sslModeGiven: sslModeExplicit(spec),
-    encrypted: tls.encrypted,
-    ...(tls.protocol ? { protocol: tls.protocol } : {}),
-    ...(tls.cipher ? { cipher: tls.cipher } : {}),
-    chainVerified: tls.chainVerified,
-    identityVerified: tls.identityVerified,
-    note: tls.note,
-  };
-}
+export { loginJson } from "../sql/login-json.js";
 
 /** Resolves the credentials, logs in, runs gather on the session and closes it; errors name the target and step. */
 export async function withLogin<T>(

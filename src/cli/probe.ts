@@ -3,6 +3,7 @@ import { withContext } from "../errors.js";
 import { formatTarget } from "../net/target.js";
 import { probe, type HandshakeFacts } from "../net/probe.js";
 import { checkTransport } from "../checks/transport.js";
+import { probeDetails } from "../audit.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";
@@ -38,7 +39,7 @@ export function registerProbe(program: Command, state: RunState): void {
       throw withContext(err, formatTarget(target));
     }
     const findings = checkTransport(facts);
-    if (io.json) printJson({ ...envelope("probe", target), ...probeJson(facts), findings });
+    if (io.json) printJson({ ...envelope("probe", target), ...probeDetails(facts), findings });
     else io.out(renderProbe(facts, findings, io));
     // The same exit rule as every command: findings at or above --fail-on are 1 (a server without TLS among them).
     if (findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
@@ -49,33 +50,6 @@ export function registerProbe(program: Command, state: RunState): void {
   });
 }
 
-/** The probe's JSON body, following the contract in shared/DESIGN.md. */
-export function probeJson(f: HandshakeFacts): Record<string, unknown> {
-  return {
-    connectMs: f.connectMs,
-    greeting: f.greeting,
-    ...(f.server
-      ? {
-          server: {
-            protocolVersion: f.server.protocolVersion,
-            version: f.server.version,
-            versionNumber: f.server.versionNumber,
-            flavor: f.server.flavor,
-            flavorEvidence: f.server.flavorEvidence,
-            connectionId: f.server.connectionId,
-            capabilities: f.server.capabilities,
-            capabilityFlags: f.server.capabilityFlags,
-            ...(f.server.mariadbCapabilities ? { mariadbCapabilities: f.server.mariadbCapabilities } : {}),
-            ...(f.server.collation ? { characterSet: f.server.characterSet, collation: f.server.collation } : {}),
-            ...(f.server.statusFlags ? { statusFlags: f.server.statusFlags } : {}),
-            authPlugin: f.server.authPlugin ?? null,
-          },
-        }
-      : {}),
-    ...(f.serverError ? { serverError: f.serverError } : {}),
-    tls: f.tls,
-  };
-}
 
 function renderProbe(f: HandshakeFacts, findings: Finding[], io: Output): string {
   const { c } = io;

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { SqlSession } from "../sql/login.js";
 import { gatherSettings, type ServerSettingsFacts } from "../sql/settings.js";
 import { gatherReplication, type ReplicationFacts } from "../sql/replication.js";
-import { checkSettings, settingRows, type SettingRow } from "../checks/settings.js";
+import { settingRows, settingsJson, type SettingRow } from "../checks/settings.js";
 import { checkReplication } from "../checks/replication.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues, renderTable } from "../report/table.js";
@@ -15,7 +15,8 @@ import { connectionFor } from "./connection-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 import { loginAfterConnectivity } from "./connectivity.js";
-import { settingsNotSaidBefore } from "../audit.js";
+import { judgeSettings, settingsNotSaidBefore } from "../audit.js";
+import { DEFAULT_POLICY } from "../policy/policy.js";
 
 type SettingsCliOptions = CommonOptions & CredentialCliOptions & FailOnOption;
 
@@ -30,20 +31,21 @@ export function registerSettings(program: Command, state: RunState): void {
     const { targets, clientOptions } = connectionFor([rawTarget], o);
     const run = await loginAfterConnectivity("settings", targets[0]!, clientOptions, o, async (sn) => ({ facts: await gatherSettings(sn), repl: await gatherReplication(sn) }), io, state);
     if (!run) return;
-    const { spec, session, facts: gathered, blocking } = run;
-    const { facts, repl } = gathered;
+    const { spec, session, facts: gathered, blocking, probeOfferedTls } = run;
+    const { repl } = gathered;
+    // The facts the audit's settings check judges: the variables and what the connectivity step's greeting offered.
+    const facts = { ...gathered.facts, probeOfferedTls };
     const now = new Date();
     const rows = settingRows(facts, now);
-    // A server without TLS is said once, by the connectivity finding every command carries.
-    const findings = [...blocking, ...settingsNotSaidBefore(blocking, checkSettings(facts, now)), ...checkReplication(repl)];
+    // The audit's settings and replication checks under the default policy; a server without TLS is said once,
+    // by the connectivity finding every command carries.
+    const findings = [...blocking, ...settingsNotSaidBefore(blocking, judgeSettings(facts, DEFAULT_POLICY, now)), ...checkReplication(repl)];
     if (io.json) {
       printJson({
         ...envelope("settings", spec),
         server: { version: session.version, flavor: session.flavor, versionComment: session.versionComment },
         login: loginJson(spec, session.tls, session.currentUser),
-        settings: rows,
-        tlsChannels: facts.tlsChannels ?? null,
-        ...(facts.tlsChannelsNote ? { tlsChannelsNote: facts.tlsChannelsNote } : {}),
+        ...settingsJson(facts, rows),
         replication: repl.channels,
         findings,
       });

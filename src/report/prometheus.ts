@@ -126,7 +126,9 @@ function targetSamples(t: PrometheusTarget): Sample[] {
   out.push({ name: "probe_success", value: r.audited ? 1 : 0 });
   out.push({ name: "probe_duration_seconds", value: Math.round(r.durationMs) / 1000 });
 
-  const certs: any[] = Array.isArray(d.certificate?.certificates) ? d.certificate.certificates : [];
+  // `chain` since the audit and `cert` share one section; `certificates` in reports written before.
+  const chain = d.certificate?.chain ?? d.certificate?.certificates;
+  const certs: any[] = Array.isArray(chain) ? chain : [];
   const probeCert = d.probe?.tls?.certificate;
   const notAfters = certs.map((c) => toUnix(c.notAfter)).filter((n): n is number => n !== undefined);
   if (notAfters.length === 0 && probeCert) {

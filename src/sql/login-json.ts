@@ -1,0 +1,34 @@
+import type { LoginSpec } from "./credentials.js";
+import { login, sslModeExplicit, type SessionTls } from "./login.js";
+import type { TimeoutOptions } from "../net/connect.js";
+
+/** The `login` JSON section of the settings and accounts checks (the audit's and the subcommands' alike). */
+export function loginJson(spec: LoginSpec, tls: Pick<SessionTls, "encrypted" | "protocol" | "cipher" | "chainVerified" | "identityVerified" | "note">, currentUser: string): Record<string, unknown> {
+  return {
+    user: spec.user,
+    account: currentUser,
+    passwordSource: spec.passwordSource,
+    sslMode: spec.sslMode,
+    sslModeGiven: sslModeExplicit(spec),
+    encrypted: tls.encrypted,
+    ...(tls.protocol ? { protocol: tls.protocol } : {}),
+    ...(tls.cipher ? { cipher: tls.cipher } : {}),
+    chainVerified: tls.chainVerified,
+    identityVerified: tls.identityVerified,
+    note: tls.note,
+  };
+}
+
+/**
+ * A successful login sets the server's count of connection errors from this host back to 0 (MySQL and MariaDB
+ * both): the cipher scan's way to stay under max_connect_errors. False when the login did not succeed.
+ */
+export async function resetErrorCountWithLogin(spec: LoginSpec, timeouts: TimeoutOptions): Promise<boolean> {
+  try {
+    const s = await login(spec, timeouts);
+    await s.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
