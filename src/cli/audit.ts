@@ -154,8 +154,23 @@ export function registerAudit(program: Command, state: RunState): void {
         const out = o.output ? fs.createWriteStream("", { fd: openOutput(o.output) }) : process.stdout;
         let failed: Error | undefined;
         out.on("error", (err) => (failed ??= err));
+        // One line at a time: a line waits for the one before it to be taken (one drain listener at most, however
+        // many targets finish together), and a stream that fails or closes never leaves a line waiting.
+        let last: Promise<void> = Promise.resolve();
         const write = (line: string): Promise<void> =>
-          new Promise((resolve) => (failed || out.write(line + "\n") ? resolve() : out.once("drain", resolve)));
+          (last = last.then(
+            () =>
+              new Promise<void>((resolve) => {
+                if (failed || out.write(line + "\n")) return resolve();
+                const done = (): void => {
+                  out.off("drain", done);
+                  out.off("close", done);
+                  resolve();
+                };
+                out.once("drain", done);
+                out.once("close", done);
+              }),
+          ));
         const run = await auditFleetStreaming(targets, fleetOptions, (t) => write(targetLine(t, policy.failOn)));
         progress.stop();
         await write(summaryLine(run, { source: loaded.source, effective: policy }));

@@ -39,8 +39,8 @@ export function findingDetail(f: Finding, c: ChalkInstance, width: number, withF
       .split("\n")
       .forEach((line, i) => {
         const lead = i === 0 ? "    fix:      " : " ".repeat(14);
-        // A statement or option line is shown whole, as --json has it: a break could fall inside a quoted name or
-        // turn the rest of a "--" comment into SQL. Prose wraps.
+        // A statement is shown whole, as --json has it: a break could fall inside a quoted name or turn the rest of
+        // a "--" comment into SQL. Prose and option lines wrap.
         out.push(...(CODE_LINE.test(line) ? [lead + line] : wrap(line, width, lead, 16)));
       });
   }
@@ -48,8 +48,9 @@ export function findingDetail(f: Finding, c: ChalkInstance, width: number, withF
   return out;
 }
 
-// SQL statements, option-file lines and sections (and the note that stands in for a statement): copied, so never re-broken.
-const CODE_LINE = /^not shown: |^\s*(ALTER|DROP|CREATE|GRANT|REVOKE|SET|STOP|START|CHANGE|FLUSH|INSTALL|UNINSTALL)\b|^\s*\[[a-z-]+\]\s*$|^\s*[a-z_]+\s*=|['`]/;
+// SQL statements (and the note that stands in for one): copied, so never re-broken. Option-file lines wrap after
+// their ":" separators like the fix plan's; a statement cannot, a break could fall inside a quoted name.
+const CODE_LINE = /^not shown: |^\s*(ALTER|DROP|CREATE|GRANT|REVOKE|SET|STOP|START|CHANGE|FLUSH|INSTALL|UNINSTALL)\b|['`]/;
 
 // The trailing [id] in gray, when the line ends with it.
 function grayId(line: string, id: string, c: ChalkInstance): string {
