@@ -2,7 +2,7 @@
 // scrapes of the default module against servers with max_connect_errors=10 must leave the exporter's host
 // unblocked, and every aborted connection the exporter reports must be one the server counted.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMariaDB, type MariaDB } from "../support/mariadb.js";
+import { hostCacheRow, startMariaDB, type HostCacheRow, type MariaDB } from "../support/mariadb.js";
 import { createNetnsPair, namespaceSupport, SCANNER_ADDR, SERVER_ADDR, type NetnsPair } from "../support/netns.js";
 import { startExporter, type RunningExporter } from "../support/exporter.js";
 import { runCli } from "../support/cli.js";
@@ -13,12 +13,6 @@ const SCRAPES = 100;
 const support = await namespaceSupport();
 if (!support.ok) console.warn(`exporter-lockout-netns: SKIPPED: ${support.reason}`);
 
-interface HostCacheRow {
-  SUM_CONNECT_ERRORS: number;
-  COUNT_HANDSHAKE_ERRORS: number;
-  COUNT_AUTHENTICATION_ERRORS: number;
-  COUNT_HOST_BLOCKED_ERRORS: number;
-}
 
 describe.skipIf(!support.ok)("serve across a veth pair: 100 scrapes at max_connect_errors=10", () => {
   let pair: NetnsPair | undefined;
@@ -52,13 +46,7 @@ describe.skipIf(!support.ok)("serve across a veth pair: 100 scrapes at max_conne
     }
   });
 
-  async function row(db: MariaDB): Promise<HostCacheRow | undefined> {
-    const rows = await db.query<HostCacheRow>(
-      "SELECT SUM_CONNECT_ERRORS, COUNT_HANDSHAKE_ERRORS, COUNT_AUTHENTICATION_ERRORS, COUNT_HOST_BLOCKED_ERRORS FROM performance_schema.host_cache WHERE IP = ?",
-      [SCANNER_ADDR],
-    );
-    return rows[0];
-  }
+  const row = (db: MariaDB): Promise<HostCacheRow | undefined> => hostCacheRow(db, SCANNER_ADDR);
 
   /** Scrapes /probe `n` times from inside the scanner namespace (where the exporter listens); returns each answer's aborted count. */
   async function scrape(target: string, n: number): Promise<{ success: number[]; aborted: number[] }> {

@@ -4,7 +4,7 @@
 // hosts file naming the scanner. With max_connect_errors=10, a naive scan (sslscan) blocks the scanner host;
 // ours must finish and leave it unblocked.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMariaDB, type MariaDB } from "../support/mariadb.js";
+import { hostCacheRow, startMariaDB, type HostCacheRow, type MariaDB } from "../support/mariadb.js";
 import { createNetnsPair, namespaceSupport, SCANNER_ADDR, SCANNER_HOSTNAME, SERVER_ADDR, type NetnsPair } from "../support/netns.js";
 import { runCli, type CliResult } from "../support/cli.js";
 import { requireNmap, requireSslscan } from "../support/require-binaries.js";
@@ -15,15 +15,6 @@ const TARGET = `${SERVER_ADDR}:3306`;
 const support = await namespaceSupport();
 if (!support.ok) console.warn(`lockout-netns: SKIPPED: ${support.reason}`);
 
-interface HostCacheRow {
-  IP: string;
-  HOST: string | null;
-  SUM_CONNECT_ERRORS: number;
-  COUNT_HANDSHAKE_ERRORS: number;
-  COUNT_SSL_ERRORS: number;
-  COUNT_AUTHENTICATION_ERRORS: number;
-  COUNT_HOST_BLOCKED_ERRORS: number;
-}
 
 describe.skipIf(!support.ok)("lock-out guard across a veth pair (MariaDB max_connect_errors=10)", () => {
   let pair: NetnsPair | undefined;
@@ -55,14 +46,7 @@ describe.skipIf(!support.ok)("lock-out guard across a veth pair (MariaDB max_con
   });
 
   /** The server's host-cache row for the scanner, or undefined when it has none. */
-  async function scannerRow(): Promise<HostCacheRow | undefined> {
-    const rows = await db!.query<HostCacheRow>(
-      "SELECT IP, HOST, SUM_CONNECT_ERRORS, COUNT_HANDSHAKE_ERRORS, COUNT_SSL_ERRORS, COUNT_AUTHENTICATION_ERRORS, COUNT_HOST_BLOCKED_ERRORS " +
-        "FROM performance_schema.host_cache WHERE IP = ?",
-      [SCANNER_ADDR],
-    );
-    return rows[0];
-  }
+  const scannerRow = (): Promise<HostCacheRow | undefined> => hostCacheRow(db!, SCANNER_ADDR);
 
   function fromScanner(args: string[], timeoutMs = 120_000): Promise<CliResult> {
     return runCli(args, { prefix: pair!.scanner.launcher, timeoutMs });

@@ -404,3 +404,24 @@ function tail(text: string, lines: number): string {
 function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
+
+/** A server's performance_schema.host_cache row for one client address: what max_connect_errors counts. */
+export interface HostCacheRow {
+  IP: string;
+  HOST: string | null;
+  SUM_CONNECT_ERRORS: number;
+  COUNT_HANDSHAKE_ERRORS: number;
+  COUNT_SSL_ERRORS: number;
+  COUNT_AUTHENTICATION_ERRORS: number;
+  COUNT_HOST_BLOCKED_ERRORS: number;
+}
+
+/** The host-cache row for `ip`, or undefined when the server has none (it counted nothing from there). */
+export async function hostCacheRow(db: MariaDB, ip: string): Promise<HostCacheRow | undefined> {
+  const rows = await db.query<HostCacheRow>(
+    "SELECT IP, HOST, SUM_CONNECT_ERRORS, COUNT_HANDSHAKE_ERRORS, COUNT_SSL_ERRORS, COUNT_AUTHENTICATION_ERRORS, COUNT_HOST_BLOCKED_ERRORS " +
+      "FROM performance_schema.host_cache WHERE IP = ?",
+    [ip],
+  );
+  return rows[0];
+}
