@@ -28,6 +28,9 @@ export function runCli(args: string[], opts: { env?: Record<string, string | und
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
   child.stderr.on("data", (d) => (stderr += d));
+  // A CLI that exits without reading its stdin closes the pipe first: our write then fails with EPIPE, which is the
+  // child's business (its exit code and output are what the test judges), not an uncaught error of the test run.
+  child.stdin.on("error", () => undefined);
   child.stdin.end(opts.input ?? "");
   const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
   return new Promise((resolve) => {
