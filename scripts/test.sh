@@ -16,7 +16,7 @@ have nmap || need_pkgs+=(nmap)
 have ip || need_pkgs+=(iproute2)
 have ps || need_pkgs+=(procps)
 have tmux || need_pkgs+=(tmux)
-have prlimit || need_pkgs+=(util-linux)
+{ have prlimit && have setpriv; } || need_pkgs+=(util-linux)  # prlimit: core dumps off; setpriv: output-files.test.ts runs the CLI as nobody when root
 { have prometheus && have promtool; } || need_pkgs+=(prometheus)
 # GNU time measures peak RSS in the hostile-memory tests ("time" alone is the shell keyword: test the file).
 [ -x /usr/bin/time ] || need_pkgs+=(time)
