@@ -151,7 +151,7 @@ export function registerAudit(program: Command, state: RunState): void {
       };
       if (o.ndjson) {
         if (o.junit) throw new AuditError("usage", "--junit needs the whole report: use --json and merge, or leave out --ndjson");
-        const out = o.output ? fs.createWriteStream("", { fd: openOutput(o.output) }) : process.stdout;
+        const out = o.output && o.output !== "-" ? fs.createWriteStream("", { fd: openOutput(o.output) }) : process.stdout;
         let failed: Error | undefined;
         out.on("error", (err) => (failed ??= err));
         // One line at a time: a line waits for the one before it to be taken (one drain listener at most, however

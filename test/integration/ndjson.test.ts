@@ -170,4 +170,14 @@ describe("--format prometheus --output (node_exporter's textfile collector)", ()
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
   }, 120_000);
+  it("--output - is standard output, for --ndjson as for --format, and never a file named '-'", async () => {
+    const cwd = process.cwd();
+    for (const args of [["--ndjson"], ["--format", "prometheus"]]) {
+      const r = await runCli(["audit", `127.0.0.1:${modern.port}`, ...args, "--output", "-"]);
+      expect([0, 1], r.stderr).toContain(r.code);
+      if (args[0] === "--ndjson") expect(r.stdout.trim().split("\n").map((l) => JSON.parse(l).kind)).toEqual(["target", "summary"]);
+      else expect(r.stdout).toContain(`probe_success{target="127.0.0.1:${modern.port}"} 1`);
+      expect(existsSync(join(cwd, "-"))).toBe(false);
+    }
+  }, 120_000);
 });
