@@ -16,6 +16,8 @@ const WORDS: Record<string, string> = {
   EBUSY: "device or resource busy",
   EINVAL: "invalid argument",
   EIO: "input/output error",
+  EFBIG: "the file is too large",
+  ENFILE: "too many open files",
 };
 
 /** The reason a file operation failed, in words; the message of an error without a known code otherwise. */

@@ -13,6 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { AuditError } from "../errors.js";
+import { fileErrorText } from "../file-error-text.js";
 import { writeOut } from "./output.js";
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_DIRECTORY } = fs.constants;
@@ -27,27 +28,19 @@ function kindOf(st: fs.Stats): string {
   return "not a regular file";
 }
 
-const WORDS: Record<string, string> = {
-  EACCES: "permission denied",
+// What a failed write means where it differs from a failed file operation in general (fileErrorText): the path
+// names a file to create, so a missing part is a missing directory, and O_NOFOLLOW's ELOOP is a link in the way.
+const WRITE_WORDS: Record<string, string> = {
   EPERM: "permission denied",
   ENOENT: "no such directory",
-  ENOTDIR: "a part of the path is not a directory",
   EISDIR: "it is a directory",
   ELOOP: "a symbolic link is in the way",
-  EROFS: "read-only file system",
-  ENOSPC: "no space left on the device",
-  EDQUOT: "disk quota exceeded",
-  ENAMETOOLONG: "the name is too long",
-  EFBIG: "the file is too large",
-  EIO: "input/output error",
-  EMFILE: "too many open files",
-  ENFILE: "too many open files",
 };
 
 /** "cannot write --junit report.xml: permission denied": one line, the option, the path and the cause in words. */
 export function outputFileError(option: string, file: string, cause: unknown): AuditError {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-  const why = typeof cause === "string" ? cause : (code && WORDS[code]) ?? (code ? code.toLowerCase() : String((cause as Error)?.message ?? cause));
+  const why = typeof cause === "string" ? cause : (code && WRITE_WORDS[code]) || fileErrorText(cause);
   return new AuditError("usage", `cannot write ${option} ${file}: ${why}`);
 }
 
