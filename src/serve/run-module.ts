@@ -4,12 +4,12 @@
 // module that lists `ciphers`, and is reused for `cache` seconds. A per-target ledger keeps what the exporter has
 // cost the server's max_connect_errors count since the last successful login, and never spends past max_aborted.
 import { auditTarget, type AuditOptions } from "../audit.js";
+import { resetErrorCountWithLogin } from "../sql/login-json.js";
 import { withBenchmarkReferences } from "../report/finding-ids.js";
 import { isIgnored } from "../policy/policy.js";
 import { formatTarget, type Target } from "../net/target.js";
 import { checkProtocols } from "../checks/protocols.js";
 import { applyVersionPolicy } from "../policy/apply.js";
-import { login } from "../sql/login.js";
 import { Secret, type LoginSpec } from "../sql/credentials.js";
 import { suiteByIana } from "../tls/suites.js";
 import type { CipherFacts, ProtocolFacts } from "../tls/enumerate.js";
@@ -81,7 +81,7 @@ export async function runModule(target: Target, module: ExporterModule, ledger: 
   // A successful login sets the server's count for this host back to 0: after a scrape that cost something, log in.
   const loggedIn = report.checks.some((c) => ["settings", "accounts", "replication"].includes(c.name) && c.status === "completed");
   if (loginSpec && (loggedIn || aborted > 0)) {
-    if (aborted > 0 ? await resetWithLogin(loginSpec, o) : true) ledger.spent = 0;
+    if (aborted > 0 ? await resetErrorCountWithLogin(loginSpec, { connectTimeoutMs: o.connectTimeoutMs, readTimeoutMs: o.readTimeoutMs }) : true) ledger.spent = 0;
   }
   report.durationMs = performance.now() - started;
   return report;
@@ -175,16 +175,6 @@ function loginSpecFor(target: Target, module: ExporterModule): LoginSpec {
     ...(c.sslCa ? { sslCa: c.sslCa } : {}),
     optionFiles: [],
   };
-}
-
-async function resetWithLogin(spec: LoginSpec, o: RunOptions): Promise<boolean> {
-  try {
-    const s = await login(spec, { connectTimeoutMs: o.connectTimeoutMs, readTimeoutMs: o.readTimeoutMs });
-    await s.close();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The label of a target for keys and logs. */
