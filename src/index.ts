@@ -1,5 +1,5 @@
 // The programmatic API: everything the CLI does, as functions that return data and never exit the process.
-import { auditFleet, type FleetOptions } from "./fleet.js";
+import { auditFleet, type FleetOptions } from "./run/fleet.js";
 import { parseTarget, type Target } from "./net/target.js";
 import type { Report } from "./report/report.js";
 
@@ -12,8 +12,8 @@ export async function audit(target: string | Target | Array<string | Target>, op
   );
 }
 
-export { auditTarget, CHECKS, type AuditOptions, type CheckDefinition, type CheckRun } from "./audit.js";
-export { auditFleet, readTargetsFile, parseTargetsList, DEFAULT_CONCURRENCY, type FleetOptions } from "./fleet.js";
+export { auditTarget, CHECKS, type AuditOptions, type CheckDefinition, type CheckRun } from "./run/audit.js";
+export { auditFleet, readTargetsFile, parseTargetsList, DEFAULT_CONCURRENCY, type FleetOptions } from "./run/fleet.js";
 export { AuditError, type ErrorCode } from "./errors.js";
 export { parseTarget, formatTarget, type Target } from "./net/target.js";
 export { probe, type HandshakeFacts, type ProbeOptions } from "./net/probe.js";

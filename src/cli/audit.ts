@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import { Command, Option } from "commander";
 import { AuditError } from "../errors.js";
-import { CHECKS } from "../audit.js";
-import { auditFleet, auditFleetStreaming, type FleetOptions, DEFAULT_CONCURRENCY, parseShard, parseTargetsList, readTargetsFile, selectShard } from "../fleet.js";
+import { CHECKS } from "../run/audit.js";
+import { auditFleet, auditFleetStreaming, type FleetOptions, DEFAULT_CONCURRENCY, parseShard, parseTargetsList, readTargetsFile, selectShard } from "../run/fleet.js";
 import { nearest } from "../policy/nearest.js";
 import type { Target } from "../net/target.js";
 import type { ClientOptions } from "../sql/option-file.js";

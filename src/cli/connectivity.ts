@@ -1,4 +1,4 @@
-import { checkConnectivity, sqlUnavailable, tlsBlockingFindings, tlsUnavailable, type Connectivity } from "../audit.js";
+import { checkConnectivity, sqlUnavailable, tlsBlockingFindings, tlsUnavailable, type Connectivity } from "../run/audit.js";
 import { isFailing } from "../report/report.js";
 import type { SqlSession } from "../sql/login.js";
 import type { LoginSpec } from "../sql/credentials.js";

@@ -1,4 +1,4 @@
-import { unreachableFinding } from "../audit.js";
+import { unreachableFinding } from "../run/audit.js";
 import type { AuditError } from "../errors.js";
 import { formatTarget, parseTarget } from "../net/target.js";
 import { SCHEMA_VERSION } from "../report/types.js";

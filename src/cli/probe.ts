@@ -3,7 +3,7 @@ import { withContext } from "../errors.js";
 import { formatTarget } from "../net/target.js";
 import { probe, type HandshakeFacts } from "../net/probe.js";
 import { checkTransport } from "../checks/transport.js";
-import { probeDetails } from "../audit.js";
+import { probeDetails } from "../run/audit.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";

@@ -15,7 +15,7 @@ import { connectionFor } from "./connection-options.js";
 import { envelope, makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
 import { loginAfterConnectivity } from "./connectivity.js";
-import { judgeSettings, settingsNotSaidBefore } from "../audit.js";
+import { judgeSettings, settingsNotSaidBefore } from "../run/audit.js";
 import { DEFAULT_POLICY } from "../policy/policy.js";
 
 type SettingsCliOptions = CommonOptions & CredentialCliOptions & FailOnOption;

@@ -3,7 +3,7 @@
 // (a refused range) is remembered for the module's `cache` seconds; a full cipher enumeration runs only in a
 // module that lists `ciphers`, and is reused for `cache` seconds. A per-target ledger keeps what the exporter has
 // cost the server's max_connect_errors count since the last successful login, and never spends past max_aborted.
-import { auditTarget, type AuditOptions } from "../audit.js";
+import { auditTarget, type AuditOptions } from "../run/audit.js";
 import { resetErrorCountWithLogin } from "../sql/login-json.js";
 import { withBenchmarkReferences } from "../report/finding-ids.js";
 import { isIgnored } from "../policy/policy.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditTarget, type AuditOptions } from "../../src/audit.js";
+import { auditTarget, type AuditOptions } from "../../src/run/audit.js";
 import { audit, exitCodeOf, renderJunit, reportJson } from "../../src/index.js";
 import { DEFAULT_POLICY, type Policy } from "../../src/policy/policy.js";
 import type { CheckName, TargetReport } from "../../src/report/report.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { auditFleet } from "../../src/fleet.js";
+import { auditFleet } from "../../src/run/fleet.js";
 import { DEFAULT_POLICY } from "../../src/policy/policy.js";
 import { findingsOf, type TargetReport } from "../../src/report/report.js";
 import { Secret } from "../../src/sql/credentials.js";

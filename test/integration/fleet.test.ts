@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditTarget } from "../../src/audit.js";
-import { auditFleet } from "../../src/fleet.js";
+import { auditTarget } from "../../src/run/audit.js";
+import { auditFleet } from "../../src/run/fleet.js";
 import { parseTarget, type Target } from "../../src/net/target.js";
 import { exitCodeOf, findingsOf } from "../../src/report/report.js";
 import { startFakeMysql, type FakeMysql, type FakeMysqlOptions } from "../support/fake-mysql/server.js";

@@ -97,7 +97,7 @@ describe("the --json document", () => {
 
 describe("check failure reasons in the report", () => {
   it("reduce OpenSSL's raw error lines to their reason, on one line", async () => {
-    const { plainReason } = await import("../../src/audit.js");
+    const { plainReason } = await import("../../src/run/audit.js");
     expect(
       plainReason(
         "TLS failed (--ssl-mode PREFERRED): 80BC8AE3A57F0000:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 40\n",

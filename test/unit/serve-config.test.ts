@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseExporterConfig, readModulePassword } from "../../src/serve/config.js";
 import { scrapeTimeout } from "../../src/serve/server.js";
 import { parseListen } from "../../src/cli/serve.js";
-import { parseShard, selectShard, shardOf } from "../../src/fleet.js";
+import { parseShard, selectShard, shardOf } from "../../src/run/fleet.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mta-serve-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { auditTarget, checkErrorFinding, type AuditOptions } from "./audit.js";
-import { AuditError, toAuditError } from "./errors.js";
-import { fileErrorText } from "./file-error-text.js";
-import { formatTarget, parseTarget, type Target } from "./net/target.js";
-import { DEFAULT_POLICY } from "./policy/policy.js";
-import { makeReport, summarize, type Report, type Summary, type TargetReport } from "./report/report.js";
-import { SEVERITIES } from "./report/types.js";
+import { AuditError, toAuditError } from "../errors.js";
+import { fileErrorText } from "../file-error-text.js";
+import { formatTarget, parseTarget, type Target } from "../net/target.js";
+import { DEFAULT_POLICY } from "../policy/policy.js";
+import { makeReport, summarize, type Report, type Summary, type TargetReport } from "../report/report.js";
+import { SEVERITIES } from "../report/types.js";
 
 /** How to audit several targets. */
 export interface FleetOptions extends AuditOptions {
