@@ -2,6 +2,10 @@
 // scripts/test.sh before vitest). Type-only imports count as dependencies too (tsPreCompilationDeps), except
 // where a rule says otherwise: a judge may name a gatherer's fact types, never call it.
 
+// The layers of shared/DESIGN.md, top to bottom: 1 cli/ (and serve/, the exporter's front end); 2 run/; 3 checks/;
+// 4 the gatherers (tls/ scan strategy and engines, x509/ chain fetch, sql/); 5 net/; 6 pure code (protocol/, tls/
+// wire codecs, x509/ parsing, knowledge/, report/, policy/ rules). A layer imports only layers below it.
+
 // Wire code: pure bytes <-> typed values, no sockets, no reports, no SQL.
 const WIRE = [
   "^src/protocol/",
@@ -9,6 +13,19 @@ const WIRE = [
   // x509 parsing: everything in x509/ but the two modules that open a connection to fetch a chain.
   "^src/x509/(?!fetch-chain\\.ts$|gather-chain\\.ts$)[^/]+\\.ts$",
 ];
+
+// The gatherers: code that does I/O to learn facts (layer 4).
+const GATHERERS = [
+  "^src/tls/(enumerate|node-engine|raw-probe|preference|scan-plan)\\.ts$",
+  "^src/x509/(fetch-chain|gather-chain)\\.ts$",
+  "^src/sql/(login|login-json|settings|accounts|replication|result-guard|ed25519-auth)\\.ts$",
+];
+
+// I/O: sockets, TLS, files, processes, mysql2, the connection layer and the gatherers.
+const IO = ["^(node:)?(net|tls|fs|fs/promises|dgram|child_process|http|https)$", "^node_modules/mysql2/", "^src/net/", ...GATHERERS];
+
+// A check's wiring may call gatherers (its gather, the shared scan and login, the registry); its other parts may not.
+const CHECK_WIRING = "^src/checks/([^/]+/index|scan|session|registry)\\.ts$";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -29,6 +46,27 @@ module.exports = {
       to: { path: "^src/cli/" },
     },
     {
+      name: "run-is-above-checks",
+      severity: "error",
+      comment: "DESIGN.md layers: run/ (the audit of a target, fleets) sits on checks/; nothing below it imports it.",
+      from: { path: "^src/(checks|tls|x509|sql|net|protocol|knowledge|report)/" },
+      to: { path: "^src/run/" },
+    },
+    {
+      name: "checks-are-above-gatherers",
+      severity: "error",
+      comment: "DESIGN.md layers: checks/ calls the gatherers (tls/, x509/, sql/) and the connection layer; none of them, nor pure code, imports a check or the registry.",
+      from: { path: "^src/(tls|x509|sql|net|protocol|knowledge|report)/" },
+      to: { path: "^src/checks/" },
+    },
+    {
+      name: "net-is-below-gatherers",
+      severity: "error",
+      comment: "DESIGN.md layers: net/ (the connection layer) imports no gatherer: no SQL, no cipher scan, no chain fetch.",
+      from: { path: "^src/net/" },
+      to: { path: ["^src/sql/", ...GATHERERS] },
+    },
+    {
       name: "wire-is-pure",
       severity: "error",
       comment: "DESIGN.md: wire code (protocol/, tls/ records and hellos, x509 parsing) never imports reports, the connection layer or SQL.",
@@ -36,11 +74,19 @@ module.exports = {
       to: { path: "^src/(report|net|sql)/" },
     },
     {
+      name: "pure-code-does-no-io",
+      severity: "error",
+      comment: "DESIGN.md: pure code (reports, knowledge, the policy's rules) imports no socket, TLS engine, gatherer or mysql2.",
+      from: { path: ["^src/report/", "^src/knowledge/", "^src/policy/(policy|apply)\\.ts$"] },
+      to: { path: IO, dependencyTypesNot: ["type-only"] },
+    },
+    {
       name: "checks-do-no-io",
       severity: "error",
-      comment: "DESIGN.md: judging never does I/O: checks/ imports no socket, TLS, file or mysql2 code, and no gatherer.",
-      from: { path: "^src/checks/" },
-      to: { path: ["^(node:)?(net|tls|fs|fs/promises|dgram|child_process|http|https)$", "^node_modules/mysql2/", "^src/net/", "^src/sql/login\\.ts$"], dependencyTypesNot: ["type-only"] },
+      comment:
+        "DESIGN.md: judging never does I/O: a check's judge, JSON and text parts import no socket, TLS, file or mysql2 code and call no gatherer (they may name its fact types). Only its index.ts (gather), the shared scan and login, and the registry do.",
+      from: { path: "^src/checks/", pathNot: CHECK_WIRING },
+      to: { path: IO, dependencyTypesNot: ["type-only"] },
     },
     {
       name: "not-to-unresolvable",

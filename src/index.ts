@@ -12,16 +12,17 @@ export async function audit(target: string | Target | Array<string | Target>, op
   );
 }
 
-export { auditTarget, CHECKS, type AuditOptions, type CheckDefinition, type CheckRun } from "./run/audit.js";
+export { auditTarget, type AuditOptions } from "./run/audit.js";
+export { CHECKS, ALL_CHECKS, CHECK_NAMES, COMMANDS, FINDING_IDS, AUDIT_JSON_SCHEMA } from "./checks/registry.js";
+export type { Check, CheckInfo, CheckContext } from "./checks/check.js";
 export { auditFleet, readTargetsFile, parseTargetsList, DEFAULT_CONCURRENCY, type FleetOptions } from "./run/fleet.js";
 export { AuditError, type ErrorCode } from "./errors.js";
 export { parseTarget, formatTarget, type Target } from "./net/target.js";
 export { probe, type HandshakeFacts, type ProbeOptions } from "./net/probe.js";
 export { DEFAULT_POLICY, type Policy, type LoadedPolicy } from "./policy/policy.js";
 export { loadPolicy, parsePolicy, validatePolicy } from "./policy/load.js";
-export { makeReport, summarize, exitCodeOf, reportJson, findingsOf, CHECK_NAMES, type Report, type TargetReport, type CheckResult, type Summary } from "./report/report.js";
+export { makeReport, summarize, exitCodeOf, reportJson, findingsOf, type Report, type TargetReport, type CheckResult, type Summary } from "./report/report.js";
 export { renderAuditText } from "./report/audit-text.js";
 export { renderJunit } from "./report/junit.js";
-export { AUDIT_JSON_SCHEMA } from "./report/json-schema.js";
-export { FINDING_IDS, type FindingIdDoc } from "./report/finding-ids.js";
+export type { FindingIdDoc } from "./report/finding-ids.js";
 export { SCHEMA_VERSION, SEVERITIES, type Finding, type Severity, type CheckOutcome } from "./report/types.js";

@@ -1,8 +1,8 @@
 import { Option, type Command } from "commander";
 import type { SqlSession } from "../sql/login.js";
 import { gatherAccounts, type AccountsFacts } from "../sql/accounts.js";
-import { accountRows, type AccountRow } from "../checks/accounts.js";
-import { accountsJson, judgeAccounts } from "../run/audit.js";
+import { accountRows, type AccountRow } from "../checks/accounts/judge.js";
+import { accountsJson, judgeAccounts } from "../checks/accounts/judge.js";
 import { DEFAULT_POLICY } from "../policy/policy.js";
 import { checkLogin } from "../checks/login.js";
 import { renderFindings } from "../report/findings-text.js";

@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import { Command, Option } from "commander";
 import { AuditError } from "../errors.js";
-import { CHECKS } from "../run/audit.js";
+import { ALL_CHECKS, skipHelpOf, skipNamesOf } from "../checks/registry.js";
+import type { CheckInfo } from "../checks/check.js";
 import { auditFleet, auditFleetStreaming, type FleetOptions, DEFAULT_CONCURRENCY, parseShard, parseTargetsList, readTargetsFile, selectShard } from "../run/fleet.js";
 import { nearest } from "../policy/nearest.js";
 import type { Target } from "../net/target.js";
@@ -43,34 +44,18 @@ interface AuditCliOptions extends CommonOptions, CredentialCliOptions {
   shard?: { index: number; count: number };
 }
 
-// Each check's short names (the subcommand's, singulars); the long names come from the audit's own table of
-// checks, so --help and validation never drift from it.
-const CHECK_ALIASES: Record<string, readonly string[]> = {
-  protocols: ["protocol", "versions"],
-  ciphers: ["cipher", "suites"],
-  certificate: ["cert"],
-  settings: ["setting"],
-  accounts: ["account"],
-  replication: ["repl"],
-};
-
-function checkNames(): string {
-  return CHECKS.map((c) => (CHECK_ALIASES[c.name]?.length ? `${c.name} (${CHECK_ALIASES[c.name]![0]})` : c.name)).join(", ");
-}
-
-/** Parses --skip: each check by its long or short name, any case; an unknown name gets the nearest known one. */
-export function checkList(value: string): string[] {
-  const byName = new Map<string, string>();
-  for (const c of CHECKS) for (const n of [c.name, ...(CHECK_ALIASES[c.name] ?? [])]) byName.set(n, c.name);
+/** Parses --skip: each check by its long or short name (the registry's), any case; an unknown name gets the nearest known one. */
+export function checkList(value: string, checks: readonly CheckInfo[] = ALL_CHECKS): string[] {
+  const byName = skipNamesOf(checks);
   const list = value.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
-  if (list.length === 0) throw new AuditError("usage", `--skip "${value}" names no check; the checks are ${checkNames()}`);
+  if (list.length === 0) throw new AuditError("usage", `--skip "${value}" names no check; the checks are ${skipHelpOf(checks)}`);
   return [
     ...new Set(
       list.map((n) => {
         const name = byName.get(n);
         if (name) return name;
         const close = nearest(n, [...byName.keys()]);
-        throw new AuditError("usage", `--skip: unknown check "${n}"${close ? ` (did you mean ${close}?)` : ""}; the checks are ${checkNames()}`);
+        throw new AuditError("usage", `--skip: unknown check "${n}"${close ? ` (did you mean ${close}?)` : ""}; the checks are ${skipHelpOf(checks)}`);
       }),
     ),
   ];
@@ -95,7 +80,7 @@ export function registerAudit(program: Command, state: RunState): void {
       new Option("--max-aborted <n>", "most aborted handshakes the cipher scan may cost per target (they count toward max_connect_errors); default 20 for a remote target, no limit on loopback").argParser(wholeNumber("--max-aborted")),
     )
     .addOption(new Option("--max-connections <n>", "most connections open to one server at once, all checks together (its max_connections is shared with its real clients)").argParser(positiveInt("--max-connections")).default(DEFAULT_CONNECTIONS))
-    .addOption(new Option("--skip <checks>", `checks not to run, comma-separated, by long or short name: ${checkNames()}`).argParser(checkList))
+    .addOption(new Option("--skip <checks>", `checks not to run, comma-separated, by long or short name: ${skipHelpOf(ALL_CHECKS)}`).argParser((v: string) => checkList(v)))
     .addOption(new Option("-q, --quiet", "no progress line; print only the verdict line (--json and --junit are unaffected)"))
     .addOption(new Option("-v, --verbose", "also print each finding's evidence and references, and the detail tables"))
     .addOption(new Option("--format <format>", "text, json (as --json) or prometheus (the text exposition format, a target label on every series: for node_exporter's textfile collector with --output)").choices(["text", "json", "prometheus"]))

@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { AuditError, withContext } from "../errors.js";
 import { formatTarget } from "../net/target.js";
-import { certificateJson, checkCertificate, DEFAULT_WARN_DAYS } from "../checks/certificate.js";
+import { certificateJson, checkCertificate, DEFAULT_WARN_DAYS } from "../checks/certificate/judge.js";
 import { gatherChain } from "../x509/gather-chain.js";
 import { derToPem } from "../x509/pem.js";
 import { formatPublicKey } from "../x509/public-key.js";

@@ -1,7 +1,8 @@
 import { Command, Option } from "commander";
 import { AuditError } from "../errors.js";
-import { ciphersJson } from "../checks/ciphers.js";
-import { judgeCiphers, judgeProtocols } from "../run/audit.js";
+import { ciphersJson } from "../checks/ciphers/judge.js";
+import { judgeCiphers } from "../checks/ciphers/judge.js";
+import { judgeProtocols } from "../checks/protocols/judge.js";
 import { DEFAULT_POLICY, type FailSeverity } from "../policy/policy.js";
 import { DEFAULT_MAX_ABORTED } from "../net/error-budget.js";
 import { formatTarget, type Target } from "../net/target.js";

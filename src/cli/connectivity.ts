@@ -1,4 +1,5 @@
-import { checkConnectivity, sqlUnavailable, tlsBlockingFindings, tlsUnavailable, type Connectivity } from "../run/audit.js";
+import { checkConnectivity, tlsBlockingFindings, type Connectivity } from "../run/audit.js";
+import { sqlUnavailable, tlsUnavailable } from "../checks/check.js";
 import { isFailing } from "../report/report.js";
 import type { SqlSession } from "../sql/login.js";
 import type { LoginSpec } from "../sql/credentials.js";
@@ -27,14 +28,14 @@ export interface NotRun {
 export async function tlsCheckFirst(target: Target, options: ProbeOptions): Promise<{ conn: Connectivity; notRun?: NotRun }> {
   const conn = await checkConnectivity(target, options);
   const reason = tlsUnavailable(conn.handshake);
-  return reason ? { conn, notRun: { reason, findings: tlsBlockingFindings(conn) } } : { conn };
+  return reason ? { conn, notRun: { reason, findings: tlsBlockingFindings(conn.findings) } } : { conn };
 }
 
 /** Connectivity first, for a command that logs in (settings, accounts): also says when the server does not speak MySQL's SQL. */
 export async function loginCheckFirst(target: Target, options: ProbeOptions): Promise<{ conn: Connectivity; notRun?: NotRun }> {
   const conn = await checkConnectivity(target, options);
   const reason = sqlUnavailable(conn.handshake);
-  return reason ? { conn, notRun: { reason, findings: tlsBlockingFindings(conn) } } : { conn };
+  return reason ? { conn, notRun: { reason, findings: tlsBlockingFindings(conn.findings) } } : { conn };
 }
 
 /** Thrown from a login command's first step to stop before the login. */
@@ -85,7 +86,7 @@ export async function loginAfterConnectivity<T>(
     const run = await withLogin(target, o, clientOptions, gather, async (spec) => {
       const first = await loginCheckFirst({ host: spec.host, port: spec.port }, timeoutsFrom(o));
       if (first.notRun) throw new CheckNotRun(first.notRun, first.conn);
-      blocking = tlsBlockingFindings(first.conn);
+      blocking = tlsBlockingFindings(first.conn.findings);
       probeOfferedTls = first.conn.handshake.tls.offered;
     });
     return { ...run, blocking, probeOfferedTls };

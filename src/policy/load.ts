@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import { AuditError } from "../errors.js";
 import { DEFAULT_POLICY, FAIL_SEVERITIES, TLS_VERSIONS, isFailSeverity, isIgnored, type LoadedPolicy, type Policy, type TlsVersion } from "./policy.js";
-import { FINDING_IDS } from "../report/finding-ids.js";
+import { FINDING_IDS } from "../checks/registry.js";
 import { SUITES } from "../tls/suites.js";
 import { fileErrorText } from "../file-error-text.js";
 import { nearest } from "./nearest.js";

@@ -3,11 +3,12 @@
 
 const severity = { type: "string", enum: ["critical", "high", "medium", "low", "info", "error"] } as const;
 
-const finding = {
+function findingSchema(findingIds: readonly string[]) {
+  return {
   type: "object",
   required: ["id", "severity", "title", "evidence", "check"],
   properties: {
-    id: { type: "string", pattern: "^[a-z0-9]+(\\.[a-z0-9-]+)+$", description: "stable, documented finding id" },
+    id: { type: "string", pattern: "^[a-z0-9]+(\\.[a-z0-9-]+)+$", enum: [...findingIds], description: "stable, documented finding id (README: Finding ids)" },
     severity,
     title: { type: "string", minLength: 1 },
     evidence: { type: "string" },
@@ -20,7 +21,8 @@ const finding = {
     references: { type: "array", items: { type: "string" } },
     check: { type: "string", description: "the check that produced the finding" },
   },
-} as const;
+  } as const;
+}
 
 const hostPort = {
   type: "object",
@@ -28,8 +30,10 @@ const hostPort = {
   properties: { host: { type: "string" }, port: { type: "integer", minimum: 1, maximum: 65535 } },
 } as const;
 
-/** The JSON Schema of the audit's --json document (schemaVersion 1). */
-export const AUDIT_JSON_SCHEMA = {
+/** The JSON Schema of the audit's --json document (schemaVersion 1), its enums from the registry's checks and finding ids (src/checks/registry.ts). */
+export function auditJsonSchema(registry: { checkNames: readonly string[]; findingIds: readonly string[] }) {
+  const finding = findingSchema(registry.findingIds);
+  return {
   $schema: "http://json-schema.org/draft-07/schema#",
   $id: "https://github.com/mysql-tls-audit/mysql-tls-audit/schema/audit-v1.json",
   title: "mysql-tls-audit audit report",
@@ -116,7 +120,7 @@ export const AUDIT_JSON_SCHEMA = {
               type: "object",
               required: ["name", "status"],
               properties: {
-                name: { type: "string", enum: ["connectivity", "protocols", "ciphers", "certificate", "settings", "accounts", "replication"] },
+                name: { type: "string", enum: [...registry.checkNames] },
                 status: { type: "string", enum: ["completed", "error", "skipped"] },
                 reason: { type: "string", description: "why the check errored or was skipped" },
                 findings: { type: "integer", minimum: 0, description: "how many findings the check produced" },
@@ -159,3 +163,4 @@ export const AUDIT_JSON_SCHEMA = {
     },
   },
 } as const;
+}

@@ -5,9 +5,8 @@ import type { Policy } from "../policy/policy.js";
 import { gradeOf, type GradeCap, type GradeLetter } from "./grade.js";
 import { fixPlanOf, type FixPlan } from "./fix-plan.js";
 
-/** The checks an audit runs, in the order it runs them (also the JUnit testcase order). */
-export const CHECK_NAMES = ["connectivity", "protocols", "ciphers", "certificate", "settings", "accounts", "replication"] as const;
-export type CheckName = (typeof CHECK_NAMES)[number];
+/** A check's name: one of the registry's (src/checks/registry.ts CHECK_NAMES), in its run order. */
+export type CheckName = string;
 
 /** One check's outcome with the findings it produced (after the policy's ignore list). */
 export interface CheckResult extends CheckOutcome {
@@ -24,7 +23,7 @@ export interface TargetReport {
   /** False when the target could not be audited at all (unreachable, not MySQL, refused the greeting). */
   audited: boolean;
   /** Why it could not be audited. */
-  error?: { code: ErrorCode; message: string };
+  error?: { code: ErrorCode; message: string; step?: string };
   server?: { version: string; flavor: string };
   checks: CheckResult[];
   /** How many findings the policy's ignore list dropped. */

@@ -8,7 +8,7 @@ import { resetErrorCountWithLogin } from "../sql/login-json.js";
 import { withBenchmarkReferences } from "../report/finding-ids.js";
 import { isIgnored } from "../policy/policy.js";
 import { formatTarget, type Target } from "../net/target.js";
-import { checkProtocols } from "../checks/protocols.js";
+import { checkProtocols } from "../checks/protocols/judge.js";
 import { applyVersionPolicy } from "../policy/apply.js";
 import { Secret, type LoginSpec } from "../sql/credentials.js";
 import { suiteByIana } from "../tls/suites.js";

@@ -10,7 +10,7 @@ import { login } from "../../src/sql/login.js";
 import { Secret, type LoginSpec, type SslMode } from "../../src/sql/credentials.js";
 import { gatherAccounts, type AccountsFacts } from "../../src/sql/accounts.js";
 import { parseShowCreateUser } from "../../src/sql/require-clause.js";
-import { accountRows, checkAccounts } from "../../src/checks/accounts.js";
+import { accountRows, checkAccounts } from "../../src/checks/accounts/judge.js";
 import { AuditError } from "../../src/errors.js";
 import { makeCerts } from "../support/certs.js";
 import { startFakeMysql, type FakeMysql } from "../support/fake-mysql/server.js";

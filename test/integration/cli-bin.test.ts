@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { Ajv } from "ajv";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AUDIT_JSON_SCHEMA } from "../../src/report/json-schema.js";
+import { AUDIT_JSON_SCHEMA } from "../../src/checks/registry.js";
 import { runCli, isOneLineError } from "../support/cli.js";
 import { startPosture, type MariaDB } from "../support/mariadb.js";
 import { freePort } from "../support/ports.js";

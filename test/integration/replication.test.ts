@@ -6,7 +6,7 @@ import { runCli } from "../support/cli.js";
 import { login } from "../../src/sql/login.js";
 import { Secret } from "../../src/sql/credentials.js";
 import { gatherReplication, type ReplicationFacts } from "../../src/sql/replication.js";
-import { checkReplication } from "../../src/checks/replication.js";
+import { checkReplication } from "../../src/checks/replication/judge.js";
 
 let p: ReplicationPair;
 

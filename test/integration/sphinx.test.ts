@@ -1,6 +1,6 @@
 import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AUDIT_JSON_SCHEMA } from "../../src/report/json-schema.js";
+import { AUDIT_JSON_SCHEMA } from "../../src/checks/registry.js";
 import { runCli } from "../support/cli.js";
 import { startSphinx, type Sphinx } from "../support/sphinx.js";
 import { startFakeMysql } from "../support/fake-mysql/server.js";

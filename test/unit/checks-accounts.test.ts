@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { acceptedCiphers, accountRows, checkAccounts, type AcceptedCiphers } from "../../src/checks/accounts.js";
+import { acceptedCiphers, accountRows, checkAccounts, type AcceptedCiphers } from "../../src/checks/accounts/judge.js";
 import type { CipherFacts, ProtocolFacts } from "../../src/tls/enumerate.js";
 import type { AccountFacts, AccountsFacts } from "../../src/sql/accounts.js";
 

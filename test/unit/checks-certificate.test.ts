@@ -5,7 +5,7 @@ import { makeCerts, type CertKind, type CertSet } from "../support/certs.js";
 import { buildChainFacts, type ChainFacts } from "../../src/x509/chain.js";
 import { loadAnchors } from "../../src/x509/trust.js";
 import { pemToDerList } from "../../src/x509/pem.js";
-import { checkCertificate, certificateNotGathered, reloadStatement } from "../../src/checks/certificate.js";
+import { checkCertificate, certificateNotGathered, reloadStatement } from "../../src/checks/certificate/judge.js";
 
 let certs: CertSet;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkCiphers, recommendedCipherConfig } from "../../src/checks/ciphers.js";
+import { checkCiphers, recommendedCipherConfig } from "../../src/checks/ciphers/judge.js";
 import type { AcceptedSuite, CipherFacts, ProtocolFacts } from "../../src/tls/enumerate.js";
 import { suiteByOpenSSLName } from "../../src/tls/suites.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkProtocols } from "../../src/checks/protocols.js";
+import { checkProtocols } from "../../src/checks/protocols/judge.js";
 import type { CipherFacts, ProtocolFacts } from "../../src/tls/enumerate.js";
 import type { TlsVersionName } from "../../src/tls/node-handshake.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkConfiguredVersions, checkSettings, settingRows } from "../../src/checks/settings.js";
+import { checkConfiguredVersions, checkSettings, settingRows } from "../../src/checks/settings/judge.js";
 import type { ServerSettingsFacts } from "../../src/sql/settings.js";
 
 const NOW = new Date("2026-11-24T12:00:00Z");

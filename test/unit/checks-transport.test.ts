@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkTransport } from "../../src/checks/transport.js";
+import { checkTransport } from "../../src/checks/connectivity/judge.js";
 import type { HandshakeFacts } from "../../src/net/probe.js";
 
 const base: HandshakeFacts = {

@@ -41,10 +41,16 @@ function cruise(dir: string): Promise<{ code: number; out: string }> {
 describe("dependency rules (.dependency-cruiser.cjs)", () => {
   it("passes a tree that keeps the layers, including a cycle of type-only imports", async () => {
     const dir = tree({
-      "src/cli/main.ts": `import { a } from "../audit.js";\nimport { run } from "./run.js";\nexport interface State { code: number }\nexport const m = a + run;\n`,
+      "src/cli/main.ts": `import { a } from "../run/audit.js";\nimport { run } from "./run.js";\nexport interface State { code: number }\nexport const m = a + run;\n`,
       "src/cli/run.ts": `import type { State } from "./main.js";\nexport const run = 1;\nexport type S = State;\n`,
-      "src/audit.ts": `import { judge } from "./checks/x.js";\nexport const a = judge();\n`,
-      "src/checks/x.ts": `import type { Socket } from "node:net";\nexport function judge(): number { return 1; }\nexport type S = Socket;\n`,
+      "src/run/audit.ts": `import { x } from "../checks/registry.js";\nexport const a = x.judge(await x.gather());\n`,
+      "src/checks/registry.ts": `import { x } from "./x/index.js";\nexport { x };\n`,
+      // A check's index.ts (its gather) calls a gatherer; its judge names the gatherer's fact type only.
+      "src/checks/x/index.ts": `import { login } from "../../sql/login.js";\nimport { judge } from "./judge.js";\nexport const x = { gather: login, judge };\n`,
+      "src/checks/x/judge.ts": `import type { Socket } from "node:net";\nimport type { Facts } from "../../sql/login.js";\nexport function judge(f: Facts): number { return f; }\nexport type S = Socket;\n`,
+      "src/sql/login.ts": `import { connect } from "../net/connect.js";\nexport type Facts = number;\nexport async function login(): Promise<Facts> { return connect(); }\n`,
+      "src/net/connect.ts": `import { parse } from "../protocol/handshake.js";\nexport function connect(): number { return parse(); }\n`,
+      "src/protocol/handshake.ts": `export function parse(): number { return 1; }\n`,
     });
     const r = await cruise(dir);
     expect(r.out).toContain("no dependency violations");
@@ -61,10 +67,10 @@ describe("dependency rules (.dependency-cruiser.cjs)", () => {
     expect(r.out).toContain("no-circular");
   });
 
-  it("fails when the core imports the CLI (the src/audit.ts -> src/cli/ciphers.ts loop of #11)", async () => {
+  it("fails when the core imports the CLI (the old src/audit.ts -> src/cli/ciphers.ts loop of #11)", async () => {
     const dir = tree({
       "src/cli/ciphers.ts": `export function planRun(): number { return 1; }\n`,
-      "src/audit.ts": `import { planRun } from "./cli/ciphers.js";\nexport const a = planRun();\n`,
+      "src/run/audit.ts": `import { planRun } from "../cli/ciphers.js";\nexport const a = planRun();\n`,
     });
     const r = await cruise(dir);
     expect(r.code).not.toBe(0);
@@ -82,6 +88,46 @@ describe("dependency rules (.dependency-cruiser.cjs)", () => {
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/wire-is-pure: src\/protocol\/handshake\.ts/);
     expect(r.out).toMatch(/wire-is-pure: src\/x509\/der\.ts/);
+  });
+
+  it("fails when a layer imports one above it: checks -> run, a gatherer -> checks, net -> a gatherer", async () => {
+    const dir = tree({
+      "src/run/audit.ts": `export const a = 1;\n`,
+      "src/checks/x/index.ts": `import { a } from "../../run/audit.js";\nexport const x = a;\n`,
+      "src/checks/registry.ts": `export const CHECKS = [];\n`,
+      "src/sql/settings.ts": `import { CHECKS } from "../checks/registry.js";\nexport const s = CHECKS;\n`,
+      "src/tls/enumerate.ts": `export const e = 1;\n`,
+      "src/net/probe.ts": `import { e } from "../tls/enumerate.js";\nexport const p = e;\n`,
+    });
+    const r = await cruise(dir);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/run-is-above-checks: src\/checks\/x\/index\.ts → src\/run\/audit\.ts/);
+    expect(r.out).toMatch(/checks-are-above-gatherers: src\/sql\/settings\.ts → src\/checks\/registry\.ts/);
+    expect(r.out).toMatch(/net-is-below-gatherers: src\/net\/probe\.ts → src\/tls\/enumerate\.ts/);
+  });
+
+  it("fails when a report or the policy's rules call a gatherer", async () => {
+    const dir = tree({
+      "src/sql/accounts.ts": `export async function gatherAccounts(): Promise<number> { return 1; }\n`,
+      "src/report/grade.ts": `import { gatherAccounts } from "../sql/accounts.js";\nexport const g = gatherAccounts;\n`,
+      "src/policy/apply.ts": `import fs from "node:fs";\nexport const p = fs.readFileSync;\n`,
+    });
+    const r = await cruise(dir);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/pure-code-does-no-io: src\/report\/grade\.ts → src\/sql\/accounts\.ts/);
+    expect(r.out).toMatch(/pure-code-does-no-io: src\/policy\/apply\.ts → (node:)?fs/);
+  });
+
+  it("fails when a check's judge (not its index.ts gather) calls a gatherer", async () => {
+    const dir = tree({
+      "src/sql/settings.ts": `export async function gatherSettings(): Promise<number> { return 1; }\n`,
+      "src/checks/settings/judge.ts": `import { gatherSettings } from "../../sql/settings.js";\nexport const j = gatherSettings;\n`,
+      "src/checks/settings/index.ts": `import { gatherSettings } from "../../sql/settings.js";\nimport { j } from "./judge.js";\nexport const s = [gatherSettings, j];\n`,
+    });
+    const r = await cruise(dir);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/checks-do-no-io: src\/checks\/settings\/judge\.ts → src\/sql\/settings\.ts/);
+    expect(r.out).not.toMatch(/checks-do-no-io: src\/checks\/settings\/index\.ts/);
   });
 
   it("fails when a check does I/O (a socket module, or the login)", async () => {

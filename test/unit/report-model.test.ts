@@ -1,6 +1,6 @@
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
-import { AUDIT_JSON_SCHEMA } from "../../src/report/json-schema.js";
+import { AUDIT_JSON_SCHEMA } from "../../src/checks/registry.js";
 import { exitCodeOf, makeReport, reportJson, summarize, type CheckResult, type FailOn, type TargetReport } from "../../src/report/report.js";
 import { DEFAULT_POLICY } from "../../src/policy/policy.js";
 import type { Finding, Severity } from "../../src/report/types.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fromMariadb, fromMysql, type ReplicationFacts } from "../../src/sql/replication.js";
-import { checkReplication, replicationFix } from "../../src/checks/replication.js";
+import { checkReplication, replicationFix } from "../../src/checks/replication/judge.js";
 
 describe("replication rows", () => {
   it("reads a SHOW ALL SLAVES STATUS row", () => {

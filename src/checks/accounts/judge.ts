@@ -1,10 +1,13 @@
-import type { Finding } from "../report/types.js";
-import type { AccountFacts, AccountsFacts } from "../sql/accounts.js";
-import { certificateKeyNeeded, isTls13Name, rateCipherName } from "../sql/cipher-names.js";
-import { privilegeFindings } from "../sql/privileges.js";
-import { fixFields, fixSql, sql, sqlAccount, sqlString, type SqlAccount, type SqlFragment } from "../knowledge/sql-quote.js";
-import { formatRequire, type RequireClause } from "../sql/require-clause.js";
-import type { CipherFacts } from "../tls/enumerate.js";
+import { isAccountAllowedRequireNone, type Policy } from "../../policy/policy.js";
+import { checkLogin, type LoginWitnesses } from "../login.js";
+import type { LoginFacts } from "../session.js";
+import type { Finding } from "../../report/types.js";
+import type { AccountFacts, AccountsFacts } from "../../sql/accounts.js";
+import { certificateKeyNeeded, isTls13Name, rateCipherName } from "../../sql/cipher-names.js";
+import { privilegeFindings } from "../../sql/privileges.js";
+import { fixFields, fixSql, sql, sqlAccount, sqlString, type SqlAccount, type SqlFragment } from "../../knowledge/sql-quote.js";
+import { formatRequire, type RequireClause } from "../../sql/require-clause.js";
+import type { CipherFacts } from "../../tls/enumerate.js";
 
 /** What the handshakes showed the server accepts: per accepted version, the names of its suites (OpenSSL's and IANA's). */
 export interface AcceptedCiphers {
@@ -237,4 +240,46 @@ function cipherFindings(a: AccountFacts, f: AccountsFacts, ref: string, accepted
     });
   }
   return out;
+}
+
+/**
+ * The accounts check's findings from the accounts and the policy; with the scan's accepted suites, REQUIRE CIPHER
+ * is judged against what the handshakes accept.
+ */
+export function judgeAccounts(facts: AccountsFacts, policy: Pick<Policy, "requireX509ForRemote" | "accountsAllowedRequireNone">, accepted?: AcceptedCiphers): Finding[] {
+  const opts = { requireX509ForRemote: policy.requireX509ForRemote };
+  // Judged one account at a time so the policy can exempt named accounts from the clear-text rule only.
+  const findings: Finding[] = [];
+  for (const a of facts.accounts) {
+    const fs = checkAccounts({ ...facts, accounts: [a], problems: [] }, opts, accepted);
+    const exempt = isAccountAllowedRequireNone(a.user, a.host, policy.accountsAllowedRequireNone);
+    findings.push(...fs.filter((f) => !(exempt && f.id === "accounts.cleartext-login")));
+  }
+  findings.push(...checkAccounts({ ...facts, accounts: [] }, opts));
+  return findings;
+}
+
+/** The accounts check's JSON section (without the login, which the caller adds). */
+export function accountsJson(facts: AccountsFacts): Record<string, unknown> {
+  return { requireSecureTransport: facts.requireSecureTransport ?? null, accounts: accountRows(facts) };
+}
+
+/** What the accounts check gathers: the accounts, the scan's accepted suites when the audit scans, the login. */
+export interface AccountsCheckFacts {
+  accounts: AccountsFacts;
+  accepted?: AcceptedCiphers;
+  login: LoginFacts;
+  /** When the settings check does not run, this check says how this tool's own login went (what else was seen of TLS). */
+  ownLogin?: LoginWitnesses;
+}
+
+/** The accounts check's findings, with this tool's own login judged here when the settings check does not run. */
+export function judgeAccountsCheck(f: AccountsCheckFacts, policy: Pick<Policy, "requireX509ForRemote" | "accountsAllowedRequireNone">): Finding[] {
+  return [...(f.ownLogin ? checkLogin(f.login.tls, f.ownLogin) : []), ...judgeAccounts(f.accounts, policy, f.accepted)];
+}
+
+/** The accounts check's overview row. */
+export function accountsOverview(f: AccountsCheckFacts): [string, string][] {
+  const rows = accountRows(f.accounts);
+  return [["Accounts", `${rows.length}, ${rows.filter((r) => r.cleartextAllowed).length} can log in over clear text`]];
 }

@@ -1,6 +1,8 @@
-import type { CipherFacts, ProtocolFacts } from "../tls/enumerate.js";
-import type { TlsVersionName } from "../tls/node-handshake.js";
-import type { Finding, Severity } from "../report/types.js";
+import { applyVersionPolicy } from "../../policy/apply.js";
+import type { Policy } from "../../policy/policy.js";
+import type { CipherFacts, ProtocolFacts } from "../../tls/enumerate.js";
+import type { TlsVersionName } from "../../tls/node-handshake.js";
+import type { Finding, Severity } from "../../report/types.js";
 
 const FIX_VERSIONS = "[mysqld]\ntls_version=TLSv1.2,TLSv1.3   # MySQL 8.0.16+ / MariaDB 10.4.6+; restart (or ALTER INSTANCE RELOAD TLS on MySQL 8)";
 const REF_MYSQL = "MySQL 8.4 Reference Manual, 8.3.2 Encrypted Connection TLS Protocols and Ciphers";
@@ -87,4 +89,20 @@ export function checkProtocols(f: CipherFacts): Finding[] {
 
 function accepted(ps: ProtocolFacts[]): string {
   return ps.filter((p) => p.accepted).map((p) => p.version).join(", ");
+}
+
+/** The protocols check's findings from the scan's facts and the policy (minTlsVersion waives or adds version findings). */
+export function judgeProtocols(facts: CipherFacts, policy: Pick<Policy, "minTlsVersion">): Finding[] {
+  return applyVersionPolicy(checkProtocols(facts), facts, policy);
+}
+
+/** The protocols check's JSON section: each version's verdict. */
+export function protocolsJson(facts: CipherFacts): { version: string; accepted: boolean | null; complete: boolean }[] {
+  return facts.protocols.map((p) => ({ version: p.version, accepted: p.accepted ?? null, complete: p.complete }));
+}
+
+/** The protocols check's overview row. */
+export function protocolsRows(facts: CipherFacts): [string, string][] {
+  const accepted = facts.protocols.filter((p) => p.accepted === true).map((p) => p.version);
+  return [["Protocols", accepted.length ? accepted.join(", ") : "none accepted"]];
 }

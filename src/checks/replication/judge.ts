@@ -1,7 +1,7 @@
-import type { Finding } from "../report/types.js";
-import { privilegeFindings } from "../sql/privileges.js";
-import { fixFields, fixSql, sql, sqlString, type SqlFix } from "../knowledge/sql-quote.js";
-import type { ReplicationChannel, ReplicationFacts } from "../sql/replication.js";
+import type { Finding } from "../../report/types.js";
+import { privilegeFindings } from "../../sql/privileges.js";
+import { fixFields, fixSql, sql, sqlString, type SqlFix } from "../../knowledge/sql-quote.js";
+import type { ReplicationChannel, ReplicationFacts } from "../../sql/replication.js";
 
 const REF_MYSQL = "MySQL 8.4 Reference Manual, 19.3.1 Setting Up Replication to Use Encrypted Connections";
 const REF_MARIADB = "MariaDB docs: Securing Replication Traffic (MASTER_SSL, MASTER_SSL_VERIFY_SERVER_CERT)";

@@ -1,9 +1,12 @@
-import type { Finding } from "../report/types.js";
-import type { ServerSettingsFacts } from "../sql/settings.js";
-import { rateCipherName, weakCipherStringTokens } from "../sql/cipher-names.js";
-import { judgeTlsLibrary, OPENSSL_EOL_SOURCE, parseTlsLibrary } from "../sql/tls-library.js";
-import { privilegeFindings } from "../sql/privileges.js";
-import { checkLogin } from "./login.js";
+import { tlsVersionRank, type Policy } from "../../policy/policy.js";
+import type { CipherFacts } from "../../tls/enumerate.js";
+import type { LoginFacts } from "../session.js";
+import type { Finding } from "../../report/types.js";
+import type { ServerSettingsFacts } from "../../sql/settings.js";
+import { rateCipherName, weakCipherStringTokens } from "../../sql/cipher-names.js";
+import { judgeTlsLibrary, OPENSSL_EOL_SOURCE, parseTlsLibrary } from "../../sql/tls-library.js";
+import { privilegeFindings } from "../../sql/privileges.js";
+import { checkLogin } from "../login.js";
 
 /** One row of `settings` (the JSON contract's settings[] entry). */
 export interface SettingRow {
@@ -354,4 +357,37 @@ export function checkConfiguredVersions(f: ServerSettingsFacts, scanned: readonl
     });
   }
   return out;
+}
+
+/**
+ * The settings check's findings from the variables and the policy; with the scan's verdicts too, where the
+ * configured versions and the accepted ones differ.
+ */
+export function judgeSettings(facts: ServerSettingsFacts, policy: Pick<Policy, "requireSecureTransport" | "minTlsVersion">, now: Date, scan?: Pick<CipherFacts, "protocols">): Finding[] {
+  // Configured is not accepted: with both the variables and the handshakes, say where they differ.
+  let findings = [...checkSettings(facts, now), ...(scan ? checkConfiguredVersions(facts, scan.protocols) : [])];
+  // The policy may accept clear-text transport server-wide (e.g. a socket-only or tunnelled server).
+  if (!policy.requireSecureTransport) findings = findings.filter((f) => !f.id.startsWith("settings.require-secure-transport"));
+  // A policy whose minimum is TLS 1.0 accepts a tls_version that enables 1.0 and 1.1.
+  if (tlsVersionRank(policy.minTlsVersion) <= tlsVersionRank("TLSv1")) findings = findings.filter((f) => !/^settings\.(admin-)?legacy-tls-version$/.test(f.id));
+  return findings;
+}
+
+/** What the settings check gathers: the variables (with what the probe's greeting offered), the scan's verdicts when the audit scans, the login, the time read. */
+export interface SettingsCheckFacts {
+  settings: ServerSettingsFacts;
+  scan?: Pick<CipherFacts, "protocols">;
+  login: LoginFacts;
+  now: Date;
+}
+
+/** The settings check's JSON section. */
+export function settingsSection(f: SettingsCheckFacts): Record<string, unknown> {
+  return { ...settingsJson(f.settings, settingRows(f.settings, f.now)), login: f.login.json };
+}
+
+/** The settings check's overview rows: who logged in, and require_secure_transport. */
+export function settingsOverview(f: SettingsCheckFacts): [string, string][] {
+  const rst = settingRows(f.settings, f.now).find((r) => r.name === "require_secure_transport");
+  return [["Logged in as", `${f.login.currentUser}, ${f.login.tls.note}`], ...(rst ? ([["require_secure_transport", rst.available ? (rst.value ?? "") : (rst.note ?? "not available")]] as [string, string][]) : [])];
 }

@@ -1,6 +1,8 @@
-import type { AcceptedSuite, CipherFacts, Engine, ScanProblem } from "../tls/enumerate.js";
-import { REGISTRY } from "../tls/suites.js";
-import type { Finding } from "../report/types.js";
+import { mozillaProfile, mozillaProfileFinding, suitePolicyFindings } from "../../policy/apply.js";
+import type { Policy } from "../../policy/policy.js";
+import type { AcceptedSuite, CipherFacts, Engine, ScanProblem } from "../../tls/enumerate.js";
+import { REGISTRY } from "../../tls/suites.js";
+import type { Finding } from "../../report/types.js";
 
 const REF_MOZILLA = "Mozilla Server Side TLS guidelines 5.7 (https://wiki.mozilla.org/Security/Server_Side_TLS)";
 const REF_IANA = "IANA TLS Cipher Suites registry, Recommended column (RFC 8447)";
@@ -160,4 +162,20 @@ export function ciphersJson(f: CipherFacts, engine: Engine): Record<string, unkn
     problems: f.problems,
     durationMs: f.durationMs,
   };
+}
+
+/** The ciphers check's findings: the suites' ratings, the policy's suite lists and the Mozilla profile met. */
+export function judgeCiphers(facts: CipherFacts, policy: Pick<Policy, "allowedSuites" | "forbiddenSuites">): Finding[] {
+  const profile = mozillaProfileFinding(facts);
+  return [...checkCiphers(facts), ...suitePolicyFindings(facts, policy), ...(profile ? [profile] : [])];
+}
+
+/** The ciphers check's overview rows. */
+export function ciphersRows(facts: CipherFacts): [string, string][] {
+  const suites = facts.protocols.reduce((n, p) => n + p.suites.length, 0);
+  const weak = facts.protocols.reduce((n, p) => n + p.suites.filter((s) => s.rating === "weak" || s.rating === "insecure").length, 0);
+  return [
+    ["Cipher suites", `${suites} accepted (version, suite) pairs, ${weak} weak or insecure; Mozilla profile: ${mozillaProfile(facts)}`],
+    ["Aborted connections", `${facts.abortedConnections} (of ${facts.connections} probe connections; they count toward max_connect_errors except on loopback)`],
+  ];
 }

@@ -1,0 +1,83 @@
+// The one login per target that settings, accounts and replication share: the only place the checks log in.
+import { AuditError, toAuditError } from "../errors.js";
+import type { TimeoutOptions } from "../net/connect.js";
+import { Secret, type LoginSpec } from "../sql/credentials.js";
+import { login, type SqlSession } from "../sql/login.js";
+import { loginJson } from "../sql/login-json.js";
+import type { AuditOptions, CheckContext } from "./check.js";
+
+/** The login for this target: the run's credentials at this target's address, or the target URL's own user. */
+export function loginSpecFor(ctx: Pick<CheckContext, "target" | "options">): LoginSpec {
+  const t = ctx.target;
+  const base: LoginSpec = ctx.options.login ?? {
+    host: t.host,
+    port: t.port,
+    user: t.user!,
+    password: new Secret(""),
+    passwordSource: "none",
+    sslMode: "PREFERRED",
+    ...(ctx.options.ca && ctx.options.caLabel ? { sslCa: ctx.options.caLabel } : {}),
+    optionFiles: [],
+  };
+  return {
+    ...base,
+    host: t.host,
+    port: t.port,
+    ...(t.user !== undefined ? { user: t.user } : {}),
+    ...(t.password !== undefined ? { password: new Secret(t.password), passwordSource: "target URL" as const } : {}),
+  };
+}
+
+/** The run's connect and read timeouts, as given. */
+export function timeoutsOf(o: AuditOptions): TimeoutOptions {
+  return {
+    ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
+    ...(o.readTimeoutMs !== undefined ? { readTimeoutMs: o.readTimeoutMs } : {}),
+  };
+}
+
+/**
+ * The target's login, opened once for every check that needs it and closed when the target is done; a failed
+ * login fails each of them and is reported once (the error carries the step "login" so the audit can tell).
+ */
+export function session(ctx: CheckContext): Promise<SqlSession> {
+  return ctx.shared("login", async () => {
+    let s: SqlSession;
+    try {
+      s = await login(loginSpecFor(ctx), timeoutsOf(ctx.options));
+    } catch (err) {
+      const e = toAuditError(err);
+      throw new AuditError(e.code, e.message, { ...e.details, step: "login" });
+    }
+    ctx.onDone(() => s.close());
+    return s;
+  });
+}
+
+/** What the checks keep of the session: who logged in, how, and on what server (facts, no live connection). */
+export interface LoginFacts {
+  /** The login's JSON section (user, account, password source, TLS): no password. */
+  json: Record<string, unknown>;
+  tls: SqlSession["tls"];
+  currentUser: string;
+  version: string;
+  versionComment: string;
+  flavor: SqlSession["flavor"];
+  target: { host: string; port: number };
+  passwordSource: LoginSpec["passwordSource"];
+}
+
+/** The session's facts for the checks' JSON and text. */
+export function loginFacts(ctx: CheckContext, s: SqlSession): LoginFacts {
+  const spec = loginSpecFor(ctx);
+  return {
+    json: loginJson(spec, s.tls, s.currentUser),
+    tls: s.tls,
+    currentUser: s.currentUser,
+    version: s.version,
+    versionComment: s.versionComment,
+    flavor: s.flavor,
+    target: { host: spec.host, port: spec.port },
+    passwordSource: spec.passwordSource,
+  };
+}
