@@ -1,62 +1,44 @@
 import { Option, type Command } from "commander";
-import type { SqlSession } from "../sql/login.js";
-import { gatherAccounts, type AccountsFacts } from "../sql/accounts.js";
-import { accountRows, type AccountRow } from "../checks/accounts/judge.js";
-import { accountsJson, judgeAccounts } from "../checks/accounts/judge.js";
-import { DEFAULT_POLICY } from "../policy/policy.js";
-import { checkLogin } from "../checks/login.js";
+import type { AccountsFacts } from "../sql/accounts.js";
+import { accountRows, type AccountRow, type AccountsCheckFacts } from "../checks/accounts/judge.js";
+import type { LoginFacts } from "../checks/session.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues, renderTable } from "../report/table.js";
 import { printable } from "../report/printable.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
-import { addCommonOptions, findingsExitCode, addFailOnOption, type CommonOptions, type FailOnOption } from "./options.js";
-import { addCredentialOptions, loginJson, loginRows, type CredentialCliOptions } from "./credential-options.js";
-import { connectionFor } from "./connection-options.js";
-import { envelope, makeOutput, printJson, type Output } from "./output.js";
+import { addCommonOptions, addPolicyOptions, type CommonOptions, type PolicyCliOptions } from "./options.js";
+import { addCredentialOptions, loginRows, type CredentialCliOptions } from "./credential-options.js";
+import { makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
-import { loginAfterConnectivity } from "./connectivity.js";
+import { commandDocument, factsOf, printSkipped } from "./check-command.js";
+import { runLoginCommand } from "./settings.js";
 
-interface AccountsCliOptions extends CommonOptions, CredentialCliOptions, FailOnOption {
+interface AccountsCliOptions extends CommonOptions, CredentialCliOptions, PolicyCliOptions {
   requireX509Remote?: boolean;
 }
 
-/** `accounts [target]`: every account's REQUIRE clause, plugin and lock, and who can log in over clear text. */
+/** `accounts [target]`: the audit's accounts check alone: every account's REQUIRE clause, plugin and lock, and who can log in over clear text. */
 export function registerAccounts(program: Command, state: RunState): void {
   const cmd = program
     .command("accounts")
     .description("log in and list every account's REQUIRE clause (NONE, SSL, X509, ISSUER, SUBJECT, CIPHER), auth plugin and lock; flag clear-text logins")
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user[:password]@]host[:port] (default: my.cnf host, else localhost:3306)");
-  addFailOnOption(addCredentialOptions(addCommonOptions(cmd)))
-    .addOption(new Option("--require-x509-remote", "policy: accounts reachable from other hosts must present a client certificate"))
+  addPolicyOptions(addCredentialOptions(addCommonOptions(cmd)))
+    .addOption(new Option("--require-x509-remote", "policy: accounts reachable from other hosts must present a client certificate (the policy's requireX509ForRemote)"))
     .action(async (rawTarget: string | undefined, o: AccountsCliOptions) => {
       const io = makeOutput(o);
-      const { targets, clientOptions } = connectionFor([rawTarget], o);
-      const run = await loginAfterConnectivity("accounts", targets[0]!, clientOptions, o, gatherAccounts, io, state);
-      if (!run) return;
-      const { spec, session, facts, blocking, probeOfferedTls } = run;
-      const rows = accountRows(facts);
-      // A server without TLS is said once, by the connectivity finding every command carries.
-      const findings = [
-        ...blocking,
-        ...checkLogin(session.tls, { probeOfferedTls, ...(facts.tlsAvailable !== undefined ? { haveSsl: facts.tlsAvailable ? "YES" : "NO" } : {}) }),
-        // The audit's accounts check under the default policy (--require-x509-remote is its policy knob).
-        ...judgeAccounts(facts, { ...DEFAULT_POLICY, requireX509ForRemote: o.requireX509Remote === true }),
-      ];
-      if (io.json) {
-        printJson({
-          ...envelope("accounts", spec),
-          server: { version: session.version, flavor: session.flavor },
-          login: loginJson(spec, session.tls, session.currentUser),
-          ...accountsJson(facts),
-          findings,
-        });
-      } else io.out(renderAccounts(session, facts, rows, findings, io));
-      state.exitCode = Math.max(state.exitCode, findingsExitCode(findings, o.failOn));
+      const run = await runLoginCommand("accounts", rawTarget, o, o.requireX509Remote ? { requireX509ForRemote: true } : {});
+      state.exitCode = Math.max(state.exitCode, run.exitCode);
+      const f = factsOf<AccountsCheckFacts>(run, "accounts");
+      const server = f ? { server: { version: f.login.version, flavor: f.login.flavor } } : {};
+      if (!f) printSkipped(run, io, server);
+      else if (io.json) printJson(commandDocument(run, server));
+      else io.out(renderAccounts(f.login, f.accounts, accountRows(f.accounts), run.findings, io));
     });
 }
 
-function renderAccounts(s: SqlSession, f: AccountsFacts, rows: AccountRow[], findings: Finding[], io: Output): string {
+function renderAccounts(s: LoginFacts, f: AccountsFacts, rows: AccountRow[], findings: Finding[], io: Output): string {
   const { c } = io;
   const head = renderKeyValues(
     [

@@ -1,31 +1,28 @@
 import { Command, Option } from "commander";
-import { AuditError, withContext } from "../errors.js";
+import { AuditError } from "../errors.js";
 import { formatTarget } from "../net/target.js";
-import { certificateJson, checkCertificate, DEFAULT_WARN_DAYS } from "../checks/certificate/judge.js";
-import { gatherChain } from "../x509/gather-chain.js";
+import { type CertificateCheckFacts } from "../checks/certificate/judge.js";
 import { derToPem } from "../x509/pem.js";
 import { formatPublicKey } from "../x509/public-key.js";
 import type { ChainFacts } from "../x509/chain.js";
 import type { FetchedChain } from "../x509/fetch-chain.js";
-import type { FailSeverity } from "../policy/policy.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues, renderTable } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
-import { addCommonOptions, findingsExitCode, addFailOnOption, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions } from "./options.js";
+import { addCommonOptions, addPolicyOptions, addVerifyOptions, policyFrom, readCaFile, timeoutsFrom, type CommonOptions, type PolicyCliOptions } from "./options.js";
 import { caFileFrom, connectionFor } from "./connection-options.js";
-import { envelope, makeOutput, printJson, type Output } from "./output.js";
+import { makeOutput, printJson, type Output } from "./output.js";
 import { printable } from "../report/printable.js";
 import { checkOutputFile, writeOutputFile } from "./write-file.js";
 import type { RunState } from "./main.js";
-import { endNotRun, tlsCheckFirst } from "./connectivity.js";
+import { commandDocument, factsOf, printSkipped, runCheckCommand } from "./check-command.js";
 
-interface CertCliOptions extends CommonOptions {
+interface CertCliOptions extends CommonOptions, PolicyCliOptions {
   sslCa?: string;
   hostName?: string;
-  warnDays: number;
+  warnDays?: number;
   pem?: string;
-  failOn: FailSeverity;
 }
 
 function days(value: string): number {
@@ -33,15 +30,15 @@ function days(value: string): number {
   return Number(value);
 }
 
-/** `cert [target]`: the chain as sent, its trust path and name match, and what is wrong with it. */
+/** `cert [target]`: the audit's certificate check alone: the chain as sent, its trust path and name match, and what is wrong with it. */
 export function registerCert(program: Command, state: RunState): void {
   const cmd = program
     .command("cert")
     .description("inspect the certificate chain the server sends: fields, order, trust, name match, expiry; no credentials needed")
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user@]host[:port] (default localhost:3306)")
-    .addOption(new Option("--warn-days <n>", "warn when a certificate expires within this many days").argParser(days).default(DEFAULT_WARN_DAYS))
+    .addOption(new Option("--warn-days <n>", "warn when a certificate expires within this many days (default: the policy's certificateWarningDays, 30)").argParser(days))
     .addOption(new Option("--pem <file>", "write the chain as sent, as PEM, to this file ('-' for stdout)"));
-  addVerifyOptions(addCommonOptions(addFailOnOption(cmd))).action(async (rawTarget: string | undefined, o: CertCliOptions) => {
+  addVerifyOptions(addCommonOptions(addPolicyOptions(cmd))).action(async (rawTarget: string | undefined, o: CertCliOptions) => {
     const { targets, clientOptions } = connectionFor([rawTarget], o);
     const target = targets[0]!;
     const caFile = caFileFrom(o.sslCa, clientOptions);
@@ -49,31 +46,26 @@ export function registerCert(program: Command, state: RunState): void {
     const io = makeOutput(o);
     if (o.pem === "-" && io.json) throw new AuditError("usage", "--pem - and --json both want stdout; give --pem a file name");
     if (o.pem !== undefined) checkOutputFile("--pem", o.pem);
-    const verify = { ...timeoutsFrom(o), ...(ca ? { ca, caLabel: caFile!.path } : {}), ...(o.hostName ? { hostName: o.hostName } : {}) };
-    const { conn, notRun } = await tlsCheckFirst(target, verify);
-    if (notRun) {
-      endNotRun("cert", "certificate", conn, notRun, io, state, o.failOn);
+    const loaded = await policyFrom(o);
+    // --warn-days is the policy's certificateWarningDays for this run.
+    const policy = { ...loaded.policy, ...(o.warnDays !== undefined ? { certificateWarningDays: o.warnDays } : {}) };
+    const run = await runCheckCommand("cert", target, { ...timeoutsFrom(o), ...(ca ? { ca, caLabel: caFile!.path } : {}), ...(o.hostName ? { hostName: o.hostName } : {}), policy });
+    state.exitCode = Math.max(state.exitCode, run.exitCode);
+    const gathered = factsOf<CertificateCheckFacts>(run, "certificate");
+    const extra = { warnDays: policy.certificateWarningDays };
+    if (!gathered) {
+      printSkipped(run, io, extra);
       return;
     }
-    let gathered: { facts: ChainFacts; fetched: FetchedChain };
-    try {
-      gathered = await gatherChain(target, verify);
-    } catch (err) {
-      throw withContext(err, formatTarget(target), "certificate");
-    }
     const { facts, fetched } = gathered;
-    const findings = checkCertificate(facts, { warnDays: o.warnDays, serverVersion: fetched.serverVersion });
     if (o.pem !== undefined) writeOutputFile("--pem", o.pem, fetched.ders.map(derToPem).join(""));
-    if (io.json) {
-      printJson({ ...envelope("cert", target), ...certificateJson(facts, fetched), warnDays: o.warnDays, findings });
-    } else {
-      io.out(renderCert(formatTarget(target), facts, fetched, findings, io));
+    if (io.json) printJson(commandDocument(run, extra));
+    else {
+      io.out(renderCert(formatTarget(target), facts, fetched, run.findings, io));
       if (o.pem !== undefined && o.pem !== "-") io.err(`wrote ${fetched.ders.length} certificate(s) as sent to ${o.pem}`);
     }
-    state.exitCode = Math.max(state.exitCode, findingsExitCode(findings, o.failOn));
   });
 }
-
 
 function renderCert(label: string, facts: ChainFacts, fetched: FetchedChain, findings: Finding[], io: Output): string {
   const { c } = io;

@@ -1,38 +1,31 @@
 import { Command, Option } from "commander";
-import { AuditError } from "../errors.js";
-import { ciphersJson } from "../checks/ciphers/judge.js";
-import { judgeCiphers } from "../checks/ciphers/judge.js";
-import { judgeProtocols } from "../checks/protocols/judge.js";
-import { DEFAULT_POLICY, type FailSeverity } from "../policy/policy.js";
 import { DEFAULT_MAX_ABORTED } from "../net/error-budget.js";
-import { formatTarget, type Target } from "../net/target.js";
+import { formatTarget } from "../net/target.js";
 import { paintRating } from "../report/colour.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderTable } from "../report/table.js";
 import { startProgress } from "../report/progress.js";
-import { mergeRepeats } from "../report/consolidate.js";
 import { terminalWidth, wrap } from "../report/wrap.js";
 import type { Finding } from "../report/types.js";
-import { resolveCredentials } from "../sql/credentials.js";
-import { resetErrorCountWithLogin } from "../sql/login-json.js";
-import { DEFAULT_CONNECTIONS, enumerateCiphers, liveProber, type CipherFacts, type Engine } from "../tls/enumerate.js";
-import { planRun } from "../tls/scan-plan.js";
-import { addCommonOptions, findingsExitCode, addFailOnOption, positiveInt, timeoutsFrom, wholeNumber, type CommonOptions } from "./options.js";
+import { resolveCredentials, type LoginSpec } from "../sql/credentials.js";
+import { DEFAULT_CONNECTIONS, type CipherFacts, type Engine } from "../tls/enumerate.js";
+import type { ScanFacts } from "../checks/scan.js";
+import { addCommonOptions, addPolicyOptions, policyFrom, positiveInt, timeoutsFrom, wholeNumber, type CommonOptions, type PolicyCliOptions } from "./options.js";
 import { connectionFor } from "./connection-options.js";
 import type { ClientOptions } from "../sql/option-file.js";
-import { envelope, makeOutput, printJson, type Output } from "./output.js";
+import type { Target } from "../net/target.js";
+import { makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
-import { endNotRun, tlsCheckFirst } from "./connectivity.js";
+import { commandDocument, factsOf, printSkipped, runCheckCommand } from "./check-command.js";
 
-interface CiphersCliOptions extends CommonOptions {
+interface CiphersCliOptions extends CommonOptions, PolicyCliOptions {
   concurrency: number;
   maxAborted?: number;
   engine: "auto" | Engine;
   groups: boolean;
-  failOn: FailSeverity;
 }
 
-/** `ciphers [target]`: every accepted protocol version and cipher suite, the server's order, groups and DHE size. */
+/** `ciphers [target]`: the audit's protocols and ciphers checks alone: every accepted version and suite, the server's order, groups and DHE size. */
 export function registerCiphers(program: Command, state: RunState): void {
   const cmd = program
     .command("ciphers")
@@ -44,59 +37,47 @@ export function registerCiphers(program: Command, state: RunState): void {
     )
     .addOption(new Option("--engine <engine>", "auto: raw ClientHellos where the budget is unlimited (loopback), node:tls (ends as a refused login, not counted) elsewhere").choices(["auto", "node", "raw"]).default("auto"))
     .addOption(new Option("--no-groups", "skip the key-exchange group enumeration"));
-  addCommonOptions(addFailOnOption(cmd)).action(async (rawTarget: string | undefined, o: CiphersCliOptions) => {
+  addCommonOptions(addPolicyOptions(cmd)).action(async (rawTarget: string | undefined, o: CiphersCliOptions) => {
     const { targets, clientOptions } = connectionFor([rawTarget], o);
     const target = targets[0]!;
     const io = makeOutput(o);
-    const timeouts = timeoutsFrom(o);
-    const { notRun, conn } = await tlsCheckFirst(target, timeouts);
-    if (notRun) {
-      endNotRun("ciphers", "ciphers", conn, notRun, io, state, o.failOn);
-      return;
-    }
-    const { budget, engine } = planRun(target, o);
+    const { policy } = await policyFrom(o);
+    const login = target.user ? await resetLogin(target, clientOptions) : undefined;
     // One progress line, replaced as the scan goes and cleared before the report (Ctrl-C: "interrupted", exit 130).
     const progress = startProgress({ quiet: io.json });
-    let facts: CipherFacts;
+    let run;
     try {
-      facts = await enumerateCiphers(target, liveProber(target, timeouts), {
-        budget,
-        engine,
-        concurrency: o.concurrency,
+      run = await runCheckCommand("ciphers", target, {
+        ...timeoutsFrom(o),
+        policy,
+        probeConcurrency: o.concurrency,
+        ...(o.maxAborted !== undefined ? { maxAborted: o.maxAborted } : {}),
+        engine: o.engine,
         groups: o.groups,
-        ...(target.user ? { resetServerCount: () => resetWithLogin(target, clientOptions, timeouts) } : {}),
-        onProgress: (l: string) => progress.step(formatTarget(target), l),
+        ...(login ? { login } : {}),
+        onStep: (label, step) => progress.step(label, step),
       });
     } finally {
       progress.stop();
     }
-    unreachable(facts, target);
-    // The audit's protocols and ciphers checks under the default policy, each condition once as the audit says it.
-    const findings = mergeRepeats([...judgeProtocols(facts, DEFAULT_POLICY), ...judgeCiphers(facts, DEFAULT_POLICY)]);
-    if (io.json) printJson({ ...envelope("ciphers", target), ...ciphersJson(facts, engine), findings });
-    else io.out(renderCiphers(facts, findings, engine, io));
-    state.exitCode = Math.max(state.exitCode, findingsExitCode(findings, o.failOn));
+    state.exitCode = Math.max(state.exitCode, run.exitCode);
+    const scan = factsOf<ScanFacts>(run, "ciphers") ?? factsOf<ScanFacts>(run, "protocols");
+    if (!scan) {
+      printSkipped(run, io);
+      return;
+    }
+    if (io.json) printJson(commandDocument(run));
+    else io.out(renderCiphers(scan.facts, run.findings, scan.engine, io));
   });
 }
 
-// The audit's reset (one login, closed), with the credentials this command resolves for the target URL's user.
-async function resetWithLogin(target: Target, clientOptions: ClientOptions, timeouts: { connectTimeoutMs: number; readTimeoutMs: number }): Promise<boolean> {
+// With mysql://user@host the scan may reset the server's error count with a login (the audit's reset): the
+// credentials this command resolves for the target URL's user; none when they cannot be resolved.
+async function resetLogin(target: Target, clientOptions: ClientOptions): Promise<LoginSpec | undefined> {
   try {
-    return await resetErrorCountWithLogin(await resolveCredentials({ target, targetGiven: true, clientOptions, ...(target.user ? { user: target.user } : {}) }), timeouts);
+    return await resolveCredentials({ target, targetGiven: true, clientOptions, ...(target.user ? { user: target.user } : {}) });
   } catch {
-    return false;
-  }
-}
-
-// Nothing could be settled and every probe failed to reach a TLS-capable server: the target could not be audited.
-function unreachable(f: CipherFacts, target: Target): void {
-  if (f.protocols.some((p) => p.accepted !== undefined)) return;
-  // A server without TLS is audited (a critical finding), not an error.
-  const fatalReasons = ["connect", "greeting-error"];
-  const fatal = f.problems[0];
-  if (fatal && f.problems.every((p) => fatalReasons.includes(p.reason) && p.detail === fatal.detail)) {
-    const code = fatal.reason === "greeting-error" ? "server-error" : "unreachable";
-    throw new AuditError(code, fatal.detail, { target: formatTarget(target), step: fatal.step ?? "ciphers" });
+    return undefined;
   }
 }
 

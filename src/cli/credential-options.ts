@@ -2,12 +2,10 @@ import type { ChalkInstance } from "chalk";
 import { Option, type Command } from "commander";
 import { paintVerdict } from "../report/colour.js";
 import { printable } from "../report/printable.js";
-import { withContext } from "../errors.js";
 import { formatTarget, type Target } from "../net/target.js";
 import type { ClientOptions } from "../sql/option-file.js";
 import type { ConnectionCliOptions } from "./connection-options.js";
-import { login, type SqlSession } from "../sql/login.js";
-import { timeoutsFrom, type CommonOptions } from "./options.js";
+import type { LoginFacts } from "../checks/session.js";
 import { parseSslMode, resolveCredentials, SSL_MODES, type CredentialEnv, type LoginSpec } from "../sql/credentials.js";
 
 /** The credential and TLS options of authenticated commands, as commander parses them. */
@@ -65,40 +63,13 @@ export async function loginSpecFrom(target: Target, o: CredentialCliOptions, cli
 }
 
 /** The login as the text output heads it: target, server, who, and how much of the transport was verified. */
-export function loginRows(s: SqlSession, c: ChalkInstance): [string, string][] {
+export function loginRows(s: Pick<LoginFacts, "target" | "version" | "flavor" | "currentUser" | "passwordSource" | "tls">, c: ChalkInstance): [string, string][] {
   return [
-    ["Target", formatTarget(s.spec)],
+    ["Target", formatTarget(s.target)],
     ["Server", printable(`${s.version} (${s.flavor})`)],
-    ["Logged in as", printable(`${s.currentUser} (password from ${s.spec.passwordSource})`)],
+    ["Logged in as", printable(`${s.currentUser} (password from ${s.passwordSource})`)],
     ["Login transport", paintVerdict(c, s.tls.identityVerified ? true : s.tls.encrypted ? undefined : false, printable(s.tls.note))],
   ];
 }
 
 export { loginJson } from "../sql/login-json.js";
-
-/** Resolves the credentials, logs in, runs gather on the session and closes it; errors name the target and step. */
-export async function withLogin<T>(
-  target: Target,
-  o: CredentialCliOptions & CommonOptions,
-  clientOptions: ClientOptions,
-  gather: (session: SqlSession) => Promise<T>,
-  first?: (spec: LoginSpec) => Promise<void>,
-): Promise<{ spec: LoginSpec; session: SqlSession; facts: T }> {
-  const spec = await loginSpecFrom(target, o, clientOptions);
-  const t = timeoutsFrom(o);
-  // Connectivity before the login, as the audit does it (src/cli/connectivity.ts).
-  if (first) await first(spec);
-  let session: SqlSession;
-  try {
-    session = await login(spec, { connectTimeoutMs: t.connectTimeoutMs, readTimeoutMs: t.readTimeoutMs });
-  } catch (err) {
-    throw withContext(err, formatTarget(spec), "login");
-  }
-  try {
-    return { spec, session, facts: await gather(session) };
-  } catch (err) {
-    throw withContext(err, formatTarget(spec));
-  } finally {
-    await session.close();
-  }
-}

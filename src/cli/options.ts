@@ -2,10 +2,8 @@ import fs from "node:fs";
 import { Option, type Command } from "commander";
 import { AuditError } from "../errors.js";
 import { fileErrorText } from "../file-error-text.js";
-import { DEFAULT_POLICY, FAIL_SEVERITIES, parseFailSeverity, type FailSeverity } from "../policy/policy.js";
+import { DEFAULT_POLICY, FAIL_SEVERITIES, parseFailSeverity, type FailSeverity, type LoadedPolicy } from "../policy/policy.js";
 import type { TimeoutOptions } from "../net/connect.js";
-import { isFailing } from "../report/report.js";
-import type { Finding } from "../report/types.js";
 import { addConnectionOptions, type ConnectionCliOptions } from "./connection-options.js";
 
 /** Options every subcommand shares. */
@@ -46,16 +44,29 @@ export function failSeverity(value: string): FailSeverity {
   return parseFailSeverity(value, "--fail-on");
 }
 
-/** --fail-on, as the subcommands have it: findings at or above the severity make the exit code 1. */
-export interface FailOnOption {
-  failOn: FailSeverity;
+/** --policy and --fail-on, as every command that judges has them. */
+export interface PolicyCliOptions {
+  policy?: string;
+  failOn?: FailSeverity;
 }
 
-/** Adds --fail-on (default: the default policy's). */
-export function addFailOnOption(cmd: Command): Command {
-  return cmd.addOption(
-    new Option("--fail-on <severity>", `exit 1 on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")} (any case; never: findings never fail the run)`).argParser(failSeverity).default(DEFAULT_POLICY.failOn),
-  );
+/** Adds --policy and --fail-on (default: the policy's failOn, the default policy's ${DEFAULT_POLICY.failOn}). */
+export function addPolicyOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option(
+        "--fail-on <severity>",
+        `exit 1 on findings at or above this severity: ${FAIL_SEVERITIES.join(", ")} (any case; never: findings never fail the run; default: the policy's, ${DEFAULT_POLICY.failOn}); a check that could not run exits 3 at every level`,
+      ).argParser(failSeverity),
+    )
+    .addOption(new Option("--policy <file>", "policy file (JSON or YAML), as the audit reads it: the checks this command runs judge by it"));
+}
+
+/** The policy in force: --policy's file (or the default policy) with --fail-on applied. */
+export async function policyFrom(o: PolicyCliOptions): Promise<LoadedPolicy> {
+  // The policy loader (and the registry of finding ids it checks `ignore` against) only when a file is given.
+  const loaded: LoadedPolicy = o.policy ? (await import("../policy/load.js")).loadPolicy(o.policy) : { policy: { ...DEFAULT_POLICY }, source: "built-in default policy" };
+  return { ...loaded, policy: { ...loaded.policy, ...(o.failOn ? { failOn: o.failOn } : {}) } };
 }
 
 /**
@@ -96,13 +107,4 @@ export function readCaFile(path: string | undefined, source = "--ssl-ca"): strin
   }
   if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new AuditError("usage", `${source} ${path}: holds no PEM certificate`);
   return pem;
-}
-
-/**
- * A subcommand's exit code from its findings, by the audit's rule: 3 when something could not be checked (an
- * "error" finding), else 1 when a finding reaches --fail-on, else 0.
- */
-export function findingsExitCode(findings: readonly Finding[], failOn: FailSeverity): number {
-  if (findings.some((f) => f.severity === "error")) return 3;
-  return findings.some((f) => isFailing(f, failOn)) ? 1 : 0;
 }

@@ -1,58 +1,51 @@
 import { Command } from "commander";
-import { withContext } from "../errors.js";
 import { formatTarget } from "../net/target.js";
-import { probe, type HandshakeFacts } from "../net/probe.js";
-import { checkTransport } from "../checks/connectivity/judge.js";
-import { probeDetails } from "../checks/connectivity/judge.js";
+import type { HandshakeFacts } from "../net/probe.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues } from "../report/table.js";
 import { paintVerdict } from "../report/colour.js";
 import { printable } from "../report/printable.js";
 import type { Finding } from "../report/types.js";
-import { addCommonOptions, addFailOnOption, addVerifyOptions, readCaFile, timeoutsFrom, type CommonOptions, type FailOnOption } from "./options.js";
+import type { ConnectivityFacts } from "../checks/connectivity/judge.js";
+import { addCommonOptions, addPolicyOptions, addVerifyOptions, policyFrom, readCaFile, timeoutsFrom, type CommonOptions, type PolicyCliOptions } from "./options.js";
 import { caFileFrom, connectionFor } from "./connection-options.js";
-import { isFailing } from "../report/report.js";
-import { envelope, makeOutput, printJson, type Output } from "./output.js";
+import { makeOutput, printJson, type Output } from "./output.js";
+import { commandDocument, factsOf, runCheckCommand } from "./check-command.js";
 import type { RunState } from "./main.js";
 
-interface ProbeCliOptions extends CommonOptions, FailOnOption {
+interface ProbeCliOptions extends CommonOptions, PolicyCliOptions {
   sslCa?: string;
   hostName?: string;
 }
 
-/** `probe [target]`: the greeting, the flavour and one real TLS handshake, without credentials. */
+/** `probe [target]`: the audit's connectivity check alone: the greeting, the flavour and one real TLS handshake, without credentials. */
 export function registerProbe(program: Command, state: RunState): void {
   const cmd = program
     .command("probe")
     .description("read the server's greeting (version, flavour, capabilities, auth plugin) and try one TLS upgrade; no credentials needed")
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user@]host[:port] (default localhost:3306)");
-  addVerifyOptions(addCommonOptions(addFailOnOption(cmd))).action(async (rawTarget: string | undefined, o: ProbeCliOptions) => {
+  addVerifyOptions(addCommonOptions(addPolicyOptions(cmd))).action(async (rawTarget: string | undefined, o: ProbeCliOptions) => {
     const { targets, clientOptions } = connectionFor([rawTarget], o);
     const target = targets[0]!;
     const caFile = caFileFrom(o.sslCa, clientOptions);
     const ca = readCaFile(caFile?.path, caFile?.source);
+    const { policy } = await policyFrom(o);
     const io = makeOutput(o);
-    let facts: HandshakeFacts;
-    try {
-      facts = await probe(target, { ...timeoutsFrom(o), ...(ca ? { ca, caLabel: caFile!.path } : {}), ...(o.hostName ? { hostName: o.hostName } : {}) });
-    } catch (err) {
-      throw withContext(err, formatTarget(target));
+    const run = await runCheckCommand("probe", target, { ...timeoutsFrom(o), ...(ca ? { ca, caLabel: caFile!.path } : {}), ...(o.hostName ? { hostName: o.hostName } : {}), policy });
+    const facts = factsOf<ConnectivityFacts>(run, "connectivity")!;
+    if (io.json) printJson(commandDocument(run));
+    else {
+      io.out(renderProbe(facts, run.findings, io));
+      if (run.report.error) io.err(printable(`${formatTarget(target)}: ${run.report.error.step ?? "greeting"}: ${run.report.error.message}`));
     }
-    const findings = checkTransport(facts);
-    if (io.json) printJson({ ...envelope("probe", target), ...probeDetails(facts), findings });
-    else io.out(renderProbe(facts, findings, io));
-    // The same exit rule as every command: findings at or above --fail-on are 1 (a server without TLS among them).
-    if (findings.some((f) => isFailing(f, o.failOn))) state.exitCode = 1;
-    if (facts.serverError) {
-      if (!io.json) io.err(printable(`${formatTarget(target)}: greeting: the server answered with error ${facts.serverError.errno}: ${facts.serverError.message}`));
-      state.exitCode = 3;
-    }
+    // The audit's exit-code rule: a server without TLS (critical) or a failed TLS handshake (high) is a finding.
+    state.exitCode = Math.max(state.exitCode, run.exitCode);
   });
 }
 
-
-function renderProbe(f: HandshakeFacts, findings: Finding[], io: Output): string {
+function renderProbe(facts: ConnectivityFacts, findings: Finding[], io: Output): string {
   const { c } = io;
+  const f: HandshakeFacts = facts.handshake;
   const rows: [string, string][] = [["Target", formatTarget(f.target)]];
   if (f.serverError) {
     rows.push(["Greeting", c.red(`ERR ${f.serverError.errno}${f.serverError.sqlState ? ` (${printable(f.serverError.sqlState)})` : ""}`)]);
@@ -73,6 +66,7 @@ function renderProbe(f: HandshakeFacts, findings: Finding[], io: Output): string
     if (s.mariadbCapabilities && s.flavor === "mariadb") rows.push(["MariaDB capabilities", s.mariadbCapabilities.join(" ") || "(none)"]);
   }
   const t = f.tls;
+  if (facts.handshakeFailure) rows.push(["TLS handshake", c.red(`failed: ${printable(facts.handshakeFailure.message)}`)]);
   if (!f.serverError) {
     rows.push(["TLS offered", paintVerdict(c, t.offered, t.offered ? "yes (CLIENT_SSL)" : "NO: the server cannot encrypt connections at all")]);
   }

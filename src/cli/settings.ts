@@ -1,61 +1,56 @@
 import type { Command } from "commander";
-import type { SqlSession } from "../sql/login.js";
-import { gatherSettings, type ServerSettingsFacts } from "../sql/settings.js";
-import { gatherReplication, type ReplicationFacts } from "../sql/replication.js";
-import { settingRows, settingsJson, type SettingRow } from "../checks/settings/judge.js";
-import { checkReplication } from "../checks/replication/judge.js";
+import type { ReplicationFacts } from "../sql/replication.js";
+import { settingRows, type SettingRow, type SettingsCheckFacts } from "../checks/settings/judge.js";
+import type { ServerSettingsFacts } from "../sql/settings.js";
+import type { LoginFacts } from "../checks/session.js";
 import { renderFindings } from "../report/findings-text.js";
 import { renderKeyValues, renderTable } from "../report/table.js";
 import { printable } from "../report/printable.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
-import { addCommonOptions, findingsExitCode, addFailOnOption, type CommonOptions, type FailOnOption } from "./options.js";
-import { addCredentialOptions, loginJson, loginRows, type CredentialCliOptions } from "./credential-options.js";
-import { connectionFor } from "./connection-options.js";
-import { envelope, makeOutput, printJson, type Output } from "./output.js";
+import { addCommonOptions, addPolicyOptions, policyFrom, timeoutsFrom, type CommonOptions, type PolicyCliOptions } from "./options.js";
+import { addCredentialOptions, loginRows, loginSpecFrom, type CredentialCliOptions } from "./credential-options.js";
+import { caFileFrom, connectionFor } from "./connection-options.js";
+import { readCaFile } from "./options.js";
+import { makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
-import { loginAfterConnectivity } from "./connectivity.js";
-import { settingsNotSaidBefore } from "../run/audit.js";
-import { judgeSettings } from "../checks/settings/judge.js";
-import { DEFAULT_POLICY } from "../policy/policy.js";
+import { commandDocument, factsOf, printSkipped, runCheckCommand, type CommandRun } from "./check-command.js";
 
-type SettingsCliOptions = CommonOptions & CredentialCliOptions & FailOnOption;
+type SettingsCliOptions = CommonOptions & CredentialCliOptions & PolicyCliOptions;
 
-/** `settings [target]`: log in and report the server's TLS variables, status, TLS library and replication channels. */
+/** `settings [target]`: the audit's settings and replication checks alone: the server's TLS variables, status, TLS library and replication channels. */
 export function registerSettings(program: Command, state: RunState): void {
   const cmd = program
     .command("settings")
     .description("log in and report the server's TLS settings (variables, status, TLS library, TLS channels) and its replication channels")
     .argument("[target]", "host, host:port, [ipv6]:port or mysql://[user[:password]@]host[:port] (default: my.cnf host, else localhost:3306)");
-  addFailOnOption(addCredentialOptions(addCommonOptions(cmd))).action(async (rawTarget: string | undefined, o: SettingsCliOptions) => {
+  addPolicyOptions(addCredentialOptions(addCommonOptions(cmd))).action(async (rawTarget: string | undefined, o: SettingsCliOptions) => {
     const io = makeOutput(o);
-    const { targets, clientOptions } = connectionFor([rawTarget], o);
-    const run = await loginAfterConnectivity("settings", targets[0]!, clientOptions, o, async (sn) => ({ facts: await gatherSettings(sn), repl: await gatherReplication(sn) }), io, state);
-    if (!run) return;
-    const { spec, session, facts: gathered, blocking, probeOfferedTls } = run;
-    const { repl } = gathered;
-    // The facts the audit's settings check judges: the variables and what the connectivity step's greeting offered.
-    const facts = { ...gathered.facts, probeOfferedTls };
-    const now = new Date();
-    const rows = settingRows(facts, now);
-    // The audit's settings and replication checks under the default policy; a server without TLS is said once,
-    // by the connectivity finding every command carries.
-    const findings = [...blocking, ...settingsNotSaidBefore(blocking, judgeSettings(facts, DEFAULT_POLICY, now)), ...checkReplication(repl)];
-    if (io.json) {
-      printJson({
-        ...envelope("settings", spec),
-        server: { version: session.version, flavor: session.flavor, versionComment: session.versionComment },
-        login: loginJson(spec, session.tls, session.currentUser),
-        ...settingsJson(facts, rows),
-        replication: repl.channels,
-        findings,
-      });
-    } else io.out(renderSettings(session, facts, rows, repl, findings, io));
-    state.exitCode = Math.max(state.exitCode, findingsExitCode(findings, o.failOn));
+    const run = await runLoginCommand("settings", rawTarget, o);
+    state.exitCode = Math.max(state.exitCode, run.exitCode);
+    const f = factsOf<SettingsCheckFacts>(run, "settings");
+    const repl = factsOf<ReplicationFacts>(run, "replication");
+    const server = f ? { server: { version: f.login.version, flavor: f.login.flavor, versionComment: f.login.versionComment } } : {};
+    if (!f) printSkipped(run, io, server);
+    else if (io.json) printJson(commandDocument(run, server));
+    else io.out(renderSettings(f.login, f.settings, settingRows(f.settings, f.now), repl, run.findings, io));
   });
 }
 
-function renderSettings(s: SqlSession, f: ServerSettingsFacts, rows: SettingRow[], repl: ReplicationFacts, findings: Finding[], io: Output): string {
+/**
+ * settings and accounts: the login the mysql client would make (these commands always log in), then the audit
+ * restricted to the command's checks on the login's host and port.
+ */
+export async function runLoginCommand(command: string, rawTarget: string | undefined, o: CommonOptions & CredentialCliOptions & PolicyCliOptions, policyOverrides: Record<string, unknown> = {}): Promise<CommandRun> {
+  const { targets, clientOptions } = connectionFor([rawTarget], o);
+  const { policy } = await policyFrom(o);
+  const login = await loginSpecFrom(targets[0]!, o, clientOptions);
+  const caFile = caFileFrom(o.sslCa, clientOptions);
+  const ca = readCaFile(caFile?.path, caFile?.source);
+  return runCheckCommand(command, { host: login.host, port: login.port }, { ...timeoutsFrom(o), ...(ca ? { ca, caLabel: caFile!.path } : {}), login, policy: { ...policy, ...policyOverrides } });
+}
+
+function renderSettings(s: LoginFacts, f: ServerSettingsFacts, rows: SettingRow[], repl: ReplicationFacts | undefined, findings: Finding[], io: Output): string {
   const { c } = io;
   const head = renderKeyValues(
     [
@@ -79,8 +74,11 @@ function renderSettings(s: SqlSession, f: ServerSettingsFacts, rows: SettingRow[
     parts.push("", c.bold("TLS channels (performance_schema.tls_channel_status)"));
     parts.push(renderTable(["Channel", ...keys], f.tlsChannels.map((ch) => [ch.channel, ...keys.map((k) => ch.properties[k] ?? "")].map((v) => printable(v))), io));
   } else if (f.tlsChannelsNote) parts.push("", `TLS channels: ${c.gray(printable(f.tlsChannelsNote))}`);
-  parts.push("", c.bold(`Replication channels (this server as a replica, from ${repl.source})`));
-  if (repl.channels.length === 0) parts.push(repl.problems.length ? c.gray("  could not be read (see findings)") : c.gray("  none: this server is not a replica"));
+  if (!repl) parts.push("", c.bold("Replication channels"), c.gray("  could not be read (see findings)"));
+  else parts.push("", c.bold(`Replication channels (this server as a replica, from ${repl.source})`));
+  if (!repl) {
+    // said above
+  } else if (repl.channels.length === 0) parts.push(repl.problems.length ? c.gray("  could not be read (see findings)") : c.gray("  none: this server is not a replica"));
   else {
     parts.push(
       renderTable(

@@ -13,6 +13,8 @@ export interface CheckResult extends CheckOutcome {
   name: CheckName;
   findings: Finding[];
   durationMs: number;
+  /** Why it could not run, typed (status "error"): what a subcommand reports as its error. Not in the JSON. */
+  error?: { code: ErrorCode; step?: string; message: string };
 }
 
 /** Everything the audit learned about one target. */

@@ -1,5 +1,4 @@
-import { AuditError, toAuditError, withContext } from "../errors.js";
-import type { ProbeOptions } from "../net/probe.js";
+import { toAuditError, type AuditError } from "../errors.js";
 import { formatTarget, type Target } from "../net/target.js";
 import { DEFAULT_POLICY, isIgnored } from "../policy/policy.js";
 import type { CheckName, CheckResult, TargetReport } from "../report/report.js";
@@ -8,7 +7,7 @@ import { withBenchmarkReferences } from "../report/finding-ids.js";
 import { consolidateChecks } from "../report/consolidate.js";
 import { needsMysqlLogin, tlsUnavailable, type AuditOptions, type Check, type CheckContext } from "../checks/check.js";
 import { CHECKS, connectivity } from "../checks/registry.js";
-import { judgeConnectivity, TLS_BLOCKING_IDS, type ConnectivityFacts } from "../checks/connectivity/judge.js";
+import type { ConnectivityFacts } from "../checks/connectivity/judge.js";
 
 export type { AuditOptions, CheckContext } from "../checks/check.js";
 export { CHECKS } from "../checks/registry.js";
@@ -16,35 +15,9 @@ export { CHECKS } from "../checks/registry.js";
 /** What a target's report keeps beside its JSON when asked (AuditOptions.keepFacts): each check's facts, for a text view. */
 export type CheckFacts = Record<string, unknown>;
 
-/** What every command learns first: the greeting and one TLS handshake, and the findings they give. */
-export interface Connectivity extends ConnectivityFacts {
-  findings: Finding[];
-}
-
-/**
- * Connectivity alone, as the audit does it first. Throws an AuditError (exit 3) when the target cannot be audited:
- * unreachable, not MySQL, or refused before the handshake (an ERR greeting).
- */
-export async function checkConnectivity(target: Target, options: ProbeOptions = {}): Promise<Connectivity> {
-  let facts: ConnectivityFacts;
-  try {
-    facts = await connectivity.gather(target, options);
-  } catch (err) {
-    throw withContext(err, formatTarget(target));
-  }
-  const se = facts.handshake.serverError;
-  if (se) throw new AuditError("server-error", `the server refused the connection with error ${se.errno}: ${se.message}`, { target: formatTarget(target), step: "greeting", serverErrno: se.errno });
-  return { ...facts, findings: judgeConnectivity(facts) };
-}
-
 /** Settings findings less those the connectivity findings already say: have_ssl not YES is tls.not-offered, said once. */
 export function settingsNotSaidBefore(connectivityFindings: readonly Finding[], settings: Finding[]): Finding[] {
   return connectivityFindings.some((f) => f.id === "tls.not-offered") ? settings.filter((f) => f.id !== "settings.tls-disabled") : settings;
-}
-
-/** The connectivity findings that say why TLS checks cannot run: what every command prints, once, in their place. */
-export function tlsBlockingFindings(findings: readonly Finding[]): Finding[] {
-  return findings.filter((f) => TLS_BLOCKING_IDS.includes(f.id));
 }
 
 // A check's outcome once its promise settles.
@@ -73,10 +46,11 @@ export async function auditTarget(target: Target, options: AuditOptions = {}, ch
     durationMs: 0,
     ...(options.keepFacts ? { facts } : {}),
   };
-  const record = (name: CheckName, status: CheckResult["status"], findings: Finding[], t0: number, reason?: string, end = performance.now()): void => {
+  const record = (name: CheckName, status: CheckResult["status"], findings: Finding[], t0: number, reason?: string, end = performance.now(), error?: AuditError): void => {
     const kept = findings.filter((f) => !isIgnored(f.id, policy.ignore));
     report.ignoredFindings += findings.length - kept.length;
-    report.checks.push({ name, status, ...(reason !== undefined ? { reason } : {}), findings: kept, durationMs: end - t0 });
+    const typed = error ? { error: { code: error.code, message: error.message, ...(error.details.step ? { step: error.details.step } : {}) } } : {};
+    report.checks.push({ name, status, ...(reason !== undefined ? { reason } : {}), findings: kept, durationMs: end - t0, ...typed });
   };
   const finish = (): TargetReport & { facts?: CheckFacts } => {
     report.durationMs = performance.now() - started;
@@ -91,7 +65,7 @@ export async function auditTarget(target: Target, options: AuditOptions = {}, ch
   } catch (err) {
     const e = toAuditError(err);
     report.error = { code: e.code, message: e.message, ...(e.details.step ? { step: e.details.step } : {}) };
-    record(connectivity.name, "error", [unreachableFinding(label, e.message)], t0, e.message);
+    record(connectivity.name, "error", [unreachableFinding(label, e.message)], t0, e.message, undefined, e);
     for (const def of selected) record(def.name, "skipped", [], performance.now(), "the target could not be reached");
     return finish();
   }
@@ -155,8 +129,9 @@ export async function auditTarget(target: Target, options: AuditOptions = {}, ch
         report.overview.push(...def.text(o.facts));
       } catch (err) {
         // A judge that throws is a bug; still a check that could not run, never a silent pass.
-        const reason = plainReason(toAuditError(err).message);
-        record(def.name, "error", [checkErrorFinding(def.name, reason)], o.t, reason, o.end);
+        const e = toAuditError(err);
+        const reason = plainReason(e.message);
+        record(def.name, "error", [checkErrorFinding(def.name, reason)], o.t, reason, o.end, e);
         continue;
       }
       // Protocols and ciphers share one enumeration: its cost is counted once.
@@ -166,15 +141,15 @@ export async function auditTarget(target: Target, options: AuditOptions = {}, ch
     } else if (o.err.details.step === "login") {
       // One failed login is one error: the first check that needed it carries the finding, the others point to it.
       const first = report.checks.find((c) => c.status === "error" && c.reason?.startsWith("the login failed: "));
-      if (first) record(def.name, "error", [], o.t, `the login failed (see ${first.name})`, o.end);
+      if (first) record(def.name, "error", [], o.t, `the login failed (see ${first.name})`, o.end, o.err);
       else {
         const needing = selected.filter((d) => d.skip === needsMysqlLogin && ctx.runs(d.name)).map((d) => d.name);
         const why = plainReason(o.err.message);
-        record(def.name, "error", [loginFailedFinding(needing, why)], o.t, `the login failed: ${why}`, o.end);
+        record(def.name, "error", [loginFailedFinding(needing, why)], o.t, `the login failed: ${why}`, o.end, o.err);
       }
     } else {
       const reason = plainReason(o.err.message);
-      record(def.name, "error", [checkErrorFinding(def.name, reason)], o.t, reason, o.end);
+      record(def.name, "error", [checkErrorFinding(def.name, reason)], o.t, reason, o.end, o.err);
     }
   }
   for (const fn of cleanups) await Promise.resolve(fn()).catch(() => undefined);

@@ -14,7 +14,7 @@ interface Doc {
   command?: string;
   error?: { code: string; step?: string; message: string };
   findings?: { id: string; severity: string; evidence: string }[];
-  targets?: { error?: { code: string; message: string }; checks: { name: string; status: string; reason?: string }[]; findings: { id: string; severity: string; evidence: string }[] }[];
+  targets?: { error?: { code: string; step?: string; message: string }; checks: { name: string; status: string; reason?: string }[]; findings: { id: string; severity: string; evidence: string }[] }[];
 }
 
 const USER = { user: "auditor", password: "auditor-secret", plugin: "mysql_native_password" as const };
@@ -101,7 +101,7 @@ describe("a port that sends garbage: not MySQL, exit 3 from every command, one J
     const auditError = audit.targets![0]!.error!;
     expect(auditError.code).toBe("not-mysql");
     const error = name.startsWith("audit") ? doc.targets![0]!.error! : doc.error!;
-    expect({ code: error.code, message: error.message }).toEqual(auditError);
+    expect({ code: error.code, message: error.message, step: error.step }).toEqual(auditError);
     expect(findingsOf(doc).map((f) => [f.id, f.severity, f.evidence])).toEqual([["audit.target-unreachable", "error", auditError.message]]);
     // And one line on stderr, never a stack trace.
     expect(r.stderr.trim().split("\n").filter((l) => /\bat .*\.js:\d+/.test(l))).toEqual([]);

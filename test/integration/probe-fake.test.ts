@@ -80,6 +80,35 @@ describe("probe against the protocol-faithful test server (what MariaDB cannot s
   });
 });
 
+// The audit's rule, whatever the command (#11): a server whose greeting offers TLS but whose upgrade fails is
+// audited, not dropped; the failure is the finding tls.handshake-failed (high: exit 1 at the default --fail-on),
+// with the cause as its evidence, in probe as in the audit.
+describe("probe: a failed TLS upgrade is the audit's tls.handshake-failed finding, exit 1 as the audit", () => {
+  const cases: [string, FakeMysqlOptions, RegExp][] = [
+    ["a drop after the SSLRequest", { behaviour: "drop-after-ssl-request" }, /the server closed the connection after the SSLRequest/],
+    ["a failing TLS handshake (alert)", { behaviour: "tls-alert" }, /TLS handshake failed: .*handshake failure/],
+    ["non-TLS bytes after the SSLRequest", { behaviour: "tls-garbage" }, /the server answered the ClientHello with bytes that are not TLS/],
+    ["an ERR packet instead of TLS", { behaviour: "err-after-ssl-request", errno: 1043, message: "Bad handshake" }, /MySQL error 1043.*Bad handshake/],
+  ];
+  it.each(cases)("%s", async (_name, opts, cause) => {
+    const s = await fake({ greeting: "mysql-8.4", ...opts });
+    const target = `${s.host}:${s.port}`;
+    const text = await runCli(["probe", target, "--timeout", "1", "--no-color"]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/TLS handshake\s+failed: /);
+    expect(text.stdout).toContain("tls.handshake-failed");
+    const json = await runCli(["probe", target, "--timeout", "1", "--json"]);
+    expect(json.code).toBe(1);
+    const doc = JSON.parse(json.stdout) as { handshakeError: string; findings: { id: string; severity: string; evidence: string }[] };
+    expect(doc.handshakeError).toMatch(cause);
+    expect(doc.findings.map((f) => [f.id, f.severity])).toEqual([["tls.handshake-failed", "high"]]);
+    expect(doc.findings[0]!.evidence).toMatch(cause);
+    // The audit says the same, under its connectivity check.
+    const audit = JSON.parse((await runCli(["audit", target, "--timeout", "1", "--json", "--skip", "protocols,ciphers,certificate"])).stdout) as { targets: { findings: { id: string; check: string; evidence: string }[] }[] };
+    expect(audit.targets[0]!.findings.filter((f) => f.check === "connectivity").map((f) => [f.id, f.evidence])).toEqual([["tls.handshake-failed", doc.findings[0]!.evidence]]);
+  });
+});
+
 describe("probe: bad input ends in one line naming the target and the cause, exit 3", () => {
   const cases: [string, FakeMysqlOptions, RegExp][] = [
     ["garbage", { behaviour: "garbage", garbage: Buffer.from([0x9a, 0x01, 0xfe, 0x33, 0x00, 0x17, 0xee, 0x42]) }, /not a MySQL server/],
@@ -87,10 +116,6 @@ describe("probe: bad input ends in one line naming the target and the cause, exi
     ["truncated packet", { behaviour: "truncated" }, /closed the connection in the middle of a packet/],
     ["oversized packet", { behaviour: "oversized" }, /announces 16777215 bytes|not a MySQL greeting/],
     ["silence", { behaviour: "silent" }, /no greeting within 1 s: the port accepted the connection but sent nothing/],
-    ["a drop after the SSLRequest", { behaviour: "drop-after-ssl-request" }, /tls-handshake: the server closed the connection after the SSLRequest/],
-    ["a failing TLS handshake (alert)", { behaviour: "tls-alert" }, /tls-handshake: TLS handshake failed: .*handshake failure/],
-    ["non-TLS bytes after the SSLRequest", { behaviour: "tls-garbage" }, /tls-handshake: the server answered the ClientHello with bytes that are not TLS/],
-    ["an ERR packet instead of TLS", { behaviour: "err-after-ssl-request", errno: 1043, message: "Bad handshake" }, /MySQL error 1043.*Bad handshake/],
   ];
   it.each(cases)("%s", async (_name, opts, cause) => {
     const s = await fake({ greeting: "mysql-8.4", ...opts });

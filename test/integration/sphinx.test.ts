@@ -1,6 +1,6 @@
 import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AUDIT_JSON_SCHEMA } from "../../src/checks/registry.js";
+import { AUDIT_JSON_SCHEMA, COMMANDS } from "../../src/checks/registry.js";
 import { runCli } from "../support/cli.js";
 import { startSphinx, type Sphinx } from "../support/sphinx.js";
 import { startFakeMysql } from "../support/fake-mysql/server.js";
@@ -47,7 +47,7 @@ describe("Sphinx searchd (SphinxQL on a mysql41 listener)", () => {
     expect(text.stderr).toBe("");
     const lines = text.stdout.split("\n").filter((l) => NOT_SQL.test(l));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^${target.replace(/\./g, "\\.")}: ${cmd === "settings" ? "settings" : "accounts"} not checked: `));
+    expect(lines[0]).toMatch(new RegExp(`^${target.replace(/\./g, "\\.")}: ${cmd === "settings" ? "settings, replication" : "accounts"} not checked: `));
     // The only finding is the missing TLS, said once; its exit rule is every command's.
     expect(text.code).toBe(1);
     const json = JSON.parse((await runCli([cmd, `mysql://root@${target}`, "--no-defaults", "--json", "--timeout", "2"])).stdout) as {
@@ -56,7 +56,8 @@ describe("Sphinx searchd (SphinxQL on a mysql41 listener)", () => {
       findings: Finding[];
     };
     expect(json.server.flavor).toBe("other");
-    expect(json.checks).toEqual([{ name: cmd, status: "skipped", reason: expect.stringMatching(NOT_SQL) }]);
+    // The command's checks (the registry's: settings runs settings and replication), each skipped saying why.
+    expect(json.checks).toEqual(COMMANDS.get(cmd)!.map((name) => ({ name, status: "skipped", reason: expect.stringMatching(NOT_SQL) })));
     expect(json.findings.map((f) => f.id)).toEqual(["tls.not-offered"]);
   });
 
