@@ -2,7 +2,8 @@ import { Command, CommanderError } from "commander";
 import { AuditError, toAuditError } from "../errors.js";
 import { TOOL } from "../version.js";
 import { maskEchoes } from "./argv-secrets.js";
-import { printJson, writeErr, writeOut } from "./output.js";
+import { printJson, setSecretMask, writeErr, writeOut } from "./output.js";
+import { maskPassword } from "../sql/mask.js";
 import { registerProbe } from "./probe.js";
 import { registerCert } from "./cert.js";
 import { registerAudit } from "./audit.js";
@@ -54,6 +55,8 @@ export function buildProgram(state: RunState, argv: readonly string[] = process.
 export async function main(argv: string[]): Promise<number> {
   const state: RunState = { exitCode: 0 };
   quietOnClosedPipe();
+  const envPassword = process.env.MYSQL_PWD;
+  setSecretMask((text) => maskPassword(maskEchoes(text, argv), envPassword));
   const program = buildProgram(state, argv);
   try {
     await program.parseAsync(preflight(argv, program));

@@ -28,17 +28,26 @@ export function makeOutput(o: Pick<CommonOptions, "json" | "color">): Output {
   };
 }
 
+// The run's own passwords (argv, MYSQL_PWD), masked in everything written: a hostile server may echo one back
+// inside text that reaches a report (an ERR greeting, a query error). main.ts sets it once per run.
+let maskSecrets: (text: string) => string = (text) => text;
+
+/** Sets the masking every writer applies (main.ts: the passwords of this run's argv and MYSQL_PWD). */
+export function setSecretMask(mask: (text: string) => string): void {
+  maskSecrets = mask;
+}
+
 /**
  * The writers every byte for the terminal goes through (commander's too, see main.ts): one line or more, ended by
  * "\n", passed through terminalSafe, so only "\n" and, with colour on, our palette's SGR sequences survive.
  */
 export function writeOut(text: string, opts: { colour?: boolean } = {}): void {
-  process.stdout.write(lineOf(terminalSafe(text, { colour: opts.colour === true })));
+  process.stdout.write(lineOf(terminalSafe(maskSecrets(text), { colour: opts.colour === true })));
 }
 
 /** As writeOut, for stderr; without colour unless asked. */
 export function writeErr(text: string, opts: { colour?: boolean } = {}): void {
-  process.stderr.write(lineOf(terminalSafe(text, { colour: opts.colour === true })));
+  process.stderr.write(lineOf(terminalSafe(maskSecrets(text), { colour: opts.colour === true })));
 }
 
 function lineOf(text: string): string {

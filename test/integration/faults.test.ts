@@ -62,7 +62,8 @@ const STEPS_NAMED: Record<FaultCase["step"], string[]> = {
 /** True when the JSON report shows that something could not be gathered, rather than a clean pass. */
 function reportsError(doc: Record<string, unknown>): boolean {
   const text = JSON.stringify(doc);
-  return /"status":"error"|"severity":"error"|"(error|serverError)":\{/.test(text);
+  // A failed TLS upgrade is the audit's tls.handshake-failed finding in every command (#11), its cause in handshakeError.
+  return /"status":"error"|"severity":"error"|"(error|serverError)":\{|"handshakeError":"/.test(text);
 }
 
 it("the built CLI runs and lists every subcommand, so the matrix below is not vacuous", () => {
