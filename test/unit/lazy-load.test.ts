@@ -1,0 +1,40 @@
+// Start-up loads what the command needs, not every library (#13): `--version` and a subcommand's --help must not
+// load yaml (the policy loader), prom-client (serve) or mysql2 (logins). Asserted on behaviour, not time: a child
+// process runs the CLI's main() and lists the packages Node loaded (CommonJS packages land in require.cache even
+// when imported from ESM; yaml is required lazily by the policy loader).
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+function packagesLoaded(args: string[]): Promise<string[]> {
+  const script = `
+    const { pathToFileURL } = require("node:url");
+    import(pathToFileURL(${JSON.stringify(path.join(root, "dist/cli/main.js"))}).href).then(async (m) => {
+      await m.main(["node", "mysql-tls-audit", ...${JSON.stringify(args)}]);
+      const names = Object.keys(require.cache).map((k) => (k.match(/node_modules[\\\\/]((@[^\\\\/]+[\\\\/])?[^\\\\/]+)[\\\\/]/) || [])[1]).filter(Boolean);
+      process.stderr.write("LOADED " + JSON.stringify([...new Set(names)]) + "\\n");
+    });`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ["--input-type=commonjs", "-e", script], { cwd: root }, (err, _stdout, stderr) => {
+      const line = stderr.split("\n").find((l) => l.startsWith("LOADED "));
+      if (!line) return reject(new Error(`no module list: ${String(err)} ${stderr}`));
+      resolve(JSON.parse(line.slice("LOADED ".length)) as string[]);
+    });
+  });
+}
+
+describe("start-up loads only what the command needs (needs `npm run build`)", () => {
+  it("the listing sees a lazily loaded package: a YAML policy loads yaml (an empty shard: no connection)", async () => {
+    const loaded = await packagesLoaded(["audit", "--policy", path.join(root, "fixtures/policy.example.yaml"), "--shard", "1/2"]);
+    expect(loaded).toContain("yaml");
+  });
+
+  it.each([["--version"], ["ciphers", "--help"], ["audit", "--help"]])("%s loads neither yaml, prom-client nor mysql2", async (...args) => {
+    const loaded = await packagesLoaded(args);
+    expect(loaded).toContain("commander");
+    for (const heavy of ["yaml", "prom-client", "mysql2"]) expect(loaded, `${args.join(" ")} loaded ${heavy}`).not.toContain(heavy);
+  });
+});
