@@ -9,6 +9,7 @@ import { scrub, type LoginSpec, type Secret, type SslMode } from "./credentials.
 import { ed25519AuthPlugin } from "./ed25519-auth.js";
 import { guardedAuthPlugins, type AuthContext, type AuthTransport, type PasswordOutcome } from "./auth-plugins.js";
 import { TapDuplex } from "../net/tap-duplex.js";
+import type { TargetScheduler } from "../net/scheduler.js";
 import { explainTlsFailure } from "../tls/node-handshake.js";
 import { expectColumns, guardReplies, type ExpectedColumn } from "./result-guard.js";
 
@@ -61,6 +62,8 @@ export interface SqlSession {
 export interface LoginOptions {
   connectTimeoutMs?: number;
   readTimeoutMs?: number;
+  /** The target's scheduler: the session holds one of its connection slots until close() (absent: no cap). */
+  scheduler?: TargetScheduler;
 }
 
 /** A connection and the guard that meters it. */
@@ -75,6 +78,27 @@ interface Guarded {
  * inside TLS whose certificate was not verified (auth-plugins.ts decides each time the server asks for it).
  */
 export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<SqlSession> {
+  if (!opts.scheduler) return openSession(spec, opts);
+  const release = await opts.scheduler.slot();
+  let s: SqlSession;
+  try {
+    s = await openSession(spec, opts);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const close = s.close.bind(s);
+  s.close = async () => {
+    try {
+      await close();
+    } finally {
+      release();
+    }
+  };
+  return s;
+}
+
+async function openSession(spec: LoginSpec, opts: LoginOptions): Promise<SqlSession> {
   const where = formatTarget(spec);
   const files = readTlsFiles(spec);
   let conn: Guarded;

@@ -3,9 +3,8 @@ import fs from "node:fs";
 import net from "node:net";
 import tls from "node:tls";
 import { AuditError } from "../errors.js";
-import type { HandshakeV10 } from "../protocol/handshake.js";
 import { ERR_HEADER, parseErrPacket } from "../protocol/err-packet.js";
-import { sendSslRequest, type MysqlSession } from "../net/mysql-session.js";
+import type { TlsStep } from "../net/connection.js";
 import { TapDuplex } from "../net/tap-duplex.js";
 import { printable } from "../report/printable.js";
 
@@ -83,12 +82,21 @@ function secureContextFor(opts: NodeTlsOptions): tls.SecureContext {
   return ctx;
 }
 
-/** Sends the SSLRequest and runs a real TLS handshake with node:tls over the same socket. */
-export function upgradeWithNodeTls(session: MysqlSession, greeting: HandshakeV10, opts: NodeTlsOptions): Promise<NodeTlsResult> {
-  // tls.connect writes its ClientHello synchronously: corked, it leaves in one segment with the SSLRequest.
-  session.socket.cork();
-  const leftover = sendSslRequest(session, greeting);
-  const tap = new TapDuplex(session.socket, leftover);
+/**
+ * The node:tls step of a connection (net/connection.ts): a real TLS handshake over the socket the SSLRequest went
+ * out on. `read` takes what the caller needs from the finished handshake, before the refused login that ends it.
+ */
+export function nodeTlsStep<T>(opts: NodeTlsOptions, read: (r: NodeTlsResult) => T): TlsStep<T> {
+  return async (io) => {
+    const r = await handshake(io.socket, io.leftover, opts);
+    return { completed: r.socket, value: read(r) };
+  };
+}
+
+// tls.connect writes its ClientHello synchronously: the connection layer has the socket corked, so it leaves in
+// one segment with the SSLRequest.
+function handshake(raw: net.Socket, leftover: Buffer, opts: NodeTlsOptions): Promise<NodeTlsResult> {
+  const tap = new TapDuplex(raw, leftover);
   const secureContext = secureContextFor(opts);
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
@@ -102,8 +110,9 @@ export function upgradeWithNodeTls(session: MysqlSession, greeting: HandshakeV10
         secureContext,
         rejectUnauthorized: false, // verification is reported, not enforced: the probe must see bad chains too
       });
-    } finally {
-      session.socket.uncork();
+    } catch (err) {
+      reject(err);
+      return;
     }
     const fail = (err: AuditError): void => {
       if (settled) return;
