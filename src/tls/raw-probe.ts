@@ -1,5 +1,6 @@
 // One raw probe: the MySQL greeting, the SSLRequest, our own ClientHello, and the server's first flight judged
 // without finishing the handshake. It uses exactly one connection, which the server counts as aborted.
+import type net from "node:net";
 import { AuditError } from "../errors.js";
 import type { TimeoutOptions } from "../net/connect.js";
 import { connectMysql, outcomeError, type TlsStep } from "../net/connection.js";
@@ -91,7 +92,7 @@ export async function rawTlsProbe(target: Target, offer: RawOffer, opts: Require
 const MAX_FLIGHT_BYTES = 1024 * 1024;
 
 /** Collects the server's bytes until its first flight is complete, an alert or non-TLS bytes, close, or timeout. */
-function readFlight(socket: import("node:net").Socket, leftover: Buffer, timeoutMs: number): Promise<{ bytes: Buffer; ended: boolean; timedOut: boolean }> {
+function readFlight(socket: net.Socket, leftover: Buffer, timeoutMs: number): Promise<{ bytes: Buffer; ended: boolean; timedOut: boolean }> {
   return new Promise((resolve) => {
     let bytes = leftover;
     let done = false;
