@@ -9,6 +9,7 @@ import { checkProtocols } from "./checks/protocols.js";
 import { checkCiphers, ciphersJson } from "./checks/ciphers.js";
 import { DEFAULT_CONNECTIONS, enumerateCiphers, liveProber, type CipherFacts, type Engine } from "./tls/enumerate.js";
 import { planRun } from "./tls/scan-plan.js";
+import { TargetScheduler } from "./net/scheduler.js";
 import { applyVersionPolicy, mozillaProfile, mozillaProfileFinding, suitePolicyFindings } from "./policy/apply.js";
 import { Secret, type LoginSpec } from "./sql/credentials.js";
 import { login, type SqlSession } from "./sql/login.js";
@@ -34,7 +35,7 @@ export interface AuditOptions extends ProbeOptions {
   login?: LoginSpec;
   /** Most aborted handshakes the enumeration may cost per target (default: 20 remote, no limit on loopback). */
   maxAborted?: number;
-  /** Probe connections at once per target during the enumeration (default: what maxConnections leaves it). */
+  /** No longer used: the scan shares maxConnections with the other checks through the target's scheduler. */
   probeConcurrency?: number;
   /** Most connections open to one server at once, all checks together (default DEFAULT_CONNECTIONS). */
   maxConnections?: number;
@@ -59,6 +60,8 @@ export interface CheckContext {
   options: AuditOptions;
   policy: Policy;
   handshake: HandshakeFacts;
+  /** The target's scheduler: every gatherer's connections take its slots (one cap per server) and spend its budget. */
+  scheduler: TargetScheduler;
   /** Runs fn once the target's checks are done (closing a shared login). */
   onDone(fn: () => Promise<void> | void): void;
   /** Gatherers shared by several checks (one enumeration feeds protocols and ciphers), memoised per target. */
@@ -109,16 +112,11 @@ function enumeration(ctx: CheckContext): Promise<{ facts: CipherFacts; engine: E
   return ctx.shared("enumeration", async () => {
     const o = ctx.options;
     const timeouts = { connectTimeoutMs: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, readTimeoutMs: o.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS };
-    const { budget, engine } = planRun(ctx.target, { ...(o.maxAborted !== undefined ? { maxAborted: o.maxAborted } : {}), engine: "auto" });
-    const canLogin = needsCredentials(ctx) === undefined;
+    const { engine } = planRun(ctx.target, { ...(o.maxAborted !== undefined ? { maxAborted: o.maxAborted } : {}), engine: "auto" });
+    // The scan, the certificate fetch and the login share the target's scheduler: one cap, one budget.
     const facts = await enumerateCiphers(ctx.target, liveProber(ctx.target, timeouts), {
-      budget,
+      scheduler: ctx.scheduler,
       engine,
-      // The checks run at once: the certificate check holds one connection and the login (settings, accounts,
-      // replication) another, so the enumeration gets what is left of the per-server cap.
-      concurrency: o.probeConcurrency ?? Math.max(1, (o.maxConnections ?? DEFAULT_CONNECTIONS) - 1 - (canLogin ? 1 : 0)),
-      // A successful login resets the server's count of aborted handshakes from this host.
-      ...(canLogin ? { resetServerCount: () => resetErrorCountWithLogin(loginSpecFor(ctx), timeoutsOf(ctx.options)) } : {}),
       onProgress: (line) => o.onStep?.(formatTarget(ctx.target), line),
     });
     return { facts, engine };
@@ -169,6 +167,7 @@ async function runCertificate(ctx: CheckContext): Promise<CheckRun> {
   // The same gathering as the cert command (one connection, the chain as sent, --ssl-ca or the system roots).
   const { facts, fetched } = await gatherChain(ctx.target, {
     ...timeoutsOf(o),
+    scheduler: ctx.scheduler,
     ...(o.ca ? { ca: o.ca } : {}),
     ...(o.caLabel ? { caLabel: o.caLabel } : {}),
     ...(o.hostName ? { hostName: o.hostName } : {}),
@@ -186,7 +185,7 @@ async function runCertificate(ctx: CheckContext): Promise<CheckRun> {
 }
 
 /** The login for this target: the run's credentials at this target's address, or the target URL's own user. */
-function loginSpecFor(ctx: CheckContext): LoginSpec {
+function loginSpecFor(ctx: Pick<CheckContext, "target" | "options">): LoginSpec {
   const t = ctx.target;
   const base: LoginSpec = ctx.options.login ?? {
     host: t.host,
@@ -213,7 +212,7 @@ function session(ctx: CheckContext): Promise<SqlSession> {
   return ctx.shared("login", async () => {
     let s: SqlSession;
     try {
-      s = await login(loginSpecFor(ctx), timeoutsOf(ctx.options));
+      s = await login(loginSpecFor(ctx), { ...timeoutsOf(ctx.options), scheduler: ctx.scheduler });
     } catch (err) {
       const e = toAuditError(err);
       throw new AuditError(e.code, e.message, { ...e.details, step: "login" });
@@ -396,12 +395,21 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
     report.checks.push({ name, status, ...(reason !== undefined ? { reason } : {}), findings: kept, durationMs: end - t0 });
   };
 
+  // One scheduler per target: every connection of every check to this server under one cap and one budget; with
+  // credentials, a successful login resets the server's count of aborted handshakes from this host.
+  const canLogin = options.login !== undefined || target.user !== undefined;
+  const scheduler = new TargetScheduler({
+    // A login stays open while the scan runs (settings compares with it): with a login the cap is at least 2.
+    maxConnections: Math.max(canLogin ? 2 : 1, options.maxConnections ?? DEFAULT_CONNECTIONS),
+    budget: planRun(target, { ...(options.maxAborted !== undefined ? { maxAborted: options.maxAborted } : {}), engine: "auto" }).budget,
+    ...(canLogin ? { resetServerCount: () => resetErrorCountWithLogin(loginSpecFor({ target, options }), timeoutsOf(options)) } : {}),
+  });
   step("connecting");
   const t0 = performance.now();
   let handshake: HandshakeFacts;
   let handshakeFailure: AuditError | undefined;
   try {
-    handshake = await probe(target, options);
+    handshake = await probe(target, { ...options, scheduler });
   } catch (err) {
     const e = toAuditError(err);
     if (e.details.step === "tls-handshake") {
@@ -447,6 +455,7 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
     options,
     policy,
     handshake,
+    scheduler,
     onDone: (fn) => void cleanups.push(fn),
     shared<T>(key: string, gather: () => Promise<T>): Promise<T> {
       let p = memo.get(key) as Promise<T> | undefined;
