@@ -214,9 +214,14 @@ async function openSession(spec: LoginSpec, opts: LoginOptions): Promise<SqlSess
         if (lost) return; // destroyed already
         // COM_QUIT, as the mysql client ends; the server then closes. mysql2 answers at once, unless an earlier
         // command is still queued: then, and after an error, the connection is dropped instead.
+        // mysql2 calls back once COM_QUIT is written: the session ends when the server has closed its side too (at
+        // most a second later), so a scheduler that frees this connection's slot then never exceeds its cap.
+        const stream = tap ?? (core as unknown as { stream?: import("node:stream").Duplex }).stream;
+        const closed = stream && !stream.destroyed ? new Promise<boolean>((resolve) => stream.once("close", () => resolve(true))) : Promise.resolve(true);
         const quit = new Promise<boolean>((resolve) => core.end((err?: unknown) => resolve(!err)));
         const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref());
         if (!(await Promise.race([quit, late]))) core.destroy();
+        if (!(await Promise.race([closed, late]))) core.destroy();
       },
     };
   } catch (err) {
