@@ -108,7 +108,7 @@ export const CHECKS: readonly CheckDefinition[] = [
 ];
 
 // One enumeration per target feeds both the protocols and the ciphers check.
-function enumeration(ctx: CheckContext): Promise<{ facts: CipherFacts; engine: Engine }> {
+function enumeration(ctx: Pick<CheckContext, "target" | "options" | "scheduler" | "shared">): Promise<{ facts: CipherFacts; engine: Engine }> {
   return ctx.shared("enumeration", async () => {
     const o = ctx.options;
     const timeouts = { connectTimeoutMs: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, readTimeoutMs: o.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS };
@@ -404,12 +404,30 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
     budget: planRun(target, { ...(options.maxAborted !== undefined ? { maxAborted: options.maxAborted } : {}), engine: "auto" }).budget,
     ...(canLogin ? { resetServerCount: () => resetErrorCountWithLogin(loginSpecFor({ target, options }), timeoutsOf(options)) } : {}),
   });
+  const memo = new Map<string, Promise<unknown>>();
+  const shared = <T>(key: string, gather: () => Promise<T>): Promise<T> => {
+    let p = memo.get(key) as Promise<T> | undefined;
+    if (!p) memo.set(key, (p = gather()));
+    return p;
+  };
   step("connecting");
   const t0 = performance.now();
+  // The scan does not wait for the whole connectivity probe: it starts, under the same cap, as soon as the probe
+  // has read a greeting that offers TLS, while the probe's own handshake and login go on.
+  let greeted: (tls: boolean) => void = () => {};
+  const scanning = options.skip?.includes("protocols") && options.skip?.includes("ciphers")
+    ? undefined
+    : new Promise<boolean>((resolve) => (greeted = resolve)).then((tls) => (tls ? enumeration({ target, options, scheduler, shared }).catch(() => undefined) : undefined));
+  const done = async (): Promise<TargetReport> => {
+    greeted(false);
+    await scanning;
+    report.durationMs = performance.now() - started;
+    return report;
+  };
   let handshake: HandshakeFacts;
   let handshakeFailure: AuditError | undefined;
   try {
-    handshake = await probe(target, { ...options, scheduler });
+    handshake = await probe(target, { ...options, scheduler, onGreeting: (g) => greeted(g.kind === "v10" && g.sslOffered) });
   } catch (err) {
     const e = toAuditError(err);
     if (e.details.step === "tls-handshake") {
@@ -420,8 +438,7 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
       report.error = { code: e.code, message: e.message };
       record("connectivity", "error", [unreachableFinding(label, e.message)], t0, e.message);
       for (const def of CHECKS) record(def.name, "skipped", [], performance.now(), "the target could not be reached");
-      report.durationMs = performance.now() - started;
-      return report;
+      return done();
     }
     handshake = { target: { host: target.host, port: target.port }, connectMs: 0, greeting: "handshake-v10", tls: { offered: true } };
   }
@@ -442,13 +459,11 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
     if (!report.audited) report.error = { code: "server-error", message: why };
     record("connectivity", report.audited ? "completed" : "error", transport, t0, report.audited ? undefined : why);
     for (const def of CHECKS) record(def.name, "skipped", [], performance.now(), why);
-    report.durationMs = performance.now() - started;
-    return report;
+    return done();
   }
   report.audited = true;
   record("connectivity", "completed", transport, t0);
 
-  const memo = new Map<string, Promise<unknown>>();
   const cleanups: (() => Promise<void> | void)[] = [];
   const ctx: CheckContext = {
     target,
@@ -457,11 +472,7 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
     handshake,
     scheduler,
     onDone: (fn) => void cleanups.push(fn),
-    shared<T>(key: string, gather: () => Promise<T>): Promise<T> {
-      let p = memo.get(key) as Promise<T> | undefined;
-      if (!p) memo.set(key, (p = gather()));
-      return p;
-    },
+    shared,
   };
   // The checks run at once (each bounds its own connections), so a target costs its slowest check, not their sum;
   // results are recorded in table order whatever order they finish in.
@@ -504,8 +515,7 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
   if (settingsCheck) settingsCheck.findings = settingsNotSaidBefore(report.checks.find((c) => c.name === "connectivity")?.findings ?? [], settingsCheck.findings);
   // One condition, one finding; references numbered for this server's flavour.
   report.checks = consolidateChecks(report.checks).map((c) => ({ ...c, findings: c.findings.map((f) => withBenchmarkReferences(f, report.server?.flavor)) }));
-  report.durationMs = performance.now() - started;
-  return report;
+  return done();
 }
 
 // One problem, one finding: with a login the accounts check names the anonymous account itself, which says more

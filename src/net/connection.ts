@@ -55,13 +55,18 @@ export type ConnectionOutcome<T> =
   /** The handshake completed and the connection ended with our login, normally refused (then not aborted). */
   | { kind: "tls-ok"; connectMs: number; greeting: HandshakeV10; greetingRaw: Buffer; value: T; login: FailedLoginResult; aborted: boolean };
 
+export interface ConnectOptions extends TimeoutOptions {
+  /** Hears the greeting as soon as it is read (the audit starts its scan then, beside the rest of the probe). */
+  onGreeting?: (greeting: Greeting) => void;
+}
+
 /**
  * One connection: connect, greeting, SSLRequest, the TLS step, the refused login, close. Never throws for what the
  * server does; every way it can end is an outcome. The connection is closed (and the server has closed its side,
  * or CLOSE_GRACE_MS passed) when the promise resolves, so a caller that frees a slot then never holds more than
  * its cap as the server counts.
  */
-export async function connectMysql<T>(target: Target, step: TlsStep<T>, opts: TimeoutOptions = {}): Promise<ConnectionOutcome<T>> {
+export async function connectMysql<T>(target: Target, step: TlsStep<T>, opts: ConnectOptions = {}): Promise<ConnectionOutcome<T>> {
   const readTimeoutMs = opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
   let session: MysqlSession;
   try {
@@ -71,6 +76,7 @@ export async function connectMysql<T>(target: Target, step: TlsStep<T>, opts: Ti
     return error.details.step === "connect" ? { kind: "connect-failed", error, aborted: false } : { kind: "not-mysql", error, aborted: false };
   }
   const { socket, greeting: g, greetingRaw, connectMs } = session;
+  opts.onGreeting?.(g);
   // A reset can arrive between the last read and the close; it must not become an unhandled 'error' event.
   socket.on("error", () => {});
   const close = (): Promise<void> => endAndAwaitClose(socket, Math.min(readTimeoutMs, CLOSE_GRACE_MS));

@@ -1,4 +1,5 @@
 import type { ErrPacket } from "../protocol/err-packet.js";
+import type { Greeting } from "../protocol/handshake.js";
 import { AuditError, withContext } from "../errors.js";
 import { DEFAULT_READ_TIMEOUT_MS } from "./connect.js";
 import { formatTarget, type Target } from "./target.js";
@@ -67,6 +68,8 @@ export interface ProbeOptions extends TimeoutOptions {
   caLabel?: string;
   /** The name to check the certificate against (default the target host). */
   hostName?: string;
+  /** Hears the server's greeting as soon as it is read, before the TLS handshake. */
+  onGreeting?: (greeting: Greeting) => void;
   /** The target's scheduler: the probe's connection counts under its cap and its budget (absent: a scheduler of its own). */
   scheduler?: TargetScheduler;
 }
