@@ -89,6 +89,29 @@ module.exports = {
       to: { path: IO, dependencyTypesNot: ["type-only"] },
     },
     {
+      name: "one-connection-layer",
+      severity: "error",
+      comment:
+        "DESIGN.md: net/connection.ts is the only code that opens a connection to a server for the TLS checks (the mysql2 adapter in sql/ is the other). node:net only there, and where a file uses nothing but net.isIP (listed).",
+      from: { path: "^src/", pathNot: ["^src/net/connection\\.ts$", "^src/sql/", "^src/x509/hostname\\.ts$", "^src/tls/client-hello\\.ts$", "^src/tls/node-handshake\\.ts$"] },
+      to: { path: "^(node:)?net$", dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "net-takes-tls-as-a-step",
+      severity: "error",
+      comment:
+        "DESIGN.md: the connection layer takes the TLS step as a function, so net/ imports no TLS engine (node:tls, src/tls/). net/probe.ts is the connectivity gatherer (layer 4: it passes the node:tls step in), kept in net/ by its history.",
+      from: { path: "^src/net/", pathNot: "^src/net/probe\\.ts$" },
+      to: { path: ["^(node:)?tls$", "^src/tls/"], dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "tls-sockets-in-engines",
+      severity: "error",
+      comment: "node:tls runs only in the TLS engines (tls/node-handshake.ts, tls/node-engine.ts), as a step over the connection layer's socket, and in the mysql2 adapter.",
+      from: { path: "^src/", pathNot: ["^src/tls/node-(handshake|engine)\\.ts$", "^src/sql/"] },
+      to: { path: "^(node:)?tls$", dependencyTypesNot: ["type-only"] },
+    },
+    {
       name: "not-to-unresolvable",
       severity: "error",
       comment: "An import that does not resolve is a typo or a missing dependency.",

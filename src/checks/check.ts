@@ -2,6 +2,7 @@
 // facts), judge (facts and policy to findings, pure), its JSON section, its text rows and its finding ids.
 import type { HandshakeFacts, ProbeOptions } from "../net/probe.js";
 import type { Target } from "../net/target.js";
+import type { TargetScheduler } from "../net/scheduler.js";
 import type { Policy } from "../policy/policy.js";
 import type { LoginSpec } from "../sql/credentials.js";
 import type { Engine } from "../tls/enumerate.js";
@@ -15,8 +16,6 @@ export interface AuditOptions extends ProbeOptions {
   login?: LoginSpec;
   /** Most aborted handshakes the enumeration may cost per target (default: 20 remote, no limit on loopback). */
   maxAborted?: number;
-  /** Probe connections at once per target during the enumeration (default: what maxConnections leaves it). */
-  probeConcurrency?: number;
   /** Most connections open to one server at once, all checks together (default DEFAULT_CONNECTIONS). */
   maxConnections?: number;
   /** The scan's engine (default auto: raw ClientHellos where the budget is unlimited, node:tls elsewhere). */
@@ -39,6 +38,8 @@ export interface CheckContext {
   options: AuditOptions;
   policy: Policy;
   handshake: HandshakeFacts;
+  /** The target's scheduler: every gatherer's connections take its slots (one cap per server) and spend its budget. */
+  scheduler: TargetScheduler;
   /** True when the named check runs in this audit (not skipped by --skip or left out by `only`). */
   runs(name: string): boolean;
   /** Runs fn once the target's checks are done (closing a shared login). */

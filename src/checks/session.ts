@@ -44,7 +44,7 @@ export function session(ctx: CheckContext): Promise<SqlSession> {
   return ctx.shared("login", async () => {
     let s: SqlSession;
     try {
-      s = await login(loginSpecFor(ctx), timeoutsOf(ctx.options));
+      s = await login(loginSpecFor(ctx), { ...timeoutsOf(ctx.options), scheduler: ctx.scheduler });
     } catch (err) {
       const e = toAuditError(err);
       throw new AuditError(e.code, e.message, { ...e.details, step: "login" });

@@ -50,7 +50,7 @@ export function registerCiphers(program: Command, state: RunState): void {
       run = await runCheckCommand("ciphers", target, {
         ...timeoutsFrom(o),
         policy,
-        probeConcurrency: o.concurrency,
+        maxConnections: o.concurrency,
         ...(o.maxAborted !== undefined ? { maxAborted: o.maxAborted } : {}),
         engine: o.engine,
         groups: o.groups,

@@ -40,6 +40,12 @@ export class ErrorBudget {
     }
   }
 
+  /** Counts a connection that aborted without a reservation (one expected to end cleanly that did not). */
+  spendUnreserved(): void {
+    this.sinceReset++;
+    this.spentTotal++;
+  }
+
   /** After a successful login the server's count for this host is back at 0; aborted ones still in flight stay reserved. */
   serverCountReset(): void {
     this.sinceReset = 0;

@@ -1,11 +1,13 @@
 import type { ErrPacket } from "../protocol/err-packet.js";
-import type { HandshakeV10 } from "../protocol/handshake.js";
-import { withContext } from "../errors.js";
+import type { Greeting } from "../protocol/handshake.js";
+import { AuditError, withContext } from "../errors.js";
+import { DEFAULT_READ_TIMEOUT_MS } from "./connect.js";
 import { formatTarget, type Target } from "./target.js";
-import { flavorOf, openMysql } from "./mysql-session.js";
-import { finishWithFailedLogin, type FailedLoginResult } from "./failed-login.js";
-import { DEFAULT_READ_TIMEOUT_MS, type TimeoutOptions } from "./connect.js";
-import { systemRootCertificates, upgradeWithNodeTls } from "../tls/node-handshake.js";
+import { connectMysql, flavorOf } from "./connection.js";
+import type { FailedLoginResult } from "./failed-login.js";
+import type { TimeoutOptions } from "./connect.js";
+import { schedulerOr, type TargetScheduler } from "./scheduler.js";
+import { nodeTlsStep, systemRootCertificates, type NodeTlsResult } from "../tls/node-handshake.js";
 import { readCertificate } from "../x509/certificate.js";
 import { matchHostname } from "../x509/hostname.js";
 import type { Flavor } from "../protocol/flavor.js";
@@ -66,6 +68,10 @@ export interface ProbeOptions extends TimeoutOptions {
   caLabel?: string;
   /** The name to check the certificate against (default the target host). */
   hostName?: string;
+  /** Hears the server's greeting as soon as it is read, before the TLS handshake. */
+  onGreeting?: (greeting: Greeting) => void;
+  /** The target's scheduler: the probe's connection counts under its cap and its budget (absent: a scheduler of its own). */
+  scheduler?: TargetScheduler;
 }
 
 /** Advice for the ERR packets a server sends instead of a greeting. */
@@ -87,12 +93,13 @@ export function adviceForGreetingError(errno: number): string {
 /** Connects, reads the greeting and, if CLIENT_SSL is offered, upgrades to TLS with node:tls. */
 export async function probe(target: Target, opts: ProbeOptions = {}): Promise<HandshakeFacts> {
   const name = formatTarget(target);
-  const readTimeoutMs = opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
-  const session = await openMysql(target, opts);
-  const g = session.greeting;
-  const base = { target: { host: target.host, port: target.port }, connectMs: round(session.connectMs) };
+  const hostName = opts.hostName ?? target.host;
+  const step = nodeTlsStep({ timeoutMs: opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS, servername: hostName, ca: opts.ca ?? systemRootCertificates() }, (r) => tlsFactsOf(r, opts, hostName));
+  const o = await schedulerOr(opts.scheduler).connection(() => connectMysql(target, step, opts));
+  if (o.kind === "connect-failed" || o.kind === "not-mysql") throw o.error;
+  const base = { target: { host: target.host, port: target.port }, connectMs: round(o.connectMs) };
+  const g = o.greeting;
   if (g.kind === "error") {
-    session.close();
     return {
       ...base,
       greeting: "error",
@@ -119,28 +126,14 @@ export async function probe(target: Target, opts: ProbeOptions = {}): Promise<Ha
         }
       : {}),
   };
-  if (g.kind === "v9" || !g.sslOffered) {
-    // A connection closed after the greeting counts toward max_connect_errors (measured on MariaDB 10.11: +1
-    // COUNT_HANDSHAKE_ERRORS each); a refused clear-text login as an unknown user, with no password, does not.
-    if (g.kind === "v10") {
-      session.stream.detach();
-      await finishWithFailedLogin(session.socket, g.authPlugin, readTimeoutMs, 1);
-    }
-    session.close();
-    return { ...base, greeting: g.kind === "v9" ? "handshake-v9" : "handshake-v10", server, tls: { offered: false } };
-  }
-  const hostName = opts.hostName ?? target.host;
-  let r;
-  try {
-    r = await upgradeWithNodeTls(session, g as HandshakeV10, {
-      timeoutMs: readTimeoutMs,
-      servername: hostName,
-      ca: opts.ca ?? systemRootCertificates(),
-    });
-  } catch (err) {
-    session.close();
-    throw withContext(err, name, "tls-handshake");
-  }
+  if (o.kind === "no-tls") return { ...base, greeting: g.kind === "v9" ? "handshake-v9" : "handshake-v10", server, tls: { offered: false } };
+  if (o.kind === "tls-failed") throw withContext(o.error, name, "tls-handshake");
+  if (o.kind !== "tls-ok") throw new AuditError("internal", `the probe's TLS step ended as ${o.kind}`, { target: name });
+  return { ...base, greeting: "handshake-v10", server, tls: { ...o.value, closedWith: o.login.outcome } };
+}
+
+/** The probe's facts of a finished handshake, read before the refused login ends it. */
+function tlsFactsOf(r: NodeTlsResult, opts: ProbeOptions, hostName: string): TlsFacts {
   const peer = r.socket.getPeerCertificate(false);
   const tlsFacts: TlsFacts = {
     offered: true,
@@ -166,10 +159,7 @@ export async function probe(target: Target, opts: ProbeOptions = {}): Promise<Ha
       tlsFacts.hostnameError = `the certificate could not be read: ${(err as Error).message}`;
     }
   }
-  const end = await finishWithFailedLogin(r.socket, g.authPlugin, readTimeoutMs);
-  tlsFacts.closedWith = end.outcome;
-  session.close();
-  return { ...base, greeting: "handshake-v10", server, tls: tlsFacts };
+  return tlsFacts;
 }
 
 function round(ms: number): number {

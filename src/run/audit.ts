@@ -5,7 +5,12 @@ import type { CheckName, CheckResult, TargetReport } from "../report/report.js";
 import type { Finding } from "../report/types.js";
 import { withBenchmarkReferences } from "../report/finding-ids.js";
 import { consolidateChecks } from "../report/consolidate.js";
-import { needsMysqlLogin, tlsUnavailable, type AuditOptions, type Check, type CheckContext } from "../checks/check.js";
+import { needsCredentials, needsMysqlLogin, tlsUnavailable, type AuditOptions, type Check, type CheckContext } from "../checks/check.js";
+import { enumeration } from "../checks/scan.js";
+import { loginSpecFor, timeoutsOf } from "../checks/session.js";
+import { DEFAULT_CONNECTIONS, TargetScheduler } from "../net/scheduler.js";
+import { planRun } from "../tls/scan-plan.js";
+import { resetErrorCountWithLogin } from "../sql/login-json.js";
 import { CHECKS, connectivity } from "../checks/registry.js";
 import type { ConnectivityFacts } from "../checks/connectivity/judge.js";
 
@@ -52,7 +57,33 @@ export async function auditTarget(target: Target, options: AuditOptions = {}, ch
     const typed = error ? { error: { code: error.code, message: error.message, ...(error.details.step ? { step: error.details.step } : {}) } } : {};
     report.checks.push({ name, status, ...(reason !== undefined ? { reason } : {}), findings: kept, durationMs: end - t0, ...typed });
   };
-  const finish = (): TargetReport & { facts?: CheckFacts } => {
+  const skipped = (name: string): string | undefined => (options.skip?.includes(name) ? "not run: --skip " + name : undefined);
+  const runs = (name: string): boolean => selected.some((d) => d.name === name) && skipped(name) === undefined;
+
+  // One scheduler per target: every connection of every check to this server under one cap and one budget; with
+  // credentials, a successful login resets the server's count of aborted handshakes from this host.
+  const canLogin = needsCredentials({ target, options }) === undefined;
+  const scheduler = new TargetScheduler({
+    // A login stays open while the scan runs (settings compares with it): with a login the cap is at least 2.
+    maxConnections: Math.max(canLogin ? 2 : 1, options.maxConnections ?? DEFAULT_CONNECTIONS),
+    budget: planRun(target, { ...(options.maxAborted !== undefined ? { maxAborted: options.maxAborted } : {}), engine: "auto" }).budget,
+    ...(canLogin ? { resetServerCount: () => resetErrorCountWithLogin(loginSpecFor({ target, options }), timeoutsOf(options)).catch(() => false) } : {}),
+  });
+  const memo = new Map<string, Promise<unknown>>();
+  const shared = <T>(key: string, gather: () => Promise<T>): Promise<T> => {
+    let p = memo.get(key) as Promise<T> | undefined;
+    if (!p) memo.set(key, (p = gather()));
+    return p;
+  };
+  // The scan does not wait for the whole connectivity probe: it starts, under the same cap, as soon as the probe
+  // has read a greeting that offers TLS, while the probe's own handshake and login go on.
+  let greeted: (tls: boolean) => void = () => {};
+  const scanning = runs("protocols") || runs("ciphers")
+    ? new Promise<boolean>((resolve) => (greeted = resolve)).then((tls) => (tls ? enumeration({ target, options, scheduler, shared }).catch(() => undefined) : undefined))
+    : undefined;
+  const finish = async (): Promise<TargetReport & { facts?: CheckFacts }> => {
+    greeted(false);
+    await scanning;
     report.durationMs = performance.now() - started;
     return report;
   };
@@ -61,7 +92,7 @@ export async function auditTarget(target: Target, options: AuditOptions = {}, ch
   const t0 = performance.now();
   let conn: ConnectivityFacts;
   try {
-    conn = await connectivity.gather(target, options);
+    conn = await connectivity.gather(target, { ...options, scheduler, onGreeting: (g) => greeted(g.kind === "v10" && g.sslOffered) });
   } catch (err) {
     const e = toAuditError(err);
     report.error = { code: e.code, message: e.message, ...(e.details.step ? { step: e.details.step } : {}) };
@@ -89,21 +120,16 @@ export async function auditTarget(target: Target, options: AuditOptions = {}, ch
   report.audited = true;
   record(connectivity.name, "completed", transport, t0);
 
-  const skipped = (name: string): string | undefined => (options.skip?.includes(name) ? "not run: --skip " + name : undefined);
-  const memo = new Map<string, Promise<unknown>>();
   const cleanups: (() => Promise<void> | void)[] = [];
   const ctx: CheckContext = {
     target,
     options,
     policy,
     handshake,
-    runs: (name) => selected.some((d) => d.name === name) && skipped(name) === undefined,
+    scheduler,
+    runs,
     onDone: (fn) => void cleanups.push(fn),
-    shared<T>(key: string, gather: () => Promise<T>): Promise<T> {
-      let p = memo.get(key) as Promise<T> | undefined;
-      if (!p) memo.set(key, (p = gather()));
-      return p;
-    },
+    shared,
   };
   // The checks run at once (each bounds its own connections), so a target costs its slowest check, not their sum;
   // results are recorded in table order whatever order they finish in.

@@ -7,11 +7,9 @@
 // and 1.3) costs one aborted connection, for the [1.0 .. 1.1] range, and a server that accepts all four none.
 import type tls from "node:tls";
 import type { TimeoutOptions } from "../net/connect.js";
-import { finishWithFailedLogin } from "../net/failed-login.js";
-import { openMysql } from "../net/mysql-session.js";
+import { connectMysql } from "../net/connection.js";
 import type { Target } from "../net/target.js";
-import { upgradeWithNodeTls, type TlsVersionName } from "../tls/node-handshake.js";
-import { toAuditError } from "../errors.js";
+import { nodeTlsStep, type TlsVersionName } from "../tls/node-handshake.js";
 
 /** The versions node:tls can offer, lowest first. */
 export const LADDER_VERSIONS: readonly TlsVersionName[] = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
@@ -94,37 +92,29 @@ export async function versionLadder(probe: RangeProber, opts: LadderOptions): Pr
 /** The live range prober: node:tls at security level 0 offering from..to, ended by a refused login when it completes. */
 export function liveRangeProber(target: Target, timeouts: Required<TimeoutOptions>, ca?: string): RangeProber {
   return async (from, to) => {
-    let session;
-    try {
-      session = await openMysql(target, timeouts);
-    } catch (err) {
-      return { kind: "failed", detail: toAuditError(err).message, aborted: false };
+    const step = nodeTlsStep(
+      { minVersion: from as tls.SecureVersion, maxVersion: to as tls.SecureVersion, ciphers: "ALL:@SECLEVEL=0", timeoutMs: timeouts.readTimeoutMs, ...(ca ? { ca } : {}) },
+      (r) => ({ protocol: r.protocol, cipher: r.cipher.standardName }),
+    );
+    const o = await connectMysql(target, step, timeouts);
+    switch (o.kind) {
+      case "connect-failed":
+      case "not-mysql":
+        return { kind: "failed", detail: o.error.message, aborted: false };
+      case "server-error":
+        return { kind: "failed", detail: `the server refused the connection with error ${o.greeting.errno}`, aborted: false };
+      case "no-tls":
+        // Not reached in practice (the connectivity probe ran first).
+        return { kind: "failed", detail: "the server does not offer TLS", aborted: o.aborted };
+      case "tls-failed": {
+        const e = o.error;
+        if (e.code === "timeout" || e.details.serverErrno !== undefined) return { kind: "failed", detail: e.message, aborted: true };
+        return { kind: "refused", detail: e.message };
+      }
+      case "tls-aborted":
+        return { kind: "failed", detail: "the handshake stopped early", aborted: true };
+      case "tls-ok":
+        return { kind: "accepted", version: o.value.protocol as TlsVersionName, aborted: o.aborted, cipher: o.value.cipher };
     }
-    const g = session.greeting;
-    if (g.kind !== "v10" || !g.sslOffered) {
-      // Not reached in practice (the connectivity probe ran first); a greeting-only close would count, so say so.
-      session.close();
-      return { kind: "failed", detail: g.kind === "error" ? `the server refused the connection with error ${g.errno}` : "the server does not offer TLS", aborted: g.kind !== "error" };
-    }
-    let r;
-    try {
-      r = await upgradeWithNodeTls(session, g, {
-        minVersion: from as tls.SecureVersion,
-        maxVersion: to as tls.SecureVersion,
-        ciphers: "ALL:@SECLEVEL=0",
-        timeoutMs: timeouts.readTimeoutMs,
-        ...(ca ? { ca } : {}),
-      });
-    } catch (err) {
-      session.close();
-      const e = toAuditError(err);
-      if (e.code === "timeout") return { kind: "failed", detail: e.message, aborted: true };
-      if (e.details.serverErrno !== undefined) return { kind: "failed", detail: e.message, aborted: true };
-      return { kind: "refused", detail: e.message };
-    }
-    const end = await finishWithFailedLogin(r.socket, g.authPlugin, timeouts.readTimeoutMs);
-    session.close();
-    const version = r.protocol as TlsVersionName;
-    return { kind: "accepted", version, aborted: end.outcome === "other", cipher: r.cipher.standardName };
   };
 }

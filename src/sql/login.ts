@@ -9,6 +9,7 @@ import { scrub, type LoginSpec, type Secret, type SslMode } from "./credentials.
 import { ed25519AuthPlugin } from "./ed25519-auth.js";
 import { guardedAuthPlugins, type AuthContext, type AuthTransport, type PasswordOutcome } from "./auth-plugins.js";
 import { TapDuplex } from "../net/tap-duplex.js";
+import type { TargetScheduler } from "../net/scheduler.js";
 import { explainTlsFailure } from "../tls/node-handshake.js";
 import { expectColumns, guardReplies, type ExpectedColumn } from "./result-guard.js";
 
@@ -61,6 +62,8 @@ export interface SqlSession {
 export interface LoginOptions {
   connectTimeoutMs?: number;
   readTimeoutMs?: number;
+  /** The target's scheduler: the session holds one of its connection slots until close() (absent: no cap). */
+  scheduler?: TargetScheduler;
 }
 
 /** A connection and the guard that meters it. */
@@ -75,6 +78,27 @@ interface Guarded {
  * inside TLS whose certificate was not verified (auth-plugins.ts decides each time the server asks for it).
  */
 export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<SqlSession> {
+  if (!opts.scheduler) return openSession(spec, opts);
+  const release = await opts.scheduler.slot();
+  let s: SqlSession;
+  try {
+    s = await openSession(spec, opts);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const close = s.close.bind(s);
+  s.close = async () => {
+    try {
+      await close();
+    } finally {
+      release();
+    }
+  };
+  return s;
+}
+
+async function openSession(spec: LoginSpec, opts: LoginOptions): Promise<SqlSession> {
   const where = formatTarget(spec);
   const files = readTlsFiles(spec);
   let conn: Guarded;
@@ -190,9 +214,14 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
         if (lost) return; // destroyed already
         // COM_QUIT, as the mysql client ends; the server then closes. mysql2 answers at once, unless an earlier
         // command is still queued: then, and after an error, the connection is dropped instead.
+        // mysql2 calls back once COM_QUIT is written: the session ends when the server has closed its side too (at
+        // most a second later), so a scheduler that frees this connection's slot then never exceeds its cap.
+        const stream = tap ?? (core as unknown as { stream?: import("node:stream").Duplex }).stream;
+        const closed = stream && !stream.destroyed ? new Promise<boolean>((resolve) => stream.once("close", () => resolve(true))) : Promise.resolve(true);
         const quit = new Promise<boolean>((resolve) => core.end((err?: unknown) => resolve(!err)));
         const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref());
         if (!(await Promise.race([quit, late]))) core.destroy();
+        if (!(await Promise.race([closed, late]))) core.destroy();
       },
     };
   } catch (err) {

@@ -4,7 +4,8 @@
 import { X509Certificate } from "node:crypto";
 import { AuditError } from "../errors.js";
 import type { TimeoutOptions } from "../net/connect.js";
-import { ErrorBudget } from "../net/error-budget.js";
+import type { ErrorBudget } from "../net/error-budget.js";
+import { DEFAULT_CONNECTIONS, TargetScheduler } from "../net/scheduler.js";
 import type { Target } from "../net/target.js";
 import { groupName, WOLFSSL_MAX_SUITES, YASSL_MAX_SUITES } from "./client-hello.js";
 import type { TlsVersionName } from "./node-handshake.js";
@@ -22,12 +23,7 @@ const MODERN: ReadonlySet<TlsVersionName> = new Set(["TLSv1.2", "TLSv1.3"]);
 
 export type Engine = "node" | "raw";
 
-/**
- * Connections a scan keeps open to one server at once, by default. The server's max_connections is shared with
- * its real clients (151 by default on MySQL and MariaDB): 16 leaves them room, and is enough to hide the round
- * trips of a remote server.
- */
-export const DEFAULT_CONNECTIONS = 16;
+export { DEFAULT_CONNECTIONS };
 
 const RATING_ORDER: Record<SuiteRating, number> = { recommended: 0, secure: 1, weak: 2, insecure: 3 };
 
@@ -102,11 +98,17 @@ export interface EnumerateOptions {
    * probe). Only for targets exempt from max_connect_errors (loopback) or a budget that allows it.
    */
   engine?: Engine;
-  /** Connections open to the server at once (default DEFAULT_CONNECTIONS). */
+  /** Connections open to the server at once (default DEFAULT_CONNECTIONS); with `scheduler`, its cap instead. */
   concurrency?: number;
-  budget: ErrorBudget;
-  /** Logs in successfully to reset the server's error count for this host; resolves false if it could not. */
+  /** The aborted-handshake budget; with `scheduler`, the scheduler's. */
+  budget?: ErrorBudget;
+  /** Logs in successfully to reset the server's error count for this host; with `scheduler`, the scheduler's. */
   resetServerCount?: () => Promise<boolean>;
+  /**
+   * The target's scheduler, shared with the other checks: the scan's probes take its slots and spend its budget.
+   * Absent: a scheduler of the scan's own from concurrency, budget and resetServerCount.
+   */
+  scheduler?: TargetScheduler;
   /** Progress lines for stderr. */
   onProgress?: (line: string) => void;
   /** Enumerate ECDHE / TLS 1.3 groups (default true). */
@@ -169,15 +171,11 @@ function curveOf(der: Buffer): { certCurve?: string } {
   }
 }
 
-/** Runs probes through one concurrency limit and one error budget, and keeps the tally. */
+/** Runs the scan's probes through the target's scheduler (its connection cap and error budget), and keeps the tally. */
 export class ProbeScheduler {
-  private active = 0;
-  private readonly waiting: { priority: number; go: () => void }[] = [];
   /** Probes of non-negative priority running or waiting; late ones start when it is 0. */
   private eager = 0;
   private readonly quietWaiters: (() => void)[] = [];
-  private resetting: Promise<boolean> | undefined;
-  private readonly settled: (() => void)[] = [];
   connections = 0;
   readonly byEngine: Record<Engine, number> = { node: 0, raw: 0 };
   readonly problems: ScanProblem[] = [];
@@ -185,12 +183,19 @@ export class ProbeScheduler {
 
   constructor(
     readonly prober: SuiteProber,
-    readonly budget: ErrorBudget,
-    readonly concurrency: number,
+    readonly target: TargetScheduler,
     /** Which engine probes what both can: see EnumerateOptions.engine. */
     readonly engine: Engine = "node",
-    private readonly resetServerCount?: () => Promise<boolean>,
   ) {}
+
+  get budget(): ErrorBudget {
+    return this.target.budget;
+  }
+
+  /** How many probes may run at once: how far loops split. */
+  get concurrency(): number {
+    return this.target.maxConnections;
+  }
 
   /**
    * One probe, or "no-budget" when the error budget has no room left for it. Waiting probes go by `priority`,
@@ -214,9 +219,9 @@ export class ProbeScheduler {
   }
 
   private async runInSlot(engine: Engine, call: (p: SuiteProber) => Promise<ProbeOutcome>, priority: number): Promise<ProbeOutcome | "no-budget"> {
-    await this.slot(priority);
+    const release = await this.target.slot(priority);
     try {
-      if (!(await this.reserve(engine === "raw"))) {
+      if (!(await this.target.reserve(engine === "raw"))) {
         this.budget.giveUp();
         return "no-budget";
       }
@@ -224,62 +229,16 @@ export class ProbeScheduler {
       try {
         outcome = await call(this.prober);
       } catch (err) {
-        this.settle(true);
+        this.target.settle(true);
         throw err;
       }
-      this.settle(outcome.aborted);
+      this.target.settle(outcome.aborted);
       if (outcome.kind !== "failed" || outcome.reason !== "connect") this.connections++;
       this.byEngine[engine]++;
       return outcome;
     } finally {
-      this.release();
+      release();
     }
-  }
-
-  private async reserve(certain: boolean): Promise<boolean> {
-    for (;;) {
-      if (this.budget.tryReserve(certain)) return true;
-      // Probes in flight may still end cleanly (a refused login) and give their room back: wait for them.
-      if (this.budget.pending > 0) {
-        await new Promise<void>((resolve) => this.settled.push(resolve));
-        continue;
-      }
-      if (!this.resetServerCount) return false;
-      // One login resets the count for every probe waiting on it.
-      this.resetting ??= this.resetServerCount()
-        .then((ok) => {
-          if (ok) this.budget.serverCountReset();
-          return ok;
-        })
-        .catch(() => false)
-        .finally(() => {
-          this.resetting = undefined;
-        });
-      if (!(await this.resetting)) return false;
-    }
-  }
-
-  private settle(aborted: boolean): void {
-    this.budget.settle(aborted);
-    for (const wake of this.settled.splice(0)) wake();
-  }
-
-  private slot(priority: number): Promise<void> {
-    if (this.active < this.concurrency) {
-      this.active++;
-      return Promise.resolve();
-    }
-    return new Promise((go) => {
-      // Stable: among equal priorities, first come first served.
-      const at = this.waiting.findIndex((w) => w.priority < priority);
-      this.waiting.splice(at < 0 ? this.waiting.length : at, 0, { priority, go });
-    });
-  }
-
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next) next.go();
-    else this.active--;
   }
 }
 
@@ -494,11 +453,19 @@ function plannedRefusals(versions: readonly TlsVersionName[]): number {
 /** Scans every version at once (within the connection limit and the error budget), each version's groups beside it. */
 export async function enumerateCiphers(target: Target, prober: SuiteProber, opts: EnumerateOptions): Promise<CipherFacts> {
   const t0 = performance.now();
-  const sched = new ProbeScheduler(prober, opts.budget, Math.max(1, opts.concurrency ?? DEFAULT_CONNECTIONS), opts.engine ?? "node", opts.resetServerCount);
+  const perTarget =
+    opts.scheduler ??
+    new TargetScheduler({
+      maxConnections: opts.concurrency ?? DEFAULT_CONNECTIONS,
+      ...(opts.budget ? { budget: opts.budget } : {}),
+      ...(opts.resetServerCount ? { resetServerCount: opts.resetServerCount } : {}),
+    });
+  const budget = perTarget.budget;
+  const sched = new ProbeScheduler(prober, perTarget, opts.engine ?? "node");
   const versions = opts.versions ?? ALL_VERSIONS;
   let certCurve: string | undefined;
   // What the budget leaves over the refusals the plan may cost: the TLS 1.3 group scan may spend it on speed.
-  const rawSpare = opts.budget.limit === undefined ? Infinity : opts.budget.limit - plannedRefusals(versions);
+  const rawSpare = budget.limit === undefined ? Infinity : budget.limit - plannedRefusals(versions);
   const scanOne = async (v: TlsVersionName): Promise<ProtocolFacts> => {
     // The groups start with the first suite that uses one (any under TLS 1.3, ECDHE below): they need no more.
     // They do not change between TLS 1.0 and 1.2 in any server we know, so of those only TLS 1.2 is asked here.
@@ -518,7 +485,7 @@ export async function enumerateCiphers(target: Target, prober: SuiteProber, opts
   };
   // When the budget may not cover every refusal, TLS 1.2 and 1.3 go first: if it runs out, what is left unscanned
   // is the legacy versions, not the ones every client uses.
-  const tight = opts.budget.limit !== undefined && opts.budget.limit < plannedRefusals(versions);
+  const tight = budget.limit !== undefined && budget.limit < plannedRefusals(versions);
   const modern = tight ? await Promise.all(versions.filter((v) => MODERN.has(v)).map(scanOne)) : [];
   const protocols = await Promise.all(versions.map((v) => modern.find((p) => p.version === v) ?? scanOne(v)));
   if (opts.groups !== false && !protocols.some((p) => p.version === "TLSv1.2" && p.groups)) {
@@ -527,16 +494,16 @@ export async function enumerateCiphers(target: Target, prober: SuiteProber, opts
     if (legacy) await enumerateGroups(sched, legacy, certCurve !== undefined ? { certCurve } : {});
   }
   // With credentials, leave the server's count for this host at 0: a later scan starts with the whole budget.
-  if (opts.resetServerCount && opts.budget.sinceLastReset > 0 && (await opts.resetServerCount().catch(() => false))) opts.budget.serverCountReset();
+  await perTarget.resetIfSpent();
   return {
     target: { host: target.host, port: target.port },
     protocols,
-    abortedConnections: opts.budget.spent,
+    abortedConnections: budget.spent,
     connections: sched.connections,
     budget: {
-      ...(opts.budget.limit !== undefined ? { limit: opts.budget.limit } : {}),
-      stopped: opts.budget.stoppedScan,
-      resets: opts.budget.resets,
+      ...(budget.limit !== undefined ? { limit: budget.limit } : {}),
+      stopped: budget.stoppedScan,
+      resets: budget.resets,
       notScanned: sched.notScanned,
     },
     problems: sched.problems,

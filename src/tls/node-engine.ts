@@ -3,12 +3,10 @@
 import { Duplex } from "node:stream";
 import tls from "node:tls";
 import { AuditError } from "../errors.js";
-import { endAndAwaitClose, type TimeoutOptions } from "../net/connect.js";
-import { finishWithFailedLogin } from "../net/failed-login.js";
-import { openMysql } from "../net/mysql-session.js";
+import type { TimeoutOptions } from "../net/connect.js";
+import { connectMysql } from "../net/connection.js";
 import type { Target } from "../net/target.js";
-import { upgradeWithNodeTls, type TlsVersionName } from "./node-handshake.js";
-import { CLOSE_GRACE_MS } from "./raw-probe.js";
+import { nodeTlsStep, type TlsVersionName } from "./node-handshake.js";
 import { suiteByIana, suiteByOpenSSLName, type CipherSuite } from "./suites.js";
 
 /** How one probe connection ended, whichever engine ran it. */
@@ -132,26 +130,9 @@ export interface NodeProbeRequest {
 export async function nodeTlsProbe(target: Target, req: NodeProbeRequest, timeouts: Required<TimeoutOptions>): Promise<ProbeOutcome> {
   if (!NODE_VERSIONS.includes(req.version)) throw new AuditError("internal", `node:tls cannot speak ${req.version}`);
   const names = req.suites.map((s) => s.openssl ?? s.iana);
-  let session;
-  try {
-    session = await openMysql(target, timeouts);
-  } catch (err) {
-    const e = err instanceof AuditError ? err : new AuditError("internal", String(err));
-    return connectFailure(e);
-  }
-  const greeting = session.greeting;
-  if (greeting.kind === "error") {
-    session.close();
-    return { kind: "failed", reason: "greeting-error", step: "greeting", detail: `the server refused the connection with error ${greeting.errno}: ${greeting.message}`, serverErrno: greeting.errno, aborted: false };
-  }
-  if (greeting.kind !== "v10" || !greeting.sslOffered) {
-    session.close();
-    return { kind: "failed", reason: "no-tls", detail: "the server does not offer TLS (CLIENT_SSL is not set)", aborted: true };
-  }
   const tls13 = req.version === "TLSv1.3";
-  let result;
-  try {
-    result = await upgradeWithNodeTls(session, greeting, {
+  const step = nodeTlsStep(
+    {
       minVersion: req.version as tls.SecureVersion,
       maxVersion: req.version as tls.SecureVersion,
       // Node sends TLS_* names in `ciphers` to OpenSSL's TLS 1.3 list; the TLS 1.2 part ("ALL") is moot once
@@ -161,24 +142,35 @@ export async function nodeTlsProbe(target: Target, req: NodeProbeRequest, timeou
       // A probe verifies nothing: no root store to load into each context (about 0.7 ms of CPU a probe, measured).
       ca: [],
       timeoutMs: timeouts.readTimeoutMs,
-    });
-  } catch (err) {
-    session.close();
-    return classifyFailure(err);
+    },
+    (result) => {
+      const suite = suiteByIana(result.cipher.standardName) ?? suiteByOpenSSLName(result.cipher.name);
+      // Only ECDSA suites need the key's curve (TLS 1.2 group offers must name it).
+      const curve = suite?.authentication === "ECDSA" ? result.socket.getPeerCertificate(false)?.asn1Curve : undefined;
+      return { suite, curve, protocol: result.protocol, cipher: result.cipher, eph: result.ephemeral };
+    },
+  );
+  const o = await connectMysql(target, step, timeouts);
+  switch (o.kind) {
+    case "connect-failed":
+    case "not-mysql":
+      return connectFailure(o.error);
+    case "server-error":
+      return { kind: "failed", reason: "greeting-error", step: "greeting", detail: `the server refused the connection with error ${o.greeting.errno}: ${o.greeting.message}`, serverErrno: o.greeting.errno, aborted: false };
+    case "no-tls":
+      return { kind: "failed", reason: "no-tls", detail: "the server does not offer TLS (CLIENT_SSL is not set)", aborted: o.aborted };
+    case "tls-failed":
+      return classifyFailure(o.error);
+    case "tls-aborted":
+      return { kind: "failed", reason: "server-bug", detail: "the node:tls step stopped without a handshake", aborted: true };
   }
-  const suite = suiteByIana(result.cipher.standardName) ?? suiteByOpenSSLName(result.cipher.name);
-  const eph = result.ephemeral;
-  // Read before the socket closes; only ECDSA suites need it (TLS 1.2 group offers must name the key's curve).
-  const curve = suite?.authentication === "ECDSA" ? result.socket.getPeerCertificate(false)?.asn1Curve : undefined;
-  const login = await finishWithFailedLogin(result.socket, greeting.authPlugin, timeouts.readTimeoutMs);
-  // The server closes after refusing the login; the probe ends (and frees its slot) once it has.
-  await endAndAwaitClose(session.socket, Math.min(timeouts.readTimeoutMs, CLOSE_GRACE_MS));
-  const aborted = login.outcome === "other";
+  const { suite, curve, protocol, cipher, eph } = o.value;
+  const aborted = o.aborted;
   if (!suite) {
-    return { kind: "failed", reason: "server-bug", detail: `negotiated a suite the registry does not know: ${result.cipher.standardName}`, aborted };
+    return { kind: "failed", reason: "server-bug", detail: `negotiated a suite the registry does not know: ${cipher.standardName}`, aborted };
   }
-  if (result.protocol !== req.version) {
-    return { kind: "failed", reason: "server-bug", detail: `asked for ${req.version} only, negotiated ${result.protocol}`, aborted };
+  if (protocol !== req.version) {
+    return { kind: "failed", reason: "server-bug", detail: `asked for ${req.version} only, negotiated ${protocol}`, aborted };
   }
   return {
     kind: "accepted",

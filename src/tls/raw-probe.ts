@@ -1,9 +1,10 @@
 // One raw probe: the MySQL greeting, the SSLRequest, our own ClientHello, and the server's first flight judged
 // without finishing the handshake. It uses exactly one connection, which the server counts as aborted.
+import type net from "node:net";
 import { AuditError } from "../errors.js";
-import { openMysql, sendSslRequest } from "../net/mysql-session.js";
-import { endAndAwaitClose, type TimeoutOptions } from "../net/connect.js";
-import { formatTarget, type Target } from "../net/target.js";
+import type { TimeoutOptions } from "../net/connect.js";
+import { connectMysql, outcomeError, type TlsStep } from "../net/connection.js";
+import type { Target } from "../net/target.js";
 import { ERR_HEADER, parseErrPacket } from "../protocol/err-packet.js";
 import { buildClientHello } from "./client-hello.js";
 import type { TlsVersionName } from "./node-handshake.js";
@@ -61,45 +62,37 @@ export type RawProbeResult = RawProbeOutcome & {
  */
 export async function rawTlsProbe(target: Target, offer: RawOffer, opts: Required<Pick<TimeoutOptions, "connectTimeoutMs" | "readTimeoutMs">>): Promise<RawProbeResult> {
   const t0 = performance.now();
-  const session = await openMysql(target, opts);
-  // A reset can arrive between reading the answer and closing; it must not become an unhandled 'error' event.
-  session.socket.on("error", () => {});
+  const hello = buildClientHello({
+    version: offer.version,
+    cipherSuites: offer.cipherSuites,
+    ...(offer.groups ? { groups: offer.groups } : {}),
+    ...(offer.signatureAlgorithms ? { signatureAlgorithms: offer.signatureAlgorithms } : {}),
+    ...(offer.servername ? { servername: offer.servername } : {}),
+  });
+  // The ClientHello goes out with the SSLRequest (one segment); the server's first flight is judged, and the
+  // connection closed without finishing the handshake.
+  const step: TlsStep<{ outcome: RawProbeOutcome; bytes: number }> = async ({ socket, leftover }) => {
+    socket.write(hello);
+    const { bytes, ended, timedOut } = await readFlight(socket, leftover, opts.readTimeoutMs);
+    return { abort: true, value: { outcome: judgeFlight(offer, bytes, ended, timedOut, opts.readTimeoutMs), bytes: bytes.length } };
+  };
+  const o = await connectMysql(target, step, opts);
   const finish = (outcome: RawProbeOutcome, aborted: boolean, bytesReceived = 0): RawProbeResult => ({ ...outcome, aborted, ms: performance.now() - t0, bytesReceived });
-  try {
-    const greeting = session.greeting;
-    if (greeting.kind === "error") {
-      return finish({ kind: "server-error", errno: greeting.errno, ...(greeting.sqlState ? { sqlState: greeting.sqlState } : {}), message: greeting.message }, false);
-    }
-    if (greeting.kind !== "v10") throw new AuditError("tls", "the server speaks protocol 9, which has no TLS", { target: formatTarget(target), step: "greeting" });
-    if (!greeting.sslOffered) throw new AuditError("tls", "the server does not offer TLS (CLIENT_SSL is not set)", { target: formatTarget(target), step: "greeting" });
-    const hello = buildClientHello({
-      version: offer.version,
-      cipherSuites: offer.cipherSuites,
-      ...(offer.groups ? { groups: offer.groups } : {}),
-      ...(offer.signatureAlgorithms ? { signatureAlgorithms: offer.signatureAlgorithms } : {}),
-      ...(offer.servername ? { servername: offer.servername } : {}),
-    });
-    // The SSLRequest and the ClientHello leave in one segment: the server reads them in order either way.
-    session.socket.cork();
-    const leftover = sendSslRequest(session, greeting);
-    session.socket.write(hello);
-    session.socket.uncork();
-    const { bytes, ended, timedOut } = await readFlight(session.socket, leftover, opts.readTimeoutMs);
-    return finish(judgeFlight(offer, bytes, ended, timedOut, opts.readTimeoutMs), true, bytes.length);
-  } finally {
-    await endAndAwaitClose(session.socket, Math.min(opts.readTimeoutMs, CLOSE_GRACE_MS));
+  if (o.kind === "server-error") {
+    const g = o.greeting;
+    return finish({ kind: "server-error", errno: g.errno, ...(g.sqlState ? { sqlState: g.sqlState } : {}), message: g.message }, false);
   }
+  if (o.kind === "tls-aborted") return finish(o.value.outcome, true, o.value.bytes);
+  // Failures to reach a TLS-capable MySQL server throw, as they always did.
+  throw outcomeError(o, target) ?? new AuditError("internal", `the raw probe ended as ${o.kind}`);
 }
 
 // A first flight (ServerHello, a certificate chain, the key exchange) is a few KiB; a server still sending after
 // this many bytes is not finishing one, and every byte is kept and re-read until it does.
 const MAX_FLIGHT_BYTES = 1024 * 1024;
 
-/** How long a probe waits for the server to close its side after ours, at most. */
-export const CLOSE_GRACE_MS = 2000;
-
 /** Collects the server's bytes until its first flight is complete, an alert or non-TLS bytes, close, or timeout. */
-function readFlight(socket: import("node:net").Socket, leftover: Buffer, timeoutMs: number): Promise<{ bytes: Buffer; ended: boolean; timedOut: boolean }> {
+function readFlight(socket: net.Socket, leftover: Buffer, timeoutMs: number): Promise<{ bytes: Buffer; ended: boolean; timedOut: boolean }> {
   return new Promise((resolve) => {
     let bytes = leftover;
     let done = false;

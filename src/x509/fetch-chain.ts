@@ -1,12 +1,11 @@
 import type tls from "node:tls";
 import { AuditError, withContext } from "../errors.js";
 import type { TimeoutOptions } from "../net/connect.js";
-import { finishWithFailedLogin } from "../net/failed-login.js";
-import { openMysql } from "../net/mysql-session.js";
+import { connectMysql, outcomeError } from "../net/connection.js";
+import { schedulerOr, type TargetScheduler } from "../net/scheduler.js";
 import { formatTarget, type Target } from "../net/target.js";
-import type { HandshakeV10 } from "../protocol/handshake.js";
 import { parseCertificateMessage, readTlsFlight, HandshakeType } from "../tls/records.js";
-import { upgradeWithNodeTls, type NodeTlsResult } from "../tls/node-handshake.js";
+import { nodeTlsStep, type NodeTlsResult } from "../tls/node-handshake.js";
 import type { ChainSource } from "./chain.js";
 
 /** The certificates a server sent, with how they were read. */
@@ -27,6 +26,8 @@ export interface FetchChainOptions extends TimeoutOptions {
   ca: string | string[];
   /** Sent as SNI when it is a DNS name. */
   servername: string;
+  /** The target's scheduler (absent: one of its own). */
+  scheduler?: TargetScheduler;
 }
 
 /**
@@ -54,41 +55,28 @@ export async function fetchChain(target: Target, opts: FetchChainOptions): Promi
 
 async function attempt(target: Target, opts: FetchChainOptions, maxVersion: "TLSv1.2" | "TLSv1.3"): Promise<Omit<FetchedChain, "fallbackReason">> {
   const readTimeoutMs = opts.readTimeoutMs ?? 10_000;
-  const session = await openMysql(target, opts);
-  const g = session.greeting;
-  try {
-    if (g.kind === "error") {
-      throw new AuditError("server-error", `the server answered with error ${g.errno} instead of a greeting: ${g.message}`, { step: "greeting", serverErrno: g.errno });
-    }
-    if (g.kind === "v9" || !g.sslOffered) {
-      throw new AuditError("tls", "the server does not offer TLS (CLIENT_SSL is not set), so it has no certificate to inspect", { step: "ssl-request" });
-    }
-    let r: NodeTlsResult;
+  // Read from the finished handshake before the refused login ends it; a chain that cannot be read is an error
+  // returned, not thrown, so the connection still ends as a refused login.
+  const step = nodeTlsStep({ timeoutMs: readTimeoutMs, servername: opts.servername, ca: opts.ca, maxVersion }, (r) => {
     try {
-      r = await upgradeWithNodeTls(session, g as HandshakeV10, {
-        timeoutMs: readTimeoutMs,
-        servername: opts.servername,
-        ca: opts.ca,
-        maxVersion,
-      });
+      return { ders: maxVersion === "TLSv1.2" ? certificatesAsSent(r.tap.received) : peerChain(r.socket), protocol: r.protocol, verdict: chainVerdict(r) };
     } catch (err) {
-      throw err instanceof AuditError ? err : new AuditError("tls", (err as Error).message, { step: "tls-handshake" });
+      return { error: err };
     }
-    try {
-      const ders = maxVersion === "TLSv1.2" ? certificatesAsSent(r.tap.received) : peerChain(r.socket);
-      return {
-        ders,
-        source: maxVersion === "TLSv1.2" ? "certificate-message" : "peer-certificate",
-        protocol: r.protocol,
-        handshakeVerification: chainVerdict(r),
-        serverVersion: g.serverVersion,
-      };
-    } finally {
-      await finishWithFailedLogin(r.socket, g.authPlugin, readTimeoutMs);
-    }
-  } finally {
-    session.close();
+  });
+  const o = await schedulerOr(opts.scheduler).connection(() => connectMysql(target, step, opts));
+  if (o.kind === "no-tls") {
+    throw new AuditError("tls", "the server does not offer TLS (CLIENT_SSL is not set), so it has no certificate to inspect", { step: "ssl-request" });
   }
+  if (o.kind !== "tls-ok") throw outcomeError(o, target) ?? new AuditError("internal", `the certificate fetch ended as ${o.kind}`);
+  if ("error" in o.value) throw o.value.error;
+  return {
+    ders: o.value.ders,
+    source: maxVersion === "TLSv1.2" ? "certificate-message" : "peer-certificate",
+    protocol: o.value.protocol,
+    handshakeVerification: o.value.verdict,
+    serverVersion: o.greeting.serverVersion,
+  };
 }
 
 /**

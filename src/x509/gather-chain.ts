@@ -1,5 +1,6 @@
 import type { Target } from "../net/target.js";
 import type { TimeoutOptions } from "../net/connect.js";
+import type { TargetScheduler } from "../net/scheduler.js";
 import { systemRootCertificates } from "../tls/node-handshake.js";
 import { buildChainFacts, type ChainFacts } from "./chain.js";
 import { fetchChain, type FetchedChain } from "./fetch-chain.js";
@@ -13,6 +14,8 @@ export interface GatherChainOptions extends TimeoutOptions {
   /** The name clients connect to (--host-name); default the target's host. */
   hostName?: string;
   now?: Date;
+  /** The target's scheduler: the fetch counts under its connection cap (absent: one of its own). */
+  scheduler?: TargetScheduler;
 }
 
 /** One connection to the server, then the chain facts against --ssl-ca or the system roots. */
@@ -24,6 +27,7 @@ export async function gatherChain(target: Target, opts: GatherChainOptions = {})
     ...(opts.readTimeoutMs !== undefined ? { readTimeoutMs: opts.readTimeoutMs } : {}),
     ca: pems,
     servername: hostName,
+    ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
   });
   const facts = buildChainFacts(fetched.ders, {
     anchors: loadAnchors(pems),

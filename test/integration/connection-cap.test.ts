@@ -51,4 +51,22 @@ describe("connections open to one server at once", () => {
     expect(proxy.maxOpen).toBeLessThanOrEqual(6);
     expect(proxy.maxOpen).toBeGreaterThanOrEqual(5);
   });
+
+  it("the audit with a login, --max-connections 3: probe, certificate, scan, login and reset login share 3, and it still finds everything", async () => {
+    proxy.reset();
+    // A budget of 4 on loopback (which has none by default): the node:tls engine, and the budget runs out, so the
+    // reset logins run too, inside the same cap.
+    const r = await runCli(["audit", `127.0.0.1:${proxy.port}`, "--json", "--quiet", "--max-connections", "3", "--max-aborted", "4", "--user", db.admin.user], {
+      env: { MYSQL_PWD: db.admin.password },
+      timeoutMs: 240_000,
+    });
+    expect([0, 1], r.stderr).toContain(r.code);
+    const doc = JSON.parse(r.stdout) as { targets: { checks: { name: string; status: string }[]; details: { ciphers: { protocols: { suites: unknown[] }[]; budget: { resets: number } } } }[] };
+    const t = doc.targets[0]!;
+    for (const c of ["connectivity", "protocols", "ciphers", "certificate", "settings", "accounts"]) expect(t.checks.find((x) => x.name === c)?.status, c).toBe("completed");
+    expect(t.details.ciphers.protocols.reduce((n, p) => n + p.suites.length, 0)).toBe(91);
+    expect(t.details.ciphers.budget.resets).toBeGreaterThanOrEqual(1);
+    expect(proxy.maxOpen).toBeLessThanOrEqual(3);
+    expect(proxy.maxOpen).toBe(3);
+  });
 });

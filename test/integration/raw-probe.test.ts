@@ -1,9 +1,9 @@
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditError } from "../../src/errors.js";
-import { openMysql } from "../../src/net/mysql-session.js";
+import { connectMysql } from "../../src/net/connection.js";
 import type { Target } from "../../src/net/target.js";
-import { upgradeWithNodeTls, type TlsVersionName } from "../../src/tls/node-handshake.js";
+import { nodeTlsStep, type TlsVersionName } from "../../src/tls/node-handshake.js";
 import { WOLFSSL_MAX_SUITES, YASSL_MAX_SUITES } from "../../src/tls/client-hello.js";
 import { rawTlsProbe, type RawOffer, type RawProbeResult } from "../../src/tls/raw-probe.js";
 import { suiteByCode, suiteByOpenSSLName, suitesForVersion } from "../../src/tls/suites.js";
@@ -35,19 +35,11 @@ async function enumerate(target: Target, version: TlsVersionName): Promise<{ sui
 
 /** Whether node:tls completes a handshake offering exactly this suite under exactly this version. */
 async function nodeNegotiates(target: Target, version: TlsVersionName, openssl: string): Promise<boolean> {
-  const session = await openMysql(target, OPTS);
-  try {
-    if (session.greeting.kind !== "v10") return false;
-    const v = version as tls.SecureVersion;
-    // TLS 1.3 suite names go in `ciphers` too: Node sorts them out of the string itself.
-    const res = await upgradeWithNodeTls(session, session.greeting, { minVersion: v, maxVersion: v, ciphers: version === "TLSv1.3" ? openssl : `${openssl}:@SECLEVEL=0`, timeoutMs: 3000 });
-    res.socket.destroy();
-    return res.cipher.name === openssl || res.cipher.standardName === suiteByOpenSSLName(openssl)?.iana;
-  } catch {
-    return false;
-  } finally {
-    session.close();
-  }
+  const v = version as tls.SecureVersion;
+  // TLS 1.3 suite names go in `ciphers` too: Node sorts them out of the string itself.
+  const step = nodeTlsStep({ minVersion: v, maxVersion: v, ciphers: version === "TLSv1.3" ? openssl : `${openssl}:@SECLEVEL=0`, timeoutMs: 3000 }, (res) => res.cipher);
+  const o = await connectMysql(target, step, OPTS);
+  return o.kind === "tls-ok" && (o.value.name === openssl || o.value.standardName === suiteByOpenSSLName(openssl)?.iana);
 }
 
 describe("raw probes against real MariaDB 10.11", () => {

@@ -141,4 +141,26 @@ describe("dependency rules (.dependency-cruiser.cjs)", () => {
     expect(r.out).toMatch(/checks-do-no-io: src\/checks\/a\.ts → (node:)?net/);
     expect(r.out).toMatch(/checks-do-no-io: src\/checks\/b\.ts → src\/sql\/login\.ts/);
   });
+
+  it("fails when code other than net/connection.ts opens a socket, or when net/ imports a TLS engine", async () => {
+    const ok = {
+      "src/net/connection.ts": `import net from "node:net";\nexport const c = () => net.connect(1);\n`,
+      "src/sql/login.ts": `import net from "node:net";\nimport tls from "node:tls";\nexport const l = () => [net.connect(1), tls.connect(1)];\n`,
+      "src/tls/node-handshake.ts": `import tls from "node:tls";\nimport type net from "node:net";\nexport const h = (s: net.Socket) => tls.connect({ socket: s });\n`,
+    };
+    const clean = await cruise(tree(ok));
+    expect(clean.out).toContain("no dependency violations");
+    const r = await cruise(
+      tree({
+        ...ok,
+        "src/x509/fetch-chain.ts": `import net from "node:net";\nexport const f = () => net.connect(1);\n`,
+        "src/tls/raw-probe.ts": `import tls from "node:tls";\nexport const r = () => tls.connect(1);\n`,
+        "src/net/engine.ts": `import { h } from "../tls/node-handshake.js";\nexport const e = h;\n`,
+      }),
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/one-connection-layer: src\/x509\/fetch-chain\.ts → (node:)?net/);
+    expect(r.out).toMatch(/tls-sockets-in-engines: src\/tls\/raw-probe\.ts → (node:)?tls/);
+    expect(r.out).toMatch(/net-takes-tls-as-a-step: src\/net\/engine\.ts → src\/tls\/node-handshake\.ts/);
+  });
 });

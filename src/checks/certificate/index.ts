@@ -16,6 +16,7 @@ export const certificate = defineCheck<CertificateCheckFacts>({
     const o = ctx.options;
     return gatherChain(ctx.target, {
       ...timeoutsOf(o),
+      scheduler: ctx.scheduler,
       ...(o.ca ? { ca: o.ca } : {}),
       ...(o.caLabel ? { caLabel: o.caLabel } : {}),
       ...(o.hostName ? { hostName: o.hostName } : {}),
