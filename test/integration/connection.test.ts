@@ -6,15 +6,10 @@ import { connectMysql, type TlsStep } from "../../src/net/connection.js";
 import { nodeTlsStep } from "../../src/tls/node-handshake.js";
 import { startFakeMysql, type FakeMysql, type FakeMysqlOptions } from "../support/fake-mysql/server.js";
 
-const started: FakeMysql[] = [];
-async function fake(opts: FakeMysqlOptions): Promise<FakeMysql> {
-  const s = await startFakeMysql(opts);
-  started.push(s);
-  return s;
-}
-afterAll(async () => {
-  await Promise.all(started.map((s) => s.stop()));
-});
+// Each test's server, stopped together at the end.
+const servers = new Set<FakeMysql>();
+const fake = (opts: FakeMysqlOptions): Promise<FakeMysql> => startFakeMysql(opts).then((s) => servers.add(s) && s);
+afterAll(() => Promise.all([...servers].map((s) => s.stop())));
 
 const T = { connectTimeoutMs: 3000, readTimeoutMs: 3000 };
 const nodeStep = nodeTlsStep({ timeoutMs: 3000, ca: [] }, (r) => r.protocol);
