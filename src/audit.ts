@@ -35,7 +35,7 @@ export interface AuditOptions extends ProbeOptions {
   login?: LoginSpec;
   /** Most aborted handshakes the enumeration may cost per target (default: 20 remote, no limit on loopback). */
   maxAborted?: number;
-  /** No longer used: the scan shares maxConnections with the other checks through the target's scheduler. */
+  /** The per-server cap when maxConnections is not given (the ciphers command's --concurrency): the scan shares it with every check. */
   probeConcurrency?: number;
   /** Most connections open to one server at once, all checks together (default DEFAULT_CONNECTIONS). */
   maxConnections?: number;
@@ -400,7 +400,7 @@ export async function auditTarget(target: Target, options: AuditOptions = {}): P
   const canLogin = options.login !== undefined || target.user !== undefined;
   const scheduler = new TargetScheduler({
     // A login stays open while the scan runs (settings compares with it): with a login the cap is at least 2.
-    maxConnections: Math.max(canLogin ? 2 : 1, options.maxConnections ?? DEFAULT_CONNECTIONS),
+    maxConnections: Math.max(canLogin ? 2 : 1, options.maxConnections ?? options.probeConcurrency ?? DEFAULT_CONNECTIONS),
     budget: planRun(target, { ...(options.maxAborted !== undefined ? { maxAborted: options.maxAborted } : {}), engine: "auto" }).budget,
     ...(canLogin ? { resetServerCount: () => resetErrorCountWithLogin(loginSpecFor({ target, options }), timeoutsOf(options)) } : {}),
   });
