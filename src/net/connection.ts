@@ -93,7 +93,7 @@ export async function connectMysql<T>(target: Target, step: TlsStep<T>, opts: Co
       login = await finishWithFailedLogin(socket, g.authPlugin, readTimeoutMs, 1);
     }
     await close();
-    return { kind: "no-tls", connectMs, greeting: g, greetingRaw, ...(login ? { login } : {}), aborted: login?.outcome !== "auth-error" };
+    return { kind: "no-tls", connectMs, greeting: g, greetingRaw, ...(login ? { login } : {}), aborted: !login || login.outcome === "other" };
   }
   // The SSLRequest and the step's first write (its ClientHello) leave in one segment.
   socket.cork();

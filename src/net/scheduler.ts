@@ -27,23 +27,16 @@ export interface SchedulerOptions {
 export class TargetScheduler {
   readonly maxConnections: number;
   readonly budget: ErrorBudget;
-  private resetServerCount: (() => Promise<boolean>) | undefined;
+  private readonly resetServerCount: (() => Promise<boolean>) | undefined;
   private active = 0;
   private readonly waiting: { priority: number; go: () => void }[] = [];
   private resetting: Promise<boolean> | undefined;
   private readonly settled: (() => void)[] = [];
-  /** The most slots held at once so far. */
-  peak = 0;
 
   constructor(opts: SchedulerOptions = {}) {
     this.maxConnections = Math.max(1, Math.floor(opts.maxConnections ?? DEFAULT_CONNECTIONS));
     this.budget = opts.budget ?? new ErrorBudget(undefined);
     this.resetServerCount = opts.resetServerCount;
-  }
-
-  /** True when a successful login can give the budget back. */
-  get canReset(): boolean {
-    return this.resetServerCount !== undefined;
   }
 
   /**
@@ -57,7 +50,6 @@ export class TargetScheduler {
         const at = this.waiting.findIndex((w) => w.priority < priority);
         this.waiting.splice(at < 0 ? this.waiting.length : at, 0, { priority, go });
       });
-    this.peak = Math.max(this.peak, this.active);
     let released = false;
     return () => {
       if (released) return;

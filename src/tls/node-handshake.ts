@@ -64,6 +64,12 @@ export function systemRootCertificates(): string[] {
   return systemRoots;
 }
 
+/** The system roots once each: Node's bundle and the system bundle's roots that Node's lacks (PEM). */
+export function uniqueSystemRoots(): string[] {
+  systemRootCertificates();
+  return [...tls.rootCertificates, ...systemExtras];
+}
+
 function pemBody(pem: string): string {
   return pem.replace(/-----[^-]+-----|\s/g, "");
 }
