@@ -31,15 +31,18 @@ export function checksOf(command: string): readonly string[] {
 }
 
 /**
- * Runs the audit restricted to the command's checks. A target that could not be reached at all, and a command
- * whose every check could not run (a refused login, say), throw the AuditError (exit 3; with --json the error
- * document); a server that answered with an ERR greeting yields a run with `report.error` (exit 3).
+ * Runs the audit restricted to the command's checks. A target that could not be audited (unreachable, not MySQL,
+ * an ERR greeting), and a command whose every check could not run (a refused login, say), throw the AuditError
+ * (exit 3; with --json the error document); only probe reports an ERR greeting itself, with `report.error`.
  */
 export async function runCheckCommand(command: string, target: Target, options: AuditOptions & { policy: Policy }): Promise<CommandRun> {
   const names = checksOf(command);
   const report = await auditTarget(target, { ...options, only: names.filter((n) => n !== connectivity.name), keepFacts: true });
   const conn = report.checks.find((c) => c.name === connectivity.name);
-  if (!report.facts?.[connectivity.name] && conn?.error) throw new AuditError(conn.error.code, conn.error.message, { target: report.label, ...(conn.error.step ? { step: conn.error.step } : {}) });
+  // Not audited (unreachable, not MySQL, an ERR greeting): one line and exit 3, with --json the error document.
+  // probe, whose subject is the greeting, reports an ERR greeting itself (its document carries the error).
+  const fatal = report.error && !(names.includes(connectivity.name) && report.facts?.[connectivity.name]);
+  if (fatal) throw new AuditError(report.error!.code, report.error!.message, { target: report.label, ...(report.error!.step ? { step: report.error!.step } : {}) });
   const checks = report.checks.filter((c) => names.includes(c.name));
   const own = checks.filter((c) => c.name !== connectivity.name);
   const failed = own.length > 0 && own.every((c) => c.status === "error") ? own.find((c) => c.error)?.error : undefined;
