@@ -54,7 +54,7 @@ export async function runCheckCommand(command: string, target: Target, options: 
   const own = results.filter((c) => c.name !== connectivity.name);
   const failed = own.length > 0 && own.every((c) => c.status === "error") ? own.find((c) => c.error)?.error : undefined;
   if (report.audited && failed) throw new AuditError(failed.code, failed.message, { target: report.label, ...(failed.step ? { step: failed.step } : {}) });
-  const blocking = names.includes(connectivity.name) ? [] : (conn?.findings ?? []).filter((f) => TLS_BLOCKING_IDS.includes(f.id) || f.id === "server.greeting-error");
+  const blocking = names.includes(connectivity.name) ? [] : (conn?.findings ?? []).filter((f) => TLS_BLOCKING_IDS.includes(f.id));
   const findings = sortFindings([...blocking, ...results.flatMap((c) => c.findings)]);
   // The audit's exit-code rule on what the command reports: 3 not audited or a check could not run, 1 a finding at
   // or above failOn, else 0.
