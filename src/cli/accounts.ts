@@ -11,8 +11,7 @@ import { addCommonOptions, addPolicyOptions, type CommonOptions, type PolicyCliO
 import { addCredentialOptions, loginRows, type CredentialCliOptions } from "./credential-options.js";
 import { makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
-import { commandDocument, factsOf, printSkipped } from "./check-command.js";
-import { runLoginCommand } from "./settings.js";
+import { commandDocument, factsOf, printSkipped, runLoginCommand } from "./check-command.js";
 
 interface AccountsCliOptions extends CommonOptions, CredentialCliOptions, PolicyCliOptions {
   requireX509Remote?: boolean;

@@ -8,13 +8,19 @@ import { renderFindings } from "../report/findings-text.js";
 import { printable } from "../report/printable.js";
 import type { Finding } from "../report/types.js";
 import { auditTarget, type AuditOptions, type CheckFacts } from "../run/audit.js";
-import { ALL_CHECKS, COMMANDS, connectivity } from "../checks/registry.js";
+import { CHECKS, commandsOf, connectivity } from "../checks/registry.js";
+import type { Check, CheckInfo } from "../checks/check.js";
 import { TLS_BLOCKING_IDS, type ConnectivityFacts } from "../checks/connectivity/judge.js";
 import { envelope, printJson, type Output } from "./output.js";
+import { policyFrom, readCaFile, timeoutsFrom, type CommonOptions, type PolicyCliOptions } from "./options.js";
+import { loginSpecFrom, type CredentialCliOptions } from "./credential-options.js";
+import { caFileFrom, connectionFor } from "./connection-options.js";
 
 /** What a subcommand's run gives: the target's report (with each check's facts), its checks, their findings and the exit code. */
 export interface CommandRun {
   command: string;
+  /** The registry the run used, connectivity first. */
+  registry: readonly CheckInfo[];
   report: TargetReport & { facts?: CheckFacts };
   /** The command's own checks' results, in registry order. */
   checks: CheckResult[];
@@ -24,34 +30,57 @@ export interface CommandRun {
 }
 
 /** The checks a subcommand runs (the registry's `command` field). */
-export function checksOf(command: string): readonly string[] {
-  const names = COMMANDS.get(command);
+export function checksOf(command: string, registry: readonly CheckInfo[]): readonly string[] {
+  const names = commandsOf(registry).get(command);
   if (!names) throw new Error(`no check names the command ${command}`);
   return names;
 }
 
 /**
- * Runs the audit restricted to the command's checks. A target that could not be reached at all, and a command
- * whose every check could not run (a refused login, say), throw the AuditError (exit 3; with --json the error
- * document); a server that answered with an ERR greeting yields a run with `report.error` (exit 3).
+ * Runs the audit restricted to the command's checks. A target that could not be audited (unreachable, not MySQL,
+ * an ERR greeting), and a command whose every check could not run (a refused login, say), throw the AuditError
+ * (exit 3; with --json the error document); only probe reports an ERR greeting itself, with `report.error`.
  */
-export async function runCheckCommand(command: string, target: Target, options: AuditOptions & { policy: Policy }): Promise<CommandRun> {
-  const names = checksOf(command);
-  const report = await auditTarget(target, { ...options, only: names.filter((n) => n !== connectivity.name), keepFacts: true });
+export async function runCheckCommand(command: string, target: Target, options: AuditOptions & { policy: Policy }, checks: readonly Check[] = CHECKS): Promise<CommandRun> {
+  const registry = [connectivity, ...checks];
+  const names = checksOf(command, registry);
+  const report = await auditTarget(target, { ...options, only: names.filter((n) => n !== connectivity.name), keepFacts: true }, checks);
   const conn = report.checks.find((c) => c.name === connectivity.name);
-  if (!report.facts?.[connectivity.name] && conn?.error) throw new AuditError(conn.error.code, conn.error.message, { target: report.label, ...(conn.error.step ? { step: conn.error.step } : {}) });
-  const checks = report.checks.filter((c) => names.includes(c.name));
-  const own = checks.filter((c) => c.name !== connectivity.name);
+  // Not audited (unreachable, not MySQL, an ERR greeting): one line and exit 3, with --json the error document.
+  // probe, whose subject is the greeting, reports an ERR greeting itself (its document carries the error).
+  const fatal = report.error && !(names.includes(connectivity.name) && report.facts?.[connectivity.name]);
+  if (fatal) throw new AuditError(report.error!.code, report.error!.message, { target: report.label, ...(report.error!.step ? { step: report.error!.step } : {}) });
+  const results = report.checks.filter((c) => names.includes(c.name));
+  const own = results.filter((c) => c.name !== connectivity.name);
   const failed = own.length > 0 && own.every((c) => c.status === "error") ? own.find((c) => c.error)?.error : undefined;
   if (report.audited && failed) throw new AuditError(failed.code, failed.message, { target: report.label, ...(failed.step ? { step: failed.step } : {}) });
-  const blocking = names.includes(connectivity.name) ? [] : (conn?.findings ?? []).filter((f) => TLS_BLOCKING_IDS.includes(f.id) || f.id === "server.greeting-error");
-  const findings = sortFindings([...blocking, ...checks.flatMap((c) => c.findings)]);
+  const blocking = names.includes(connectivity.name) ? [] : (conn?.findings ?? []).filter((f) => TLS_BLOCKING_IDS.includes(f.id));
+  const findings = sortFindings([...blocking, ...results.flatMap((c) => c.findings)]);
   // The audit's exit-code rule on what the command reports: 3 not audited or a check could not run, 1 a finding at
   // or above failOn, else 0.
   const policy = options.policy;
   const scoped: TargetReport = { ...report, checks: [{ name: command, status: "completed", findings, durationMs: 0 }] };
   const exitCode = exitCodeOf(makeReport([scoped], { failOn: policy.failOn as FailOn, policy, policySource: "", startedAt: new Date(), durationMs: 0 }));
-  return { command, report, checks, findings, exitCode };
+  return { command, registry, report, checks: results, findings, exitCode };
+}
+
+/**
+ * settings and accounts (and any command whose checks log in): the login the mysql client would make (these
+ * commands always log in), then the audit restricted to the command's checks on the login's host and port.
+ */
+export async function runLoginCommand(
+  command: string,
+  rawTarget: string | undefined,
+  o: CommonOptions & CredentialCliOptions & PolicyCliOptions,
+  policyOverrides: Partial<Policy> = {},
+  checks: readonly Check[] = CHECKS,
+): Promise<CommandRun> {
+  const { targets, clientOptions } = connectionFor([rawTarget], o);
+  const { policy } = await policyFrom(o);
+  const login = await loginSpecFrom(targets[0]!, o, clientOptions);
+  const caFile = caFileFrom(o.sslCa, clientOptions);
+  const ca = readCaFile(caFile?.path, caFile?.source);
+  return runCheckCommand(command, { host: login.host, port: login.port }, { ...timeoutsFrom(o), ...(ca ? { ca, caLabel: caFile!.path } : {}), login, policy: { ...policy, ...policyOverrides } }, checks);
 }
 
 /**
@@ -62,7 +91,7 @@ export async function runCheckCommand(command: string, target: Target, options: 
 export function commandDocument(run: CommandRun, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const { report } = run;
   const sections: Record<string, unknown> = {};
-  for (const c of ALL_CHECKS) {
+  for (const c of run.registry) {
     if (!run.checks.some((r) => r.name === c.name)) continue;
     const key = c.section ?? c.name;
     const section = report.details[key];

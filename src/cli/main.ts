@@ -11,6 +11,8 @@ import { registerSettings } from "./settings.js";
 import { registerAccounts } from "./accounts.js";
 import { registerCiphers } from "./ciphers.js";
 import { registerServe } from "./serve.js";
+import { registerCheckCommand } from "./generic-command.js";
+import { COMMANDS } from "../checks/registry.js";
 import { registerMerge } from "./merge.js";
 import { preflight } from "./argv.js";
 import { quietOnClosedPipe } from "./broken-pipe.js";
@@ -40,11 +42,9 @@ export function buildProgram(state: RunState, argv: readonly string[] = process.
       outputError: (str, write) => write(`${TOOL.name}: ${str.replace(/^error: /, "").trimEnd()}\n`),
     });
   registerAudit(program, state);
-  registerProbe(program, state);
-  registerCert(program, state);
-  registerSettings(program, state);
-  registerAccounts(program, state);
-  registerCiphers(program, state);
+  // The subcommands are the registry's (each the audit restricted to its checks); these have views of their own.
+  const views: Record<string, (p: Command, s: RunState) => void> = { probe: registerProbe, cert: registerCert, settings: registerSettings, accounts: registerAccounts, ciphers: registerCiphers };
+  for (const command of COMMANDS.keys()) (views[command] ?? ((p: Command, s: RunState) => registerCheckCommand(p, s, command)))(program, state);
   registerServe(program, state);
   registerMerge(program, state);
   for (const cmd of program.commands) cmd.exitOverride();

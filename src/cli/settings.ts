@@ -8,13 +8,11 @@ import { renderKeyValues, renderTable } from "../report/table.js";
 import { printable } from "../report/printable.js";
 import { paintVerdict } from "../report/colour.js";
 import type { Finding } from "../report/types.js";
-import { addCommonOptions, addPolicyOptions, policyFrom, timeoutsFrom, type CommonOptions, type PolicyCliOptions } from "./options.js";
-import { addCredentialOptions, loginRows, loginSpecFrom, type CredentialCliOptions } from "./credential-options.js";
-import { caFileFrom, connectionFor } from "./connection-options.js";
-import { readCaFile } from "./options.js";
+import { addCommonOptions, addPolicyOptions, type CommonOptions, type PolicyCliOptions } from "./options.js";
+import { addCredentialOptions, loginRows, type CredentialCliOptions } from "./credential-options.js";
 import { makeOutput, printJson, type Output } from "./output.js";
 import type { RunState } from "./main.js";
-import { commandDocument, factsOf, printSkipped, runCheckCommand, type CommandRun } from "./check-command.js";
+import { commandDocument, factsOf, printSkipped, runLoginCommand } from "./check-command.js";
 
 type SettingsCliOptions = CommonOptions & CredentialCliOptions & PolicyCliOptions;
 
@@ -35,19 +33,6 @@ export function registerSettings(program: Command, state: RunState): void {
     else if (io.json) printJson(commandDocument(run, server));
     else io.out(renderSettings(f.login, f.settings, settingRows(f.settings, f.now), repl, run.findings, io));
   });
-}
-
-/**
- * settings and accounts: the login the mysql client would make (these commands always log in), then the audit
- * restricted to the command's checks on the login's host and port.
- */
-export async function runLoginCommand(command: string, rawTarget: string | undefined, o: CommonOptions & CredentialCliOptions & PolicyCliOptions, policyOverrides: Record<string, unknown> = {}): Promise<CommandRun> {
-  const { targets, clientOptions } = connectionFor([rawTarget], o);
-  const { policy } = await policyFrom(o);
-  const login = await loginSpecFrom(targets[0]!, o, clientOptions);
-  const caFile = caFileFrom(o.sslCa, clientOptions);
-  const ca = readCaFile(caFile?.path, caFile?.source);
-  return runCheckCommand(command, { host: login.host, port: login.port }, { ...timeoutsFrom(o), ...(ca ? { ca, caLabel: caFile!.path } : {}), login, policy: { ...policy, ...policyOverrides } });
 }
 
 function renderSettings(s: LoginFacts, f: ServerSettingsFacts, rows: SettingRow[], repl: ReplicationFacts | undefined, findings: Finding[], io: Output): string {

@@ -1,11 +1,13 @@
 // The audit's run list is the registry: a check added to it runs after connectivity with the same context (its
 // skip rule, its gather, its pure judge, its JSON section and text rows), is skipped by --skip, and a subcommand
 // (`only`) runs just its checks. Against the protocol-faithful fake server (no MariaDB needed).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Command } from "commander";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startFakeMysql, type FakeMysql } from "../support/fake-mysql/server.js";
 import { auditTarget } from "../../src/run/audit.js";
 import { CHECKS } from "../../src/checks/registry.js";
 import { defineCheck, needsTls } from "../../src/checks/check.js";
+import { registerCheckCommand } from "../../src/cli/generic-command.js";
 
 let server: FakeMysql;
 beforeAll(async () => {
@@ -51,5 +53,38 @@ describe("a check in the registry is run by the audit", () => {
     const r = await auditTarget(target(), { only: ["broken"] }, [...CHECKS, broken]);
     const c = r.checks.find((x) => x.name === "broken")!;
     expect([c.status, c.reason, c.findings.map((f) => f.id)]).toEqual(["error", "no such fact", ["audit.check-error"]]);
+  });
+});
+
+describe("a registered check with a command of its own is a subcommand", () => {
+  async function run(args: string[]): Promise<{ out: string; code: number }> {
+    const state = { exitCode: 0 };
+    const program = new Command().exitOverride();
+    registerCheckCommand(program, state, "flavour", [...CHECKS, { ...flavour, command: "flavour" }]);
+    let out = "";
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    });
+    try {
+      await program.parseAsync(["node", "mysql-tls-audit", "flavour", `${server.host}:${server.port}`, "--timeout", "5", ...args]);
+    } finally {
+      spy.mockRestore();
+    }
+    return { out, code: state.exitCode };
+  }
+
+  it("--json: the envelope, its section, its checks and findings; the audit's exit rule", async () => {
+    const { out, code } = await run(["--json"]);
+    const doc = JSON.parse(out) as Record<string, unknown>;
+    expect(doc).toMatchObject({ command: "flavour", flavor: "mysql", checks: [{ name: "flavour", status: "completed" }], findings: [{ id: "flavour.seen", severity: "info" }] });
+    expect(code).toBe(0);
+  });
+
+  it("text: its overview rows and findings; --fail-on applies", async () => {
+    const { out, code } = await run(["--no-color", "--fail-on", "info"]);
+    expect(out).toMatch(/Flavour \(test check\)\s+mysql/);
+    expect(out).toContain("flavour.seen");
+    expect(code).toBe(1);
   });
 });
