@@ -117,8 +117,9 @@ export interface EnumerateOptions {
 
 /** The live prober: node:tls and raw ClientHello probes against target. */
 export function liveProber(target: Target, timeouts: Required<TimeoutOptions>): SuiteProber {
+  const memory = { handshakeCompleted: false };
   return {
-    node: (req) => nodeTlsProbe(target, req, timeouts),
+    node: (req) => nodeTlsProbe(target, req, timeouts, memory),
     raw: async (req) => {
       try {
         return rawOutcome(await rawTlsProbe(target, { version: req.version, cipherSuites: req.codes, ...(req.groups ? { groups: req.groups } : {}) }, timeouts));

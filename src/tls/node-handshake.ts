@@ -25,12 +25,21 @@ export interface NodeTlsOptions {
   /** Name to check the certificate against; also sent as SNI when it is not an IP address. */
   servername?: string;
   timeoutMs: number;
+  /**
+   * Record the server's bytes (default true), so a failure can say what the server sent instead (an ERR packet,
+   * garbage) and the TLS 1.2 Certificate message can be read as sent. That puts a JavaScript stream between the
+   * socket and OpenSSL; without it node:tls runs on the socket itself, which cost about 0.7 ms less CPU per
+   * handshake (measured: 0.80 s instead of 0.89 s user CPU for a 144-connection scan), and a failure is named
+   * by OpenSSL's reason alone.
+   */
+  record?: boolean;
 }
 
 /** A completed TLS handshake. The socket is left open for the caller to finish the MySQL exchange. */
 export interface NodeTlsResult {
   socket: tls.TLSSocket;
-  tap: TapDuplex;
+  /** The recorder of the server's bytes, unless the options said record: false. */
+  tap?: TapDuplex;
   protocol: string;
   cipher: { name: string; standardName: string; version: string };
   /** Key-exchange group or DH size, as Node exposes it. */
@@ -124,7 +133,10 @@ export function nodeTlsStep<T>(opts: NodeTlsOptions, read: (r: NodeTlsResult) =>
 // tls.connect writes its ClientHello synchronously: the connection layer has the socket corked, so it leaves in
 // one segment with the SSLRequest.
 function handshake(raw: net.Socket, leftover: Buffer, opts: NodeTlsOptions): Promise<NodeTlsResult> {
-  const tap = new TapDuplex(raw, leftover);
+  // Bytes already read (normally none) can only be handed to OpenSSL through the recording stream.
+  const tap = opts.record === false && leftover.length === 0 ? undefined : new TapDuplex(raw, leftover);
+  // On the socket itself OpenSSL writes below the socket's (corked) buffer: the SSLRequest must leave first.
+  if (!tap) raw.uncork();
   const secureContext = secureContextFor(opts);
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
@@ -133,7 +145,7 @@ function handshake(raw: net.Socket, leftover: Buffer, opts: NodeTlsOptions): Pro
     let socket: tls.TLSSocket;
     try {
       socket = tls.connect({
-        socket: tap,
+        socket: tap ?? raw,
         ...(servername ? { servername } : {}),
         secureContext,
         rejectUnauthorized: false, // verification is reported, not enforced: the probe must see bad chains too
@@ -159,12 +171,12 @@ function handshake(raw: net.Socket, leftover: Buffer, opts: NodeTlsOptions): Pro
       clearTimeout(timer);
       socket.removeAllListeners("error");
       socket.on("error", () => {}); // later errors surface through the reads that follow
-      tap.stopRecording();
+      tap?.stopRecording();
       const c = socket.getCipher();
       const eph = socket.getEphemeralKeyInfo();
       resolve({
         socket,
-        tap,
+        ...(tap ? { tap } : {}),
         protocol: socket.getProtocol() ?? "unknown",
         cipher: { name: c.name, standardName: (c as { standardName?: string }).standardName ?? c.name, version: c.version },
         ...(eph && "type" in eph && eph.type ? { ephemeral: eph as { type: string; name?: string; size?: number } } : {}),
@@ -173,8 +185,9 @@ function handshake(raw: net.Socket, leftover: Buffer, opts: NodeTlsOptions): Pro
         ...(socket.authorizationError ? { authorizationError: String(socket.authorizationError) } : {}),
       });
     });
-    socket.once("error", (err) => fail(explainTlsFailure(err, tap.received)));
-    socket.once("close", () => fail(explainTlsFailure(new Error("the server closed the connection during the TLS handshake"), tap.received)));
+    const explain = (err: Error): AuditError => (tap ? explainTlsFailure(err, tap.received) : new AuditError("tls", `TLS handshake failed: ${shortTlsError(err)}`, { step: "tls-handshake" }));
+    socket.once("error", (err) => fail(explain(err)));
+    socket.once("close", () => fail(explain(new Error("the server closed the connection during the TLS handshake"))));
   });
 }
 
