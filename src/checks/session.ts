@@ -2,7 +2,7 @@
 import { AuditError, toAuditError } from "../errors.js";
 import type { TimeoutOptions } from "../net/connect.js";
 import { Secret, type LoginSpec } from "../sql/credentials.js";
-import { login, type SqlSession } from "../sql/login.js";
+import type { SqlSession } from "../sql/login.js";
 import { loginJson } from "../sql/login-json.js";
 import type { AuditOptions, CheckContext } from "./check.js";
 
@@ -44,6 +44,8 @@ export function session(ctx: CheckContext): Promise<SqlSession> {
   return ctx.shared("login", async () => {
     let s: SqlSession;
     try {
+      // The login code loads only when a check logs in.
+      const { login } = await import("../sql/login.js");
       s = await login(loginSpecFor(ctx), { ...timeoutsOf(ctx.options), scheduler: ctx.scheduler });
     } catch (err) {
       const e = toAuditError(err);

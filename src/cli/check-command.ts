@@ -44,7 +44,8 @@ export function checksOf(command: string, registry: readonly CheckInfo[]): reado
 export async function runCheckCommand(command: string, target: Target, options: AuditOptions & { policy: Policy }, checks: readonly Check[] = CHECKS): Promise<CommandRun> {
   const registry = [connectivity, ...checks];
   const names = checksOf(command, registry);
-  const report = await auditTarget(target, { ...options, only: names.filter((n) => n !== connectivity.name), keepFacts: true }, checks);
+  // The probe's certificate facts are the connectivity section's: a command without it does not read them.
+  const report = await auditTarget(target, { ...options, only: names.filter((n) => n !== connectivity.name), keepFacts: true, certificate: names.includes(connectivity.name) }, checks);
   const conn = report.checks.find((c) => c.name === connectivity.name);
   // Not audited (unreachable, not MySQL, an ERR greeting): one line and exit 3, with --json the error document.
   // probe, whose subject is the greeting, reports an ERR greeting itself (its document carries the error).

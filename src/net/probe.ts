@@ -8,8 +8,6 @@ import type { FailedLoginResult } from "./failed-login.js";
 import type { TimeoutOptions } from "./connect.js";
 import { schedulerOr, type TargetScheduler } from "./scheduler.js";
 import { nodeTlsStep, systemRootCertificates, type NodeTlsResult } from "../tls/node-handshake.js";
-import { readCertificate } from "../x509/certificate.js";
-import { matchHostname } from "../x509/hostname.js";
 import type { Flavor } from "../protocol/flavor.js";
 
 /** What the greeting told us about the server. */
@@ -72,6 +70,11 @@ export interface ProbeOptions extends TimeoutOptions {
   onGreeting?: (greeting: Greeting) => void;
   /** The target's scheduler: the probe's connection counts under its cap and its budget (absent: a scheduler of its own). */
   scheduler?: TargetScheduler;
+  /**
+   * Read the server's certificate into the facts (subject, issuer, dates, name match; default true). A command
+   * that does not report them (ciphers) spares the certificate reader's loading (node-forge) and its work.
+   */
+  certificate?: boolean;
 }
 
 /** Advice for the ERR packets a server sends instead of a greeting. */
@@ -94,7 +97,10 @@ export function adviceForGreetingError(errno: number): string {
 export async function probe(target: Target, opts: ProbeOptions = {}): Promise<HandshakeFacts> {
   const name = formatTarget(target);
   const hostName = opts.hostName ?? target.host;
-  const step = nodeTlsStep({ timeoutMs: opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS, servername: hostName, ca: opts.ca ?? systemRootCertificates() }, (r) => tlsFactsOf(r, opts, hostName));
+  const step = nodeTlsStep({ timeoutMs: opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS, servername: hostName, ca: opts.ca ?? systemRootCertificates() }, (r) => ({
+    facts: tlsFactsOf(r, opts, hostName),
+    der: opts.certificate === false ? undefined : r.socket.getPeerCertificate(false)?.raw,
+  }));
   const o = await schedulerOr(opts.scheduler).connection(() => connectMysql(target, step, opts));
   if (o.kind === "connect-failed" || o.kind === "not-mysql") throw o.error;
   const base = { target: { host: target.host, port: target.port }, connectMs: round(o.connectMs) };
@@ -129,12 +135,27 @@ export async function probe(target: Target, opts: ProbeOptions = {}): Promise<Ha
   if (o.kind === "no-tls") return { ...base, greeting: g.kind === "v9" ? "handshake-v9" : "handshake-v10", server, tls: { offered: false } };
   if (o.kind === "tls-failed") throw withContext(o.error, name, "tls-handshake");
   if (o.kind !== "tls-ok") throw new AuditError("internal", `the probe's TLS step ended as ${o.kind}`, { target: name });
-  return { ...base, greeting: "handshake-v10", server, tls: { ...o.value, closedWith: o.login.outcome } };
+  const tls: TlsFacts = { ...o.value.facts, closedWith: o.login.outcome };
+  if (o.value.der) await readPeerCertificate(o.value.der, hostName, tls);
+  return { ...base, greeting: "handshake-v10", server, tls };
+}
+
+/** The certificate's facts and name match, by the same reader and RFC 6125 matcher as `cert`, so the two commands never disagree. */
+async function readPeerCertificate(der: Buffer, hostName: string, tls: TlsFacts): Promise<void> {
+  const [{ readCertificate }, { matchHostname }] = await Promise.all([import("../x509/certificate.js"), import("../x509/hostname.js")]);
+  try {
+    const c = readCertificate(der);
+    tls.certificate = { subject: c.subject, issuer: c.issuer, notBefore: c.notBefore, notAfter: c.notAfter, daysLeft: c.daysLeft };
+    const m = matchHostname(c, hostName);
+    tls.hostnameMatch = m.matched;
+    if (!m.matched) tls.hostnameError = m.note ?? `the certificate presents ${m.presented.join(", ") || "no name of that kind"}`;
+  } catch (err) {
+    tls.hostnameError = `the certificate could not be read: ${(err as Error).message}`;
+  }
 }
 
 /** The probe's facts of a finished handshake, read before the refused login ends it. */
 function tlsFactsOf(r: NodeTlsResult, opts: ProbeOptions, hostName: string): TlsFacts {
-  const peer = r.socket.getPeerCertificate(false);
   const tlsFacts: TlsFacts = {
     offered: true,
     protocol: r.protocol,
@@ -147,18 +168,6 @@ function tlsFactsOf(r: NodeTlsResult, opts: ProbeOptions, hostName: string): Tls
     hostnameChecked: hostName,
   };
   if (r.ephemeral) tlsFacts.keyExchange = r.ephemeral.name ?? `${r.ephemeral.type} ${r.ephemeral.size ?? ""}`.trim();
-  if (peer && peer.raw) {
-    // The same reader and RFC 6125 matcher as `cert`, so the two commands never disagree about a certificate.
-    try {
-      const c = readCertificate(peer.raw);
-      tlsFacts.certificate = { subject: c.subject, issuer: c.issuer, notBefore: c.notBefore, notAfter: c.notAfter, daysLeft: c.daysLeft };
-      const m = matchHostname(c, hostName);
-      tlsFacts.hostnameMatch = m.matched;
-      if (!m.matched) tlsFacts.hostnameError = m.note ?? `the certificate presents ${m.presented.join(", ") || "no name of that kind"}`;
-    } catch (err) {
-      tlsFacts.hostnameError = `the certificate could not be read: ${(err as Error).message}`;
-    }
-  }
   return tlsFacts;
 }
 

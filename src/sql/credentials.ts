@@ -244,3 +244,11 @@ export function promptPassword(question: string, input: NodeJS.ReadStream, outpu
 export function scrub(text: string, secret: Secret | undefined): string {
   return maskPassword(text, secret?.reveal());
 }
+
+/**
+ * Whether the user chose the --ssl-mode. Only PREFERRED is ever a default, so any other mode was chosen, whatever
+ * built the spec.
+ */
+export function sslModeExplicit(spec: Pick<LoginSpec, "sslMode" | "sslModeGiven">): boolean {
+  return spec.sslModeGiven === true || spec.sslMode !== "PREFERRED";
+}

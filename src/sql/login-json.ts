@@ -1,5 +1,5 @@
-import type { LoginSpec } from "./credentials.js";
-import { login, sslModeExplicit, type SessionTls } from "./login.js";
+import { sslModeExplicit, type LoginSpec } from "./credentials.js";
+import type { SessionTls } from "./login.js";
 import type { TimeoutOptions } from "../net/connect.js";
 
 /** The `login` JSON section of the settings and accounts checks (the audit's and the subcommands' alike). */
@@ -25,6 +25,8 @@ export function loginJson(spec: LoginSpec, tls: Pick<SessionTls, "encrypted" | "
  */
 export async function resetErrorCountWithLogin(spec: LoginSpec, timeouts: TimeoutOptions): Promise<boolean> {
   try {
+    // The login code loads only when a scan needs a reset.
+    const { login } = await import("./login.js");
     const s = await login(spec, timeouts);
     await s.close();
     return true;

@@ -5,7 +5,7 @@ import { createPublicKey, X509Certificate } from "node:crypto";
 import type { Connection } from "mysql2";
 import { AuditError, toAuditError } from "../errors.js";
 import { formatTarget } from "../net/target.js";
-import { scrub, type LoginSpec, type Secret, type SslMode } from "./credentials.js";
+import { scrub, sslModeExplicit, type LoginSpec, type Secret, type SslMode } from "./credentials.js";
 import { ed25519AuthPlugin } from "./ed25519-auth.js";
 import { guardedAuthPlugins, type AuthContext, type AuthTransport, type PasswordOutcome } from "./auth-plugins.js";
 import { TapDuplex } from "../net/tap-duplex.js";
@@ -230,13 +230,7 @@ async function openSession(spec: LoginSpec, opts: LoginOptions): Promise<SqlSess
   }
 }
 
-/**
- * Whether the user chose the --ssl-mode. Only PREFERRED is ever a default, so any other mode was chosen, whatever
- * built the spec.
- */
-export function sslModeExplicit(spec: Pick<LoginSpec, "sslMode" | "sslModeGiven">): boolean {
-  return spec.sslModeGiven === true || spec.sslMode !== "PREFERRED";
-}
+export { sslModeExplicit };
 
 /**
  * A query error that ended the session (a reply beyond the caps, a malformed one, a timeout, a hang-up): no later

@@ -117,8 +117,9 @@ export interface EnumerateOptions {
 
 /** The live prober: node:tls and raw ClientHello probes against target. */
 export function liveProber(target: Target, timeouts: Required<TimeoutOptions>): SuiteProber {
+  const memory = { handshakeCompleted: false };
   return {
-    node: (req) => nodeTlsProbe(target, req, timeouts),
+    node: (req) => nodeTlsProbe(target, req, timeouts, memory),
     raw: async (req) => {
       try {
         return rawOutcome(await rawTlsProbe(target, { version: req.version, cipherSuites: req.codes, ...(req.groups ? { groups: req.groups } : {}) }, timeouts));
@@ -385,6 +386,7 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
     const d = await drain(remaining, (s) => s.code, probe, {
       parallel: sched.concurrency,
       mirror: true,
+      unlikely: otherCertificate,
       onFound: (o) => {
         startRawPart();
         add(o.code, "node", o);
@@ -430,6 +432,18 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
     if (found.size > 0) facts.accepted = true;
     return facts;
   }
+}
+
+const CERTIFICATE_KINDS = new Set(["RSA", "DSS", "ECDSA"]);
+
+/**
+ * A suite for another kind of certificate than every suite found so far used (ECDSA or DSS behind an RSA key):
+ * a server with one certificate refuses it. A server with two still gets it offered, only later.
+ */
+function otherCertificate(s: CipherSuite, found: readonly CipherSuite[]): boolean {
+  const kinds = new Set(found.map((f) => f.authentication ?? "").filter((a) => CERTIFICATE_KINDS.has(a)));
+  const own = s.authentication ?? "";
+  return kinds.size > 0 && CERTIFICATE_KINDS.has(own) && !kinds.has(own);
 }
 
 function hasEcdhe(p: ProtocolFacts): boolean {

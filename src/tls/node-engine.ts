@@ -126,8 +126,19 @@ export interface NodeProbeRequest {
   groups?: string[];
 }
 
-/** One node:tls probe of one version and suite list, ended by a refused login when the handshake completes. */
-export async function nodeTlsProbe(target: Target, req: NodeProbeRequest, timeouts: Required<TimeoutOptions>): Promise<ProbeOutcome> {
+/** What the probes of one scan have learnt about the server. */
+export interface NodeProbeMemory {
+  /** A node:tls handshake with this server has completed: it speaks TLS after the SSLRequest. */
+  handshakeCompleted: boolean;
+}
+
+/**
+ * One node:tls probe of one version and suite list, ended by a refused login when the handshake completes.
+ * Until a handshake with the server has completed (`memory`), the server's bytes are recorded so that a failure
+ * can name what it sent instead of TLS (an ERR packet, garbage); after that, the probes run node:tls on the
+ * socket itself, which costs less CPU, and name a failure by OpenSSL's reason.
+ */
+export async function nodeTlsProbe(target: Target, req: NodeProbeRequest, timeouts: Required<TimeoutOptions>, memory?: NodeProbeMemory): Promise<ProbeOutcome> {
   if (!NODE_VERSIONS.includes(req.version)) throw new AuditError("internal", `node:tls cannot speak ${req.version}`);
   const names = req.suites.map((s) => s.openssl ?? s.iana);
   const tls13 = req.version === "TLSv1.3";
@@ -142,6 +153,7 @@ export async function nodeTlsProbe(target: Target, req: NodeProbeRequest, timeou
       // A probe verifies nothing: no root store to load into each context (about 0.7 ms of CPU a probe, measured).
       ca: [],
       timeoutMs: timeouts.readTimeoutMs,
+      record: !memory?.handshakeCompleted,
     },
     (result) => {
       const suite = suiteByIana(result.cipher.standardName) ?? suiteByOpenSSLName(result.cipher.name);
@@ -164,6 +176,7 @@ export async function nodeTlsProbe(target: Target, req: NodeProbeRequest, timeou
     case "tls-aborted":
       return { kind: "failed", reason: "server-bug", detail: "the node:tls step stopped without a handshake", aborted: true };
   }
+  if (memory) memory.handshakeCompleted = true;
   const { suite, curve, protocol, cipher, eph } = o.value;
   const aborted = o.aborted;
   if (!suite) {

@@ -63,6 +63,12 @@ export interface DrainOptions<T, K> {
   always?: T;
   /** Called as each item is found (groups can start as soon as a version's first ECDHE suite is known). */
   onFound?: (o: Accepted) => void;
+  /**
+   * Items the finds so far predict the server refuses (suites for another kind of certificate). With a sentinel,
+   * they go in one offer of their own instead of one or two in every loop, where each would cost its loop a
+   * closing probe: one probe when the prediction holds; when the server picks one, the rest is split like the others.
+   */
+  unlikely?: (item: T, found: readonly T[]) => boolean;
 }
 
 /**
@@ -179,18 +185,32 @@ export async function drain<T, K>(items: T[], keyOf: (t: T) => K, probe: Probe<T
   // `always` is the sentinel where there is one; whether it is accepted itself is then asked once on its own.
   const sentinel = opts.sentinel !== false && always === undefined ? a : undefined;
   const ends = sentinel !== undefined || always !== undefined;
-  const loops = Math.max(1, Math.min(opts.parallel ?? 1, Math.ceil(left.length / (ends ? (opts.chunk ?? 6) : 6))));
-  const chunks: T[][] = Array.from({ length: loops }, () => []);
-  left.forEach((t, i) => chunks[i % loops]!.push(t));
+  const loopsFor = (n: number): number => Math.max(1, Math.min(opts.parallel ?? 1, Math.ceil(n / (ends ? (opts.chunk ?? 6) : 6))));
+  const split = (list: T[], loops: number): T[][] => {
+    const chunks: T[][] = Array.from({ length: loops }, () => []);
+    list.forEach((t, i) => chunks[i % loops]!.push(t));
+    return chunks;
+  };
+  const loop = async (chunk: T[]): Promise<void> => {
+    let rest = chunk;
+    while (rest.length > 0) {
+      const got = await step(rest, sentinel);
+      if (got === undefined || got === "sentinel") return;
+      rest = without(rest, got);
+    }
+  };
+  const found = res.found.map((f) => f.item);
+  const unlikely = sentinel !== undefined && opts.unlikely ? left.filter((t) => opts.unlikely!(t, found)) : [];
+  const likely = unlikely.length > 0 ? left.filter((t) => !unlikely.includes(t)) : left;
+  const unlikelyLoop = async (): Promise<void> => {
+    const got = await step(unlikely, sentinel);
+    if (got === undefined || got === "sentinel") return;
+    const rest = without(unlikely, got);
+    if (rest.length > 0) await Promise.all(split(rest, loopsFor(rest.length)).map(loop));
+  };
   await Promise.all([
-    ...chunks.map(async (chunk) => {
-      let rest = chunk;
-      while (rest.length > 0) {
-        const got = await step(rest, sentinel);
-        if (got === undefined || got === "sentinel") return;
-        rest = without(rest, got);
-      }
-    }),
+    ...(likely.length > 0 ? split(likely, Math.max(1, loopsFor(likely.length) - (unlikely.length > 0 ? 1 : 0))).map(loop) : []),
+    ...(unlikely.length > 0 ? [unlikelyLoop()] : []),
     ...(always !== undefined && !seen.has(keyOf(always)) ? [step([])] : []),
   ]);
   if (res.ended === "rejected") res.ended = "exhausted";

@@ -59,7 +59,7 @@ async function attempt(target: Target, opts: FetchChainOptions, maxVersion: "TLS
   // returned, not thrown, so the connection still ends as a refused login.
   const step = nodeTlsStep({ timeoutMs: readTimeoutMs, servername: opts.servername, ca: opts.ca, maxVersion }, (r) => {
     try {
-      return { ders: maxVersion === "TLSv1.2" ? certificatesAsSent(r.tap.received) : peerChain(r.socket), protocol: r.protocol, verdict: chainVerdict(r) };
+      return { ders: maxVersion === "TLSv1.2" && r.tap ? certificatesAsSent(r.tap.received) : peerChain(r.socket), protocol: r.protocol, verdict: chainVerdict(r) };
     } catch (err) {
       return { error: err };
     }

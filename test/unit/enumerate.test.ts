@@ -33,7 +33,7 @@ interface FakeConfig {
 
 /** A simulated server: picks per its order or the client's, as OpenSSL does, and counts what the scan cost it. */
 function fakeServer(cfg: FakeConfig) {
-  const log = { node: 0, raw: 0, aborted: 0, nodeOfferedUnspeakable: 0, maxRawOffer: 0, maxRawOfferBelowTls12: 0 };
+  const log = { node: 0, raw: 0, aborted: 0, nodeOfferedUnspeakable: 0, maxRawOffer: 0, maxRawOfferBelowTls12: 0, nodeOffers: [] as { version: TlsVersionName; codes: number[] }[] };
   const pick = (version: TlsVersionName, offered: number[], groups: string[] | undefined): number | undefined => {
     // RFC 8422 §5.1.1: before TLS 1.3, an ECDSA key serves only a client whose supported_groups name its curve.
     const usable = (c: number): boolean => !(cfg.certCurve && version !== "TLSv1.3" && suiteByCode(c)?.authentication === "ECDSA" && groups && !groups.includes(cfg.certCurve));
@@ -56,6 +56,7 @@ function fakeServer(cfg: FakeConfig) {
   const prober: SuiteProber = {
     async node(req) {
       log.node++;
+      log.nodeOffers.push({ version: req.version, codes: req.suites.map((c) => c.code) });
       if (req.suites.some((s) => !nodeCanSpeak(req.version, s))) log.nodeOfferedUnspeakable++;
       let o: ProbeOutcome = cfg.nodeBroken ? { kind: "rejected", detail: "TLS handshake failed: bad certificate", aborted: true } : answer(req.version, req.suites.map((s) => s.code), req.groups, false);
       if (cfg.nodeDhFloor && o.kind === "accepted" && suiteByCode(o.code)?.keyExchange === "DHE") {
@@ -139,6 +140,32 @@ describe("enumerateCiphers against a simulated server", () => {
     expect(acceptedSet(f)).toEqual({ TLSv1: sorted(cfg.accepts.TLSv1!), "TLSv1.2": sorted(cfg.accepts["TLSv1.2"]!), "TLSv1.3": sorted(cfg.accepts["TLSv1.3"]!) });
     expect(log.node).toBe(0);
     expect(f.abortedConnections).toBe(log.raw);
+  });
+
+  // Every suite Node speaks under TLS 1.2 with this authentication.
+  const nodeSuites = (auth: string): number[] => [...nodeSpeakableCodes()].filter((c) => suiteByCode(c)?.authentication === auth && suiteByCode(c)?.protocol !== "tls13" && nodeCanSpeak("TLSv1.2", suiteByCode(c)!));
+  const offersWith = (log: ReturnType<typeof fakeServer>["log"], auth: string): number =>
+    log.nodeOffers.filter((o) => o.version === "TLSv1.2" && o.codes.some((c) => suiteByCode(c)?.authentication === auth)).length;
+
+  it("behind an RSA key, the ECDSA and DSS suites are offered together, not one or two in every loop (fewer connections)", async () => {
+    const rsa = nodeSuites("RSA");
+    const { prober, log } = fakeServer({ accepts: { "TLSv1.2": rsa }, serverOrder: false, groups: ["x25519"] });
+    const f = await enumerateCiphers(target, prober, { budget: new ErrorBudget(20), engine: "node", versions: ["TLSv1.2"], groups: false });
+    expect(acceptedSet(f)).toEqual({ "TLSv1.2": sorted(rsa) });
+    // The first offer, its mirror and the one offer of the suites for other certificates: three, where each of
+    // the loops running at once held some before (and ended with a probe of its own for them).
+    expect(offersWith(log, "ECDSA")).toBeLessThanOrEqual(3);
+    expect(offersWith(log, "DSS")).toBeLessThanOrEqual(3);
+    // Each accepted suite is one connection; what is left over is the mirror and the loops' ends.
+    expect(log.node - rsa.length).toBeLessThanOrEqual(10);
+  });
+
+  it("a server with an RSA and an ECDSA certificate: the prediction is wrong and every suite is still found", async () => {
+    const both = [...nodeSuites("RSA"), ...nodeSuites("ECDSA")];
+    const { prober } = fakeServer({ accepts: { "TLSv1.2": both }, serverOrder: false, groups: ["x25519"] });
+    const f = await enumerateCiphers(target, prober, { budget: new ErrorBudget(20), engine: "node", versions: ["TLSv1.2"], groups: false });
+    expect(acceptedSet(f)).toEqual({ "TLSv1.2": sorted(both) });
+    expect(f.problems).toEqual([]);
   });
 
   it("server order: reports serverPreference and lists the suites in the server's order", async () => {

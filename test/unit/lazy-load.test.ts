@@ -1,11 +1,14 @@
 // Start-up loads what the command needs, not every library (#13): `--version` and a subcommand's --help must not
-// load yaml (the policy loader), prom-client (serve) or mysql2 (logins). Asserted on behaviour, not time: a child
+// load yaml (the policy loader), prom-client (serve), mysql2 (logins) or node-forge (the certificate reader); the
+// ciphers command, which reports no certificate, never loads node-forge, while probe and cert do. Asserted on behaviour, not time: a child
 // process runs the CLI's main() and lists the packages Node loaded (CommonJS packages land in require.cache even
 // when imported from ESM; yaml is required lazily by the policy loader).
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeCerts } from "../support/certs.js";
+import { startFakeMysql, type FakeMysql } from "../support/fake-mysql/server.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -32,9 +35,26 @@ describe("start-up loads only what the command needs (needs `npm run build`)", (
     expect(loaded).toContain("yaml");
   });
 
-  it.each([["--version"], ["ciphers", "--help"], ["audit", "--help"]])("%s loads neither yaml, prom-client nor mysql2", async (...args) => {
+  it.each([["--version"], ["ciphers", "--help"], ["audit", "--help"]])("%s loads neither yaml, prom-client, mysql2 nor node-forge", async (...args) => {
     const loaded = await packagesLoaded(args);
     expect(loaded).toContain("commander");
-    for (const heavy of ["yaml", "prom-client", "mysql2"]) expect(loaded, `${args.join(" ")} loaded ${heavy}`).not.toContain(heavy);
+    for (const heavy of ["yaml", "prom-client", "mysql2", "node-forge"]) expect(loaded, `${args.join(" ")} loaded ${heavy}`).not.toContain(heavy);
+  });
+
+  describe("against a server with TLS", () => {
+    let server: FakeMysql;
+    beforeAll(async () => {
+      const certs = await makeCerts();
+      server = await startFakeMysql({ tls: { cert: certs.leaves.rsa.cert, key: certs.leaves.rsa.key } });
+    });
+    afterAll(() => server?.stop());
+
+    it("probe and cert read the certificate (node-forge loads); ciphers does not", async () => {
+      const target = ["127.0.0.1", "-P", String(server.port), "--json"];
+      expect(await packagesLoaded(["probe", ...target])).toContain("node-forge");
+      expect(await packagesLoaded(["cert", ...target])).toContain("node-forge");
+      const ciphers = await packagesLoaded(["ciphers", ...target, "--no-groups"]);
+      for (const heavy of ["node-forge", "mysql2"]) expect(ciphers, `ciphers loaded ${heavy}`).not.toContain(heavy);
+    });
   });
 });

@@ -1,4 +1,3 @@
-import { gatherAccounts } from "../../sql/accounts.js";
 import { defineCheck, needsMysqlLogin } from "../check.js";
 import { scannedVersions } from "../scan.js";
 import { loginFacts, session } from "../session.js";
@@ -15,6 +14,7 @@ export const accounts = defineCheck<AccountsCheckFacts>({
   skip: needsMysqlLogin,
   async gather(ctx) {
     const s = await session(ctx);
+    const { gatherAccounts } = await import("../../sql/accounts.js");
     const [facts, scan] = await Promise.all([gatherAccounts(s), scannedVersions(ctx)]);
     const accepted = scan ? acceptedCiphers(scan) : undefined;
     const ownLogin = ctx.runs("settings") ? undefined : { probeOfferedTls: ctx.handshake.tls.offered, ...(facts.tlsAvailable !== undefined ? { haveSsl: facts.tlsAvailable ? "YES" : "NO" } : {}) };

@@ -1,4 +1,3 @@
-import { gatherChain } from "../../x509/gather-chain.js";
 import { defineCheck, needsTls } from "../check.js";
 import { timeoutsOf } from "../session.js";
 import { CERTIFICATE_IDS } from "./ids.js";
@@ -12,8 +11,10 @@ export const certificate = defineCheck<CertificateCheckFacts>({
   command: "cert",
   findingIds: CERTIFICATE_IDS,
   skip: needsTls,
-  gather: (ctx) => {
+  // The chain code (node-forge among it) loads only when the check runs.
+  gather: async (ctx) => {
     const o = ctx.options;
+    const { gatherChain } = await import("../../x509/gather-chain.js");
     return gatherChain(ctx.target, {
       ...timeoutsOf(o),
       scheduler: ctx.scheduler,

@@ -1,4 +1,3 @@
-import { gatherSettings } from "../../sql/settings.js";
 import { defineCheck, needsMysqlLogin } from "../check.js";
 import { scannedVersions } from "../scan.js";
 import { loginFacts, session } from "../session.js";
@@ -15,6 +14,7 @@ export const settings = defineCheck<SettingsCheckFacts>({
   skip: needsMysqlLogin,
   async gather(ctx) {
     const s = await session(ctx);
+    const { gatherSettings } = await import("../../sql/settings.js");
     const [gathered, scan] = await Promise.all([gatherSettings(s), scannedVersions(ctx)]);
     return { settings: { ...gathered, probeOfferedTls: ctx.handshake.tls.offered }, ...(scan ? { scan } : {}), login: loginFacts(ctx, s), now: new Date() };
   },
