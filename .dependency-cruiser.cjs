@@ -16,7 +16,7 @@ const WIRE = [
 
 // The gatherers: code that does I/O to learn facts (layer 4).
 const GATHERERS = [
-  "^src/tls/(enumerate|node-engine|raw-probe|preference|scan-plan)\\.ts$",
+  "^src/tls/(enumerate|node-engine|node-probe-(pool|worker)|raw-probe|preference|scan-plan)\\.ts$",
   "^src/x509/(fetch-chain|gather-chain)\\.ts$",
   "^src/sql/(login|login-json|settings|accounts|replication|result-guard|ed25519-auth)\\.ts$",
 ];

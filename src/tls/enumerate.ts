@@ -10,6 +10,7 @@ import type { Target } from "../net/target.js";
 import { groupName, WOLFSSL_MAX_SUITES, YASSL_MAX_SUITES } from "./client-hello.js";
 import type { TlsVersionName } from "./node-handshake.js";
 import { canonicalGroup, connectFailure, nodeCanSpeak, nodeTlsProbe, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
+import { acquirePool, DEFAULT_PROBE_WORKERS, type PoolHandle } from "./node-probe-pool.js";
 import { drain, enumerateGroups, LATE, type DrainResult, type Probe } from "./preference.js";
 import { rawTlsProbe, type RawProbeResult } from "./raw-probe.js";
 import { suiteByCode, suitesForVersion, type CipherSuite, type SuiteRating } from "./suites.js";
@@ -31,6 +32,8 @@ const RATING_ORDER: Record<SuiteRating, number> = { recommended: 0, secure: 1, w
 export interface SuiteProber {
   node(req: NodeProbeRequest): Promise<ProbeOutcome>;
   raw(req: { version: TlsVersionName; codes: number[]; groups?: number[] }): Promise<ProbeOutcome>;
+  /** Ends what the prober holds (its worker threads) once the scan is done. */
+  close?(): void;
 }
 
 /** One accepted suite, with what the registry says of it and how we saw it. */
@@ -115,11 +118,29 @@ export interface EnumerateOptions {
   groups?: boolean;
 }
 
-/** The live prober: node:tls and raw ClientHello probes against target. */
-export function liveProber(target: Target, timeouts: Required<TimeoutOptions>): SuiteProber {
+// Node probes after the first completed handshake that stay on the main thread while the worker boots (about
+// 50 ms; it starts with the scan's first node probe, on its own thread).
+const POOL_AFTER = 8;
+
+/**
+ * The live prober: node:tls and raw ClientHello probes against target. Once a node:tls handshake has completed
+ * (the probes until then record the server's bytes) and POOL_AFTER more have run, the node probes take turns
+ * between the main thread and `workers` worker threads (default DEFAULT_PROBE_WORKERS; 0: none). close() ends
+ * them when the scan is done. Only the scan uses this prober; the exporter's scans share the same pool.
+ */
+export function liveProber(target: Target, timeouts: Required<TimeoutOptions>, opts: { workers?: number } = {}): SuiteProber {
   const memory = { handshakeCompleted: false };
+  let pool: PoolHandle | undefined | null;
+  let made = 0;
   return {
-    node: (req) => nodeTlsProbe(target, req, timeouts, memory),
+    node: (req) => {
+      // The workers boot while the first probes run here.
+      if (pool === undefined) pool = acquirePool(opts.workers ?? DEFAULT_PROBE_WORKERS) ?? null;
+      if (!memory.handshakeCompleted || ++made <= POOL_AFTER) return nodeTlsProbe(target, req, timeouts, memory);
+      const lane = pool && made % (pool.size + 1) !== 0 ? pool.lane() : undefined;
+      return lane ? lane(target, req, timeouts) : nodeTlsProbe(target, req, timeouts, memory);
+    },
+    close: () => pool?.close(),
     raw: async (req) => {
       try {
         return rawOutcome(await rawTlsProbe(target, { version: req.version, cipherSuites: req.codes, ...(req.groups ? { groups: req.groups } : {}) }, timeouts));
@@ -466,6 +487,14 @@ function plannedRefusals(versions: readonly TlsVersionName[]): number {
 
 /** Scans every version at once (within the connection limit and the error budget), each version's groups beside it. */
 export async function enumerateCiphers(target: Target, prober: SuiteProber, opts: EnumerateOptions): Promise<CipherFacts> {
+  try {
+    return await scanAll(target, prober, opts);
+  } finally {
+    prober.close?.();
+  }
+}
+
+async function scanAll(target: Target, prober: SuiteProber, opts: EnumerateOptions): Promise<CipherFacts> {
   const t0 = performance.now();
   const perTarget =
     opts.scheduler ??
@@ -490,6 +519,8 @@ export async function enumerateCiphers(target: Target, prober: SuiteProber, opts
       certCurve ??= o.certCurve;
       if (!wantGroups || groupScan || (v !== "TLSv1.3" && suiteByCode(o.code)?.keyExchange !== "ECDHE")) return;
       groupScan = enumerateGroups(sched, groups, { ...(o.certCurve !== undefined ? { certCurve: o.certCurve } : {}), rawSpare });
+      // Awaited below; when the version's scan throws first (a probe worker died), its error is the one reported.
+      groupScan.catch(() => {});
     });
     opts.onProgress?.(`${v}: ${f.accepted === true ? `${f.suites.length} suite(s) accepted` : f.accepted === false ? "not accepted" : "not determined"}`);
     await groupScan;

@@ -1,0 +1,56 @@
+// #13: across a network the scan's node:tls probes are CPU-bound on one thread, so once a handshake has completed
+// they also run on worker threads. The compiled build (dist/, what the CLI runs) is exercised: under vitest the
+// sources have no compiled worker entry and every probe stays on the main thread. The scan with workers must find
+// exactly what the scan on the main thread alone finds, with the same connections and aborted handshakes.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeCerts } from "../support/certs.js";
+import { startFakeMysql, type FakeMysql } from "../support/fake-mysql/server.js";
+import { enumerateCiphers, liveProber, type CipherFacts } from "../../dist/tls/enumerate.js";
+import { workerProbeCount } from "../../dist/tls/node-probe-pool.js";
+
+const SUITES = [
+  "ECDHE-RSA-AES128-GCM-SHA256",
+  "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-RSA-CHACHA20-POLY1305",
+  "ECDHE-RSA-AES128-SHA256",
+  "ECDHE-RSA-AES256-SHA384",
+  "ECDHE-RSA-AES128-SHA",
+  "ECDHE-RSA-AES256-SHA",
+  "AES128-GCM-SHA256",
+  "AES256-GCM-SHA384",
+  "AES128-SHA256",
+  "AES256-SHA256",
+  "AES128-SHA",
+  "AES256-SHA",
+];
+const TLS13 = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"];
+
+describe("node:tls probes on worker threads", () => {
+  let server: FakeMysql;
+  beforeAll(async () => {
+    const certs = await makeCerts();
+    server = await startFakeMysql({ tls: { cert: certs.leaves.rsa.cert, key: certs.leaves.rsa.key, ciphers: [...SUITES, ...TLS13].join(":") } });
+  });
+  afterAll(() => server?.stop());
+
+  const timeouts = { connectTimeoutMs: 5000, readTimeoutMs: 5000 };
+  const scan = (workers: number): Promise<CipherFacts> => {
+    const target = { host: "127.0.0.1", port: server.port };
+    return enumerateCiphers(target, liveProber(target, timeouts, { workers }), { engine: "node", versions: ["TLSv1.2", "TLSv1.3"] });
+  };
+  const found = (f: CipherFacts): unknown => f.protocols.map((p) => ({ version: p.version, accepted: p.accepted, suites: p.suites.map((s) => s.code).sort(), groups: p.groups }));
+
+  it("runs probes in a worker and finds the same suites, groups, connections and aborted handshakes as the main thread alone", async () => {
+    const before = workerProbeCount();
+    const alone = await scan(0);
+    expect(workerProbeCount()).toBe(before);
+    const pooled = await scan(1);
+    expect(workerProbeCount()).toBeGreaterThan(before);
+    expect(found(pooled)).toEqual(found(alone));
+    expect(pooled.protocols.find((p) => p.version === "TLSv1.2")!.suites).toHaveLength(SUITES.length);
+    expect(pooled.protocols.find((p) => p.version === "TLSv1.3")!.suites).toHaveLength(TLS13.length);
+    expect(pooled.connections).toBe(alone.connections);
+    expect(pooled.abortedConnections).toBe(alone.abortedConnections);
+    expect(pooled.problems).toEqual([]);
+  });
+});
