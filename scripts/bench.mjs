@@ -233,7 +233,7 @@ async function networkSection(base, template, names) {
   const delays = [0, ...DELAYS.filter((d) => d > 0)];
   // One address per (posture, delay): every endpoint listens on 3306, the port nmap knows as MySQL.
   const addr = (pi, di) => `198.18.0.${10 * (pi + 1) + di}`;
-  const pair = await createNetnsPair(names.flatMap((_, pi) => delays.map((_, di) => addr(pi, di))));
+  const pair = await createNetnsPair({ serverAddrs: names.flatMap((_, pi) => delays.map((_, di) => addr(pi, di))) });
   const stops = [];
   const rows = [];
   try {
