@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// The npx entry point: everything lives in dist/, built from src/.
+// The npx entry point: the program is dist/bundle/, built from src/ (tsc, then scripts/bundle.mjs).
 // First of all, before the rest of the program loads: the password leaves the process title (/proc/PID/cmdline,
 // ps) and core dumps are turned off, so a crash cannot write the password to disk.
-import { disableCoreDumps, hidePasswordFromProcessList } from "../dist/cli/process-protection.js";
-import { maskEchoes } from "../dist/cli/argv-secrets.js";
+import { disableCoreDumps, hidePasswordFromProcessList } from "../dist/bundle/process-protection.js";
+import { maskEchoes } from "../dist/bundle/argv-secrets.js";
 
 hidePasswordFromProcessList();
 disableCoreDumps();
@@ -14,7 +14,7 @@ for (const stream of [process.stdout, process.stderr]) {
     throw err;
   });
 }
-const { main } = await import("../dist/cli/main.js");
+const { main } = await import("../dist/bundle/main.js");
 
 main(process.argv).then(
   (code) => {

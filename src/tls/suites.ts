@@ -1,5 +1,6 @@
 // The cipher-suite registry: data/cipher-suites.json (IANA code points, OpenSSL names, ratings and their sources).
 import { readFileSync } from "node:fs";
+import { packageFile } from "../package-files.js";
 import type { TlsVersionName } from "./node-handshake.js";
 
 export type { TlsVersionName };
@@ -37,8 +38,7 @@ export interface SuiteRegistry {
   suites: CipherSuite[];
 }
 
-// data/ sits two levels above both src/tls/ and dist/tls/, so the same relative URL works from source and build.
-const DATA_URL = new URL("../../data/cipher-suites.json", import.meta.url);
+const DATA_URL = packageFile("data/cipher-suites.json");
 
 function load(): SuiteRegistry {
   const raw = JSON.parse(readFileSync(DATA_URL, "utf8")) as { description: string; sources: Record<string, unknown>; suites: RawSuite[] };
