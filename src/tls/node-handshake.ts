@@ -100,7 +100,11 @@ function systemRootsContext(opts: tls.SecureContextOptions): tls.SecureContext {
 const contexts = new Map<string, tls.SecureContext>();
 
 function caKeyOf(opts: NodeTlsOptions): string {
-  return opts.ca === undefined ? "default" : opts.ca === systemRoots ? "system" : crypto.createHash("sha256").update(JSON.stringify(opts.ca)).digest("hex");
+  if (opts.ca === undefined) return "default";
+  if (opts.ca === systemRoots) return "system";
+  // Every scan probe trusts nothing (ca: []): no hash for that one.
+  if (Array.isArray(opts.ca) && opts.ca.length === 0) return "none";
+  return crypto.createHash("sha256").update(JSON.stringify(opts.ca)).digest("hex");
 }
 
 function newContext(opts: NodeTlsOptions, caKey: string): tls.SecureContext {
@@ -241,8 +245,13 @@ function handshake(raw: net.Socket, leftover: Buffer, opts: NodeTlsOptions): Pro
       });
     });
     const explain = (err: Error): AuditError => (tap ? explainTlsFailure(err, tap.received) : new AuditError("tls", `TLS handshake failed: ${shortTlsError(err)}`, { step: "tls-handshake" }));
-    socket.once("error", (err) => fail(explain(err)));
-    socket.once("close", () => fail(explain(new Error("the server closed the connection during the TLS handshake"))));
+    // After the handshake these still fire (the close that ends every probe): nothing to explain then.
+    socket.once("error", (err) => {
+      if (!settled) fail(explain(err));
+    });
+    socket.once("close", () => {
+      if (!settled) fail(explain(new Error("the server closed the connection during the TLS handshake")));
+    });
   });
 }
 
