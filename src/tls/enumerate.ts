@@ -195,9 +195,15 @@ function curveOf(der: Buffer): { certCurve?: string } {
 
 /** Runs the scan's probes through the target's scheduler (its connection cap and error budget), and keeps the tally. */
 export class ProbeScheduler {
-  /** Probes of non-negative priority running or waiting; late ones start when it is 0. */
+  /** Probes of non-negative priority running or waiting, and of those, the ones not started yet (waiting for a slot or for budget). */
   private eager = 0;
-  private readonly quietWaiters: (() => void)[] = [];
+  private queued = 0;
+  /** Late probes let go but not started yet: the budget they are about to take. */
+  private lateStarting = 0;
+  private readonly lateWaiters: { priority: number; go: () => void }[] = [];
+  private lateCheck = false;
+  /** Once as many probes ran at once as the cap allows: the scan has passed its first answers and is in full flow. */
+  private peaked = false;
   connections = 0;
   readonly byEngine: Record<Engine, number> = { node: 0, raw: 0 };
   readonly problems: ScanProblem[] = [];
@@ -225,28 +231,81 @@ export class ProbeScheduler {
    * in its loop, so the longest chains move first and the scan ends with its last wave, not a tail of one loop.
    */
   async run(engine: Engine, call: (p: SuiteProber) => Promise<ProbeOutcome>, priority = 0): Promise<ProbeOutcome | "no-budget"> {
-    // A negative priority waits until no other probe is running or waiting (see LATE).
+    // A negative priority waits for its turn (see LATE and lateMayStart).
     const late = priority < 0;
-    if (late) await this.quiet();
-    else this.eager++;
+    if (late) await this.lateTurn(priority);
+    else {
+      this.eager++;
+      this.queued++;
+    }
+    let started = false;
+    const start = (): void => {
+      if (started) return;
+      started = true;
+      if (late) this.lateStarting--;
+      else this.queued--;
+      if (this.eager - this.queued >= this.concurrency) this.peaked = true;
+      this.wakeLate();
+    };
     try {
-      return await this.runInSlot(engine, call, priority);
+      return await this.runInSlot(engine, call, priority, start);
     } finally {
-      if (!late && --this.eager === 0) for (const wake of this.quietWaiters.splice(0)) wake();
+      start();
+      if (!late) this.eager--;
+      // What this probe held may be what a late one waits for.
+      this.wakeLate();
     }
   }
 
-  private quiet(): Promise<void> {
-    return this.eager === 0 ? Promise.resolve() : new Promise((resolve) => this.quietWaiters.push(resolve));
+  /**
+   * The late probes start in the scan's tail, in the slots its last loops leave free, instead of a round trip
+   * after it: once the scan has run at its cap (before that, its first answers are still to split into loops),
+   * every other probe has started (none waits for a slot or for budget), and the budget has room for all the late
+   * probes waiting, with one unit to spare, beside the probes in flight. Once they are spent, the
+   * loops still running keep their room (each next probe of a loop takes the unit its last one gave back), where
+   * spent early they would hold every later loop to fewer connections. Without a limit, once nothing else waits;
+   * once nothing else runs, whatever the budget says (the probe then waits for room, a reset, or gives up as
+   * "no-budget").
+   */
+  private lateMayStart(): boolean {
+    if (this.queued > 0) return false;
+    if (this.eager === 0) return true;
+    return this.peaked && (this.budget.limit === undefined || this.budget.remaining - this.lateStarting >= this.lateWaiters.length + 1);
   }
 
-  private async runInSlot(engine: Engine, call: (p: SuiteProber) => Promise<ProbeOutcome>, priority: number): Promise<ProbeOutcome | "no-budget"> {
+  private lateTurn(priority: number): Promise<void> {
+    return new Promise((go) => {
+      const at = this.lateWaiters.findIndex((w) => w.priority < priority);
+      this.lateWaiters.splice(at < 0 ? this.lateWaiters.length : at, 0, {
+        priority,
+        go: () => {
+          this.lateStarting++;
+          go();
+        },
+      });
+      this.wakeLate();
+    });
+  }
+
+  // Checked a turn of the event loop later: a loop's next probe, queued in the microtasks after the last one
+  // settled, takes its budget back first.
+  private wakeLate(): void {
+    if (this.lateCheck || this.lateWaiters.length === 0) return;
+    this.lateCheck = true;
+    setImmediate(() => {
+      this.lateCheck = false;
+      while (this.lateWaiters.length > 0 && this.lateMayStart()) this.lateWaiters.shift()!.go();
+    });
+  }
+
+  private async runInSlot(engine: Engine, call: (p: SuiteProber) => Promise<ProbeOutcome>, priority: number, onStart: () => void): Promise<ProbeOutcome | "no-budget"> {
     const release = await this.target.slot(priority);
     try {
       if (!(await this.target.reserve(engine === "raw"))) {
         this.budget.giveUp();
         return "no-budget";
       }
+      onStart();
       let outcome: ProbeOutcome;
       try {
         outcome = await call(this.prober);

@@ -11,10 +11,10 @@ type Failed = Extract<ProbeOutcome, { kind: "failed" }>;
 
 /**
  * Priority offset for raw probes that can wait: with it their priority is negative, and the scheduler starts them
- * only once no other probe is running or waiting. Every probe in flight holds a unit of the error budget until it
- * ends (a node:tls probe may still abort), so each aborted connection already spent leaves one fewer node:tls
- * probe running at once: spent early, 13 of a budget of 20 held the scan to 7 at a time. Spent last, they cost the
- * scan one raw round trip at its end instead.
+ * only once every other probe has started and the budget has room beside those in flight (ProbeScheduler). Every
+ * probe in flight holds a unit of the error budget until it ends (a node:tls probe may still abort), so each
+ * aborted connection already spent leaves one fewer node:tls probe running at once: spent early, 13 of a budget of
+ * 20 held the scan to 7 at a time. Spent in the scan's tail, they take the slots its last loops leave free.
  */
 export const LATE = 10_000;
 
