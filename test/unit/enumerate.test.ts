@@ -161,6 +161,49 @@ describe("enumerateCiphers against a simulated server", () => {
     expect(log.node - rsa.length).toBeLessThanOrEqual(1 + Math.ceil((rsa.length - 2) / 4));
   });
 
+  it("the late raw probes run beside the scan's last loops, once it has run at its cap, not after every loop", async () => {
+    const rsa = nodeSuites("RSA");
+    const accepts = { TLSv1: [code("AES128-SHA"), DES_CBC3_SHA], "TLSv1.2": [...rsa, DES_CBC3_SHA, RC4_SHA], "TLSv1.3": [0x1302, 0x1301] };
+    const { prober } = fakeServer({ accepts, serverOrder: false, groups: ["x25519", "secp256r1"] });
+    // Probes that take time, as across a network: what runs at once can be seen.
+    let nodeInFlight = 0;
+    let rawInFlight = 0;
+    // Once as many probes ran at once as the cap (16) allows.
+    let peaked = false;
+    let nodeSettled = 0;
+    const raws: { afterPeak: boolean; nodeSettledBefore: number; nodeInFlight: number }[] = [];
+    // TLS 1.3's probes are slow (a far server's slowest answers): its last loops are the scan's tail.
+    const later = <T>(v: T, ms = 2): Promise<T> => new Promise((r) => setTimeout(() => r(v), ms));
+    const timed: SuiteProber = {
+      node: async (req) => {
+        nodeInFlight++;
+        if (nodeInFlight + rawInFlight >= 16) peaked = true;
+        const o = await later(await prober.node(req), req.version === "TLSv1.3" ? 40 : 2);
+        nodeInFlight--;
+        nodeSettled++;
+        return o;
+      },
+      raw: async (req) => {
+        raws.push({ afterPeak: peaked, nodeSettledBefore: nodeSettled, nodeInFlight });
+        if (nodeInFlight + ++rawInFlight >= 16) peaked = true;
+        const o = await later(await prober.raw(req));
+        rawInFlight--;
+        return o;
+      },
+    };
+    const f = await enumerateCiphers(target, timed, { budget: new ErrorBudget(DEFAULT_MAX_ABORTED), engine: "node" });
+    expect(acceptedSet(f)).toEqual({ TLSv1: sorted(accepts.TLSv1), "TLSv1.2": sorted(accepts["TLSv1.2"]), "TLSv1.3": sorted(accepts["TLSv1.3"]) });
+    expect(peaked).toBe(true);
+    // The first raw offers (refused SSL 3.0, each older version's first answer) go out with the first wave; every
+    // other raw probe waits for the scan to have run at its cap.
+    for (const r of raws) expect(r.nodeSettledBefore === 0 || r.afterPeak, JSON.stringify(r)).toBe(true);
+    const late = raws.filter((r) => r.afterPeak);
+    expect(late.length).toBeGreaterThan(0);
+    // ...and they run beside the last node:tls probes, not after all of them.
+    expect(late.some((r) => r.nodeInFlight > 0)).toBe(true);
+    expect(f.abortedConnections).toBeLessThanOrEqual(DEFAULT_MAX_ABORTED);
+  });
+
   it("a server with an RSA and an ECDSA certificate: the prediction is wrong and every suite is still found", async () => {
     const both = [...nodeSuites("RSA"), ...nodeSuites("ECDSA")];
     const { prober } = fakeServer({ accepts: { "TLSv1.2": both }, serverOrder: false, groups: ["x25519"] });
