@@ -2,9 +2,8 @@
 // they also run on worker threads. The compiled build (dist/, what the CLI runs) is exercised: under vitest the
 // sources have no compiled worker entry and every probe stays on the main thread. The scan with workers must find
 // exactly what the scan on the main thread alone finds, with the same connections and aborted handshakes.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeCerts } from "../support/certs.js";
-import { startFakeMysql, type FakeMysql } from "../support/fake-mysql/server.js";
+import { describe, expect, it } from "vitest";
+import { fakeMysqlServing } from "../support/fake-mysql/serving.js";
 import { enumerateCiphers, liveProber, type CipherFacts } from "../../dist/tls/enumerate.js";
 import { workerProbeCount } from "../../dist/tls/node-probe-pool.js";
 
@@ -26,16 +25,11 @@ const SUITES = [
 const TLS13 = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"];
 
 describe("node:tls probes on worker threads", () => {
-  let server: FakeMysql;
-  beforeAll(async () => {
-    const certs = await makeCerts();
-    server = await startFakeMysql({ tls: { cert: certs.leaves.rsa.cert, key: certs.leaves.rsa.key, ciphers: [...SUITES, ...TLS13].join(":") } });
-  });
-  afterAll(() => server?.stop());
+  const server = fakeMysqlServing([...SUITES, ...TLS13]);
 
   const timeouts = { connectTimeoutMs: 5000, readTimeoutMs: 5000 };
   const scan = (workers: number): Promise<CipherFacts> => {
-    const target = { host: "127.0.0.1", port: server.port };
+    const target = server.target;
     return enumerateCiphers(target, liveProber(target, timeouts, { workers }), { engine: "node", versions: ["TLSv1.2", "TLSv1.3"] });
   };
   const found = (f: CipherFacts): unknown => f.protocols.map((p) => ({ version: p.version, accepted: p.accepted, suites: p.suites.map((s) => s.code).sort(), groups: p.groups }));
