@@ -10,7 +10,7 @@ import type { Target } from "../net/target.js";
 import { groupName, WOLFSSL_MAX_SUITES, YASSL_MAX_SUITES } from "./client-hello.js";
 import type { TlsVersionName } from "./node-handshake.js";
 import { canonicalGroup, connectFailure, nodeCanSpeak, nodeTlsProbe, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
-import { acquirePool, DEFAULT_PROBE_WORKERS, type PoolHandle } from "./node-probe-pool.js";
+import { acquirePool, DEFAULT_PROBE_WORKERS, WorkerStopped, type PoolHandle } from "./node-probe-pool.js";
 import { drain, enumerateGroups, LATE, type DrainResult, type Probe } from "./preference.js";
 import { rawTlsProbe, type RawProbeResult } from "./raw-probe.js";
 import { suiteByCode, suitesForVersion, type CipherSuite, type SuiteRating } from "./suites.js";
@@ -138,7 +138,14 @@ export function liveProber(target: Target, timeouts: Required<TimeoutOptions>, o
       if (pool === undefined) pool = acquirePool(opts.workers ?? DEFAULT_PROBE_WORKERS) ?? null;
       if (!memory.handshakeCompleted || ++made <= POOL_AFTER) return nodeTlsProbe(target, req, timeouts, memory);
       const lane = pool && made % (pool.size + 1) !== 0 ? pool.lane() : undefined;
-      return lane ? lane(target, req, timeouts) : nodeTlsProbe(target, req, timeouts, memory);
+      if (!lane) return nodeTlsProbe(target, req, timeouts, memory);
+      return lane(target, req, timeouts).catch(async (err: unknown) => {
+        if (!(err instanceof WorkerStopped)) throw err;
+        // The worker died with this probe in flight: its connection may have been cut mid-handshake, so the probe
+        // counts as aborted whatever the main thread's run of it gives (the budget stays a true upper bound).
+        const o = await nodeTlsProbe(target, req, timeouts, memory);
+        return { ...o, aborted: true };
+      });
     },
     close: () => pool?.close(),
     raw: async (req) => {
@@ -578,7 +585,7 @@ async function scanAll(target: Target, prober: SuiteProber, opts: EnumerateOptio
       certCurve ??= o.certCurve;
       if (!wantGroups || groupScan || (v !== "TLSv1.3" && suiteByCode(o.code)?.keyExchange !== "ECDHE")) return;
       groupScan = enumerateGroups(sched, groups, { ...(o.certCurve !== undefined ? { certCurve: o.certCurve } : {}), rawSpare });
-      // Awaited below; when the version's scan throws first (a probe worker died), its error is the one reported.
+      // Awaited below; when the version's scan throws first (a bug in a probe), its error is the one reported.
       groupScan.catch(() => {});
     });
     opts.onProgress?.(`${v}: ${f.accepted === true ? `${f.suites.length} suite(s) accepted` : f.accepted === false ? "not accepted" : "not determined"}`);

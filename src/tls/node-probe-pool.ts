@@ -16,6 +16,16 @@ export const DEFAULT_PROBE_WORKERS = 1;
 
 const WORKER_URL = new URL("./node-probe-worker.js", import.meta.url);
 
+/**
+ * A probe's worker stopped before it answered (it crashed, ran out of memory, or was ended): the probe's
+ * connection may have been cut in the middle of its handshake, which the server counts as an aborted one.
+ */
+export class WorkerStopped extends AuditError {
+  constructor(why: string) {
+    super("internal", `a probe worker stopped: ${why}`);
+  }
+}
+
 interface Lane {
   worker: Worker;
   busy: number;
@@ -35,6 +45,8 @@ class ProbePool {
   users = 0;
   /** Probes the workers have answered (for tests: they did run there). */
   answered = 0;
+  /** A worker stopped: the pool lends no lane any more. */
+  stopped = false;
 
   constructor(readonly size: number) {}
 
@@ -61,14 +73,16 @@ class ProbePool {
       if ("outcome" in m) p.resolve(m.outcome);
       else p.reject(new AuditError(m.error.code, m.error.message));
     });
-    // A worker that dies fails its probes (never a hang); the next probe gets a new worker.
+    // A worker that dies fails its probes with WorkerStopped (never a hang), and the pool takes no more: the
+    // probes go on on the main thread (liveProber).
     const fail = (why: string): void => {
+      this.stopped = true;
       const i = this.lanes.indexOf(lane);
       if (i >= 0) this.lanes.splice(i, 1);
       for (const [id, p] of [...this.pending]) {
         if (p.lane !== lane) continue;
         this.settle(id, p);
-        p.reject(new AuditError("internal", `a probe worker stopped: ${why}`));
+        p.reject(new WorkerStopped(why));
       }
     };
     lane.worker.on("error", (e) => fail(e.message));
@@ -93,6 +107,10 @@ class ProbePool {
     });
   }
 
+  stopAll(): void {
+    for (const lane of [...this.lanes]) void lane.worker.terminate();
+  }
+
   close(): void {
     for (const lane of this.lanes.splice(0)) {
       lane.worker.removeAllListeners("exit");
@@ -102,6 +120,11 @@ class ProbePool {
 }
 
 let shared: ProbePool | undefined;
+
+/** Ends the workers of the running scans as a crash would (tests: the scan goes on without them). */
+export function stopProbeWorkersForTest(): void {
+  shared?.stopAll();
+}
 
 /** Probes a worker thread has answered since the process started (tests: the probes really ran there). */
 export function workerProbeCount(): number {
@@ -134,7 +157,7 @@ export function acquirePool(size: number): PoolHandle | undefined {
   return {
     size: pool.size,
     lane() {
-      if (closed) return undefined;
+      if (closed || pool.stopped) return undefined;
       const l = pool.pick();
       return (target, req, timeouts) => pool.run(l, target, req, timeouts);
     },

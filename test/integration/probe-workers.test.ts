@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { fakeMysqlServing } from "../support/fake-mysql/serving.js";
 import { enumerateCiphers, liveProber, type CipherFacts } from "../../dist/tls/enumerate.js";
-import { workerProbeCount } from "../../dist/tls/node-probe-pool.js";
+import { stopProbeWorkersForTest, workerProbeCount } from "../../dist/tls/node-probe-pool.js";
 
 const SUITES = [
   "ECDHE-RSA-AES128-GCM-SHA256",
@@ -46,5 +46,26 @@ describe("node:tls probes on worker threads", () => {
     expect(pooled.connections).toBe(alone.connections);
     expect(pooled.abortedConnections).toBe(alone.abortedConnections);
     expect(pooled.problems).toEqual([]);
+  });
+
+  it("a worker that dies mid-scan: its probes run again on the main thread, each counted as an aborted connection, and the scan finds the same", async () => {
+    const alone = await scan(0);
+    const before = workerProbeCount();
+    // As soon as the worker has answered a probe, it dies as a crash would end it.
+    const watch = setInterval(() => {
+      if (workerProbeCount() > before) {
+        clearInterval(watch);
+        stopProbeWorkersForTest();
+      }
+    }, 1);
+    const hurt = await scan(1).finally(() => clearInterval(watch));
+    expect(workerProbeCount()).toBeGreaterThan(before);
+    expect(found(hurt)).toEqual(found(alone));
+    expect(hurt.problems).toEqual([]);
+    // The probes the worker had in flight (at most the cap) cost one aborted connection each, as their cut
+    // handshakes may have; nothing else changes.
+    expect(hurt.abortedConnections).toBeGreaterThanOrEqual(alone.abortedConnections);
+    expect(hurt.abortedConnections).toBeLessThanOrEqual(alone.abortedConnections + 16);
+    expect(hurt.connections).toBe(alone.connections);
   });
 });
