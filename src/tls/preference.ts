@@ -288,8 +288,10 @@ export async function enumerateGroups(sched: ProbeScheduler, p: ProtocolFacts, c
     // TLS 1.3 only the first two swap, so its key share stays a cheap group (reversed, it would be ffdhe8192's).
     mirror: !raw || sched.budget.limit === undefined ? (tls13 ? (l) => [l[1]!, l[0]!, ...l.slice(2)] : true) : false,
     parallel: sched.budget.limit === undefined || !raw ? sched.concurrency : 1,
-    // Few groups, some slow (ffdhe8192 takes a second of CPU): one loop each, all at once.
-    chunk: 1,
+    // TLS 1.3: few groups, some slow (ffdhe8192 takes a second of CPU), and the first of an offer gets the key
+    // share: one loop each, all at once. Below, groups a server rarely has (brainpool, secp256k1, secp224r1,
+    // secp192r1) share loops with the common ones, so each costs no probe of its own to be found refused.
+    ...(tls13 ? { chunk: 1 } : {}),
     ...(always !== undefined ? { always } : {}),
   });
   const sentinel = d.found[0]?.item;
