@@ -176,7 +176,7 @@ export function rawOutcome(r: RawProbeResult): ProbeOutcome {
     case "rejected":
       // A close with no bytes is how some servers refuse; a close inside a record is a broken handshake.
       if (r.alert === "closed" && r.bytesReceived > 0) return { kind: "failed", reason: "closed", detail: r.reason, aborted: r.aborted };
-      return { kind: "rejected", detail: r.reason, aborted: r.aborted };
+      return { kind: "rejected", detail: r.reason, ...(r.alert !== "closed" ? { alert: r.alert } : {}), aborted: r.aborted };
     case "server-error":
       // No SSLRequest went out: the server refused the connection itself (1129 blocked host, 1130, 1040).
       if (!r.aborted) return { kind: "failed", reason: "greeting-error", step: "greeting", detail: `the server refused the connection with error ${r.errno}: ${r.message}`, serverErrno: r.errno, aborted: false };
@@ -377,12 +377,16 @@ async function rawDrain(sched: ProbeScheduler, version: TlsVersionName, list: Ci
   return { found, ended, noBudget, ...(problem ? { problem } : {}), ...(pref !== undefined ? { serverPreference: pref } : {}) };
 }
 
-/** The first suite the server accepts out of list, one raw chunk at a time; "rejected" when no chunk is. */
+/**
+ * The first suite the server accepts out of list, one raw chunk at a time; "rejected" when no chunk is. A
+ * protocol_version alert refuses the version itself (RFC 5246 §7.2.2, RFC 8446 §6.2), whatever the suites: the
+ * chunks after it are not asked, each of which would cost one more aborted connection.
+ */
 async function rawFirstAcceptance(sched: ProbeScheduler, version: TlsVersionName, list: CipherSuite[]): Promise<ProbeOutcome | "no-budget"> {
   let last: ProbeOutcome | "no-budget" = { kind: "rejected", detail: "nothing to offer", aborted: false };
   for (const c of rawChunks(list, version)) {
     last = await sched.run("raw", (p) => p.raw({ version, codes: c.map((s) => s.code) }), c.length);
-    if (last === "no-budget" || last.kind !== "rejected") return last;
+    if (last === "no-budget" || last.kind !== "rejected" || last.alert === "protocol_version") return last;
   }
   return last;
 }
@@ -421,18 +425,10 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
   let nodeRejection: string | undefined;
   let nodeFellShort = false;
 
-  if (sched.engine === "raw" || nodeSet.length === 0) {
-    const d = await rawDrain(sched, version, all, { parallel: rawParallel });
-    for (const { item, outcome } of d.found) add(item.code, "raw", outcome);
-    if (d.serverPreference !== undefined) facts.serverPreference = d.serverPreference;
-    if (d.problem) problem("raw", d.problem);
-    if (d.noBudget) skipped(found.size === 0 ? "whether the version is accepted" : "the rest of its suites");
-    if (d.found.length === 0 && d.ended === "rejected") facts.accepted = false;
-    return finish();
-  }
-
   let known = false;
-  if (RAW_FIRST.has(version)) {
+  // With node:tls the engine, a version most servers refuse is asked first with one raw offer of everything (see
+  // RAW_FIRST): its refusal settles the version.
+  if (sched.engine === "node" && RAW_FIRST.has(version)) {
     const r = await rawFirstAcceptance(sched, version, all);
     if (r === "no-budget") {
       skipped("whether the version is accepted");
@@ -448,6 +444,16 @@ export async function enumerateVersion(sched: ProbeScheduler, version: TlsVersio
     }
     add(r.code, "raw", r);
     known = true;
+  }
+
+  if (sched.engine === "raw" || nodeSet.length === 0) {
+    const d = await rawDrain(sched, version, all.filter((s) => !found.has(s.code)), { parallel: rawParallel });
+    for (const { item, outcome } of d.found) add(item.code, "raw", outcome);
+    if (d.serverPreference !== undefined) facts.serverPreference = d.serverPreference;
+    if (d.problem) problem("raw", d.problem);
+    if (d.noBudget) skipped(found.size === 0 ? "whether the version is accepted" : "the rest of its suites");
+    if (found.size === 0 && d.ended === "rejected") facts.accepted = false;
+    return finish();
   }
 
   // The suites only our own ClientHello can offer, beside node:tls's loops once the version is known to answer.

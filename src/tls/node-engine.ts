@@ -25,7 +25,8 @@ export type ProbeOutcome =
       aborted: boolean;
     }
   /** The server refused what was offered (an alert, or a close right after the ClientHello). */
-  | { kind: "rejected"; detail: string; aborted: boolean }
+  /** `alert`: the TLS alert it refused with (raw probes; e.g. protocol_version, handshake_failure). */
+  | { kind: "rejected"; detail: string; alert?: string; aborted: boolean }
   | { kind: "failed"; reason: FailureReason; detail: string; serverErrno?: number; aborted: boolean; step?: string };
 
 export type FailureReason = "node-incomplete" | "greeting-error" | "server-error" | "garbage" | "closed" | "server-bug" | "timeout" | "no-tls" | "connect";

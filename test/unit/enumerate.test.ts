@@ -4,7 +4,7 @@ import { DEFAULT_MAX_ABORTED, ErrorBudget } from "../../src/net/error-budget.js"
 import { enumerateCiphers, rawOutcome, type SuiteProber } from "../../src/tls/enumerate.js";
 import { clientHelloSuites, nodeCanSpeak, nodeSpeakableCodes, type ProbeOutcome } from "../../src/tls/node-engine.js";
 import type { TlsVersionName } from "../../src/tls/node-handshake.js";
-import { suiteByCode, suiteByOpenSSLName } from "../../src/tls/suites.js";
+import { suiteByCode, suiteByOpenSSLName, suitesForVersion } from "../../src/tls/suites.js";
 import { groupName } from "../../src/tls/client-hello.js";
 
 const code = (openssl: string): number => {
@@ -33,7 +33,7 @@ interface FakeConfig {
 
 /** A simulated server: picks per its order or the client's, as OpenSSL does, and counts what the scan cost it. */
 function fakeServer(cfg: FakeConfig) {
-  const log = { node: 0, raw: 0, aborted: 0, nodeOfferedUnspeakable: 0, maxRawOffer: 0, maxRawOfferBelowTls12: 0, nodeOffers: [] as { version: TlsVersionName; codes: number[] }[] };
+  const log = { node: 0, raw: 0, aborted: 0, nodeOfferedUnspeakable: 0, maxRawOffer: 0, maxRawOfferBelowTls12: 0, nodeOffers: [] as { version: TlsVersionName; codes: number[] }[], rawByVersion: {} as Partial<Record<TlsVersionName, number>> };
   const pick = (version: TlsVersionName, offered: number[], groups: string[] | undefined): number | undefined => {
     // RFC 8422 §5.1.1: before TLS 1.3, an ECDSA key serves only a client whose supported_groups name its curve.
     const usable = (c: number): boolean => !(cfg.certCurve && version !== "TLSv1.3" && suiteByCode(c)?.authentication === "ECDSA" && groups && !groups.includes(cfg.certCurve));
@@ -41,8 +41,10 @@ function fakeServer(cfg: FakeConfig) {
     return cfg.serverOrder ? acc.find((c) => offered.includes(c)) : offered.find((c) => acc.includes(c));
   };
   const answer = (version: TlsVersionName, offered: number[], groups: string[] | undefined, aborted: boolean): ProbeOutcome => {
+    // A version the server does not speak is refused with protocol_version, whatever was offered (OpenSSL's way).
+    if (!cfg.accepts[version]?.length) return { kind: "rejected", detail: "protocol_version", ...(aborted ? { alert: "protocol_version" } : {}), aborted: true };
     const c = pick(version, offered, groups);
-    if (c === undefined) return { kind: "rejected", detail: "handshake_failure", aborted: true };
+    if (c === undefined) return { kind: "rejected", detail: "handshake_failure", ...(aborted ? { alert: "handshake_failure" } : {}), aborted: true };
     const kx = suiteByCode(c)?.keyExchange;
     let group: string | undefined;
     if (version === "TLSv1.3" || kx === "ECDHE") {
@@ -67,6 +69,7 @@ function fakeServer(cfg: FakeConfig) {
     },
     async raw(req) {
       log.raw++;
+      log.rawByVersion[req.version] = (log.rawByVersion[req.version] ?? 0) + 1;
       log.aborted++;
       log.maxRawOffer = Math.max(log.maxRawOffer, req.codes.length);
       if (req.version !== "TLSv1.2" && req.version !== "TLSv1.3") log.maxRawOfferBelowTls12 = Math.max(log.maxRawOfferBelowTls12, req.codes.length);
@@ -122,8 +125,8 @@ describe("enumerateCiphers against a simulated server", () => {
     expect(log.nodeOfferedUnspeakable).toBe(0);
     const raw = f.protocols.flatMap((p) => p.suites.filter((s) => s.engine === "raw").map((s) => s.code));
     expect(raw).toEqual(expect.arrayContaining([DES_CBC3_SHA, RC4_SHA]));
-    // Raw offers hold at most 64 suites up to TLS 1.1 (yaSSL reads no more) and 150 above (wolfSSL), so a
-    // refused version costs a probe per chunk: SSLv3 2, TLSv1 1 + 3DES 1 + 2 refused, TLSv1.1 2, TLSv1.2
+    // Raw offers hold at most 64 suites up to TLS 1.1 (yaSSL reads no more) and 150 above (wolfSSL); a version
+    // refused with protocol_version costs one probe: SSLv3 1, TLSv1 1 + 3DES 1 + 2 refused, TLSv1.1 1, TLSv1.2
     // RC4+3DES 2 + 2 refused, TLSv1.3 0, groups 2; the client-order sentinel keeps every node:tls loop free. The
     // budget's room over that plan buys speed: the three slow TLS 1.3 groups, one raw ClientHello each.
     expect(f.abortedConnections).toBe(log.aborted);
@@ -159,6 +162,24 @@ describe("enumerateCiphers against a simulated server", () => {
     // Each accepted suite is one connection (the mirror's too); what is left over is the one offer for other
     // certificates and one end for each loop of at most 4 (the default chunk) over the rest.
     expect(log.node - rsa.length).toBeLessThanOrEqual(1 + Math.ceil((rsa.length - 2) / 4));
+  });
+
+  it("a version refused with a protocol_version alert costs one aborted connection, not one per raw chunk", async () => {
+    const modern = { accepts: { "TLSv1.2": LEGACY_TLS12, "TLSv1.3": [0x1302, 0x1301] }, serverOrder: false, groups: ["x25519"] };
+    const { prober, log } = fakeServer(modern);
+    const f = await enumerateCiphers(target, prober, { budget: new ErrorBudget(20), engine: "node", groups: false });
+    for (const v of ["SSLv3", "TLSv1", "TLSv1.1"] as const) {
+      expect(f.protocols.find((p) => p.version === v)!.accepted).toBe(false);
+      expect(log.rawByVersion[v], v).toBe(1);
+    }
+    expect(acceptedSet(f)).toEqual({ "TLSv1.2": sorted(LEGACY_TLS12), "TLSv1.3": [0x1301, 0x1302] });
+    // A refusal that names no version problem (handshake_failure: no shared suite in the first chunk) still asks
+    // the next chunks: the raw offers go Node's suites first, so the last suite Node lacks is in the last one.
+    const exotic = suitesForVersion("TLSv1").filter((x) => !nodeCanSpeak("TLSv1", x)).at(-1)!.code;
+    const { prober: p2, log: l2 } = fakeServer({ ...modern, accepts: { ...modern.accepts, TLSv1: [exotic] } });
+    const f2 = await enumerateCiphers(target, p2, { budget: new ErrorBudget(20), engine: "node", versions: ["TLSv1"], groups: false });
+    expect(acceptedSet(f2)).toEqual({ TLSv1: [exotic] });
+    expect(l2.rawByVersion.TLSv1).toBeGreaterThan(1);
   });
 
   it("the late raw probes run beside the scan's last loops, once it has run at its cap, not after every loop", async () => {
