@@ -24,8 +24,7 @@ export type ProbeOutcome =
       /** False when the handshake completed and the connection ended as a refused login. */
       aborted: boolean;
     }
-  /** The server refused what was offered (an alert, or a close right after the ClientHello). */
-  /** `alert`: the TLS alert it refused with (raw probes; e.g. protocol_version, handshake_failure). */
+  /** The server refused what was offered (an alert, or a close right after the ClientHello); `alert` names the alert (raw probes). */
   | { kind: "rejected"; detail: string; alert?: string; aborted: boolean }
   | { kind: "failed"; reason: FailureReason; detail: string; serverErrno?: number; aborted: boolean; step?: string };
 
