@@ -113,22 +113,41 @@ function valueText(buf: Buffer, e: Element): string | undefined {
   return out;
 }
 
+// Separators no OID holds; a value that holds one is escaped by JSON.stringify only when it must be (rare).
 function nameKey(buf: Buffer, name: Element): string | undefined {
-  const rdns: [string, string][][] = [];
+  let key = "";
   for (const rdn of childrenOf(buf, name)) {
     if (rdn.tag !== SET) return undefined;
-    const atvs: [string, string][] = [];
+    key += "/";
     for (const atv of childrenOf(buf, rdn)) {
       if (atv.tag !== SEQUENCE) return undefined;
       const [type, value, extra] = childrenOf(buf, atv);
       if (!type || !value || extra || type.tag !== OID) return undefined;
       const text = valueText(buf, value);
       if (text === undefined) return undefined;
-      atvs.push([oidText(buf, type), text]);
+      key += `+${oidText(buf, type)}=${/[/+=\\]/.test(text) ? JSON.stringify(text) : text}`;
     }
-    rdns.push(atvs);
   }
-  return JSON.stringify(rdns);
+  return key;
+}
+
+/** What the anchor index needs of a DER certificate: whether its outer structure is a certificate's, and its subject's key. */
+export function certificateShape(der: Buffer): { certificate: boolean; subjectKey?: string } {
+  let names: { issuer: Element; subject: Element };
+  try {
+    const cert = elementAt(der, 0, der.length);
+    if (cert.end !== der.length) return { certificate: false };
+    names = namesOf(der);
+  } catch {
+    return { certificate: false };
+  }
+  let subjectKey: string | undefined;
+  try {
+    subjectKey = nameKey(der, names.subject);
+  } catch {
+    subjectKey = undefined;
+  }
+  return { certificate: true, ...(subjectKey !== undefined ? { subjectKey } : {}) };
 }
 
 /**
@@ -137,21 +156,8 @@ function nameKey(buf: Buffer, name: Element): string | undefined {
  */
 export function certificateNameKey(der: Buffer, which: "subject" | "issuer"): string | undefined {
   try {
-    const names = namesOf(der);
-    return nameKey(der, names[which]);
+    return nameKey(der, namesOf(der)[which]);
   } catch {
     return undefined;
-  }
-}
-
-/** True when the DER's outer structure is a certificate's (a SEQUENCE whose tbsCertificate holds issuer and subject names). */
-export function looksLikeCertificate(der: Buffer): boolean {
-  try {
-    const cert = elementAt(der, 0, der.length);
-    if (cert.end !== der.length) return false;
-    namesOf(der);
-    return true;
-  } catch {
-    return false;
   }
 }

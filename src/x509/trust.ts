@@ -1,7 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { namesOf } from "./certificate.js";
 import { pemToDerList } from "./pem.js";
-import { certificateNameKey, looksLikeCertificate } from "./name-key.js";
+import { certificateNameKey, certificateShape } from "./name-key.js";
 
 /** Where the trust anchors came from. */
 export type AnchorSource = "ssl-ca" | "system";
@@ -53,19 +53,16 @@ export class TrustAnchors {
   private readonly bySubject = new Map<string, number[]>();
   /** Anchors whose subject has no key (see name-key.ts): candidates for every lookup. */
   private readonly anyName: number[] = [];
-  private readonly raw = new Set<string>();
 
   constructor(pems: readonly string[]) {
     for (const pem of pems) {
       for (const der of pemToDerList(pem)) {
+        const shape = certificateShape(der);
         // What the DER walk cannot read is parsed at once: kept if node:crypto reads it, dropped if not.
-        const walkable = looksLikeCertificate(der);
-        if (!walkable && !parses(der)) continue;
-        const key = walkable ? certificateNameKey(der, "subject") : undefined;
+        if (!shape.certificate && !parses(der)) continue;
         const i = this.entries.push({ der }) - 1;
-        if (key === undefined) this.anyName.push(i);
-        else this.bySubject.set(key, [...(this.bySubject.get(key) ?? []), i]);
-        this.raw.add(der.toString("base64"));
+        if (shape.subjectKey === undefined) this.anyName.push(i);
+        else this.bySubject.set(shape.subjectKey, [...(this.bySubject.get(shape.subjectKey) ?? []), i]);
       }
     }
     this.count = this.entries.length;
@@ -73,19 +70,23 @@ export class TrustAnchors {
 
   /** True when this very certificate (the same DER) is an anchor. */
   has(cert: X509Certificate): boolean {
-    return this.raw.has(cert.raw.toString("base64"));
+    return this.candidates(certificateNameKey(cert.raw, "subject")).some((i) => this.entries[i]!.der.equals(cert.raw));
   }
 
   /** The anchors whose subject is `cert`'s issuer (node:crypto's spelling), in bundle order. */
   issuersNamedBy(cert: X509Certificate): X509Certificate[] {
-    const key = certificateNameKey(cert.raw, "issuer");
-    const candidates = key === undefined ? this.entries.map((_, i) => i) : [...(this.bySubject.get(key) ?? []), ...this.anyName].sort((a, b) => a - b);
     const out: X509Certificate[] = [];
-    for (const i of candidates) {
+    for (const i of this.candidates(certificateNameKey(cert.raw, "issuer"))) {
       const a = this.parsed(i);
       if (a && a.subject === cert.issuer) out.push(a);
     }
     return out;
+  }
+
+  // The anchors whose subject may be the name with this key, in bundle order (all of them for a name without a key).
+  private candidates(key: string | undefined): number[] {
+    if (key === undefined) return this.entries.map((_, i) => i);
+    return [...(this.bySubject.get(key) ?? []), ...this.anyName].sort((a, b) => a - b);
   }
 
   private parsed(i: number): X509Certificate | undefined {
