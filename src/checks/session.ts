@@ -36,24 +36,52 @@ export function timeoutsOf(o: AuditOptions): TimeoutOptions {
   };
 }
 
-/**
- * The target's login, opened once for every check that needs it and closed when the target is done; a failed
- * login fails each of them and is reported once (the error carries the step "login" so the audit can tell).
- */
-export function session(ctx: CheckContext): Promise<SqlSession> {
-  return ctx.shared("login", async () => {
-    let s: SqlSession;
+/** The target's login and the checks using it now. */
+interface Lease {
+  opened: Promise<SqlSession>;
+  users: number;
+  close(): Promise<void>;
+}
+
+// One lease per target run (its `shared` memo is the run's identity).
+const leases = new WeakMap<CheckContext["shared"], Lease>();
+
+function leaseOf(ctx: CheckContext): Lease {
+  let lease = leases.get(ctx.shared);
+  if (lease) return lease;
+  const opened = ctx.shared("login", async () => {
     try {
       // The login code loads only when a check logs in.
       const { login } = await import("../sql/login.js");
-      s = await login(loginSpecFor(ctx), { ...timeoutsOf(ctx.options), scheduler: ctx.scheduler });
+      return await login(loginSpecFor(ctx), { ...timeoutsOf(ctx.options), scheduler: ctx.scheduler });
     } catch (err) {
       const e = toAuditError(err);
       throw new AuditError(e.code, e.message, { ...e.details, step: "login" });
     }
-    ctx.onDone(() => s.close());
-    return s;
   });
+  let closing: Promise<void> | undefined;
+  const l: Lease = { opened, users: 0, close: () => (closing ??= opened.then((s) => s.close(), () => undefined)) };
+  leases.set(ctx.shared, l);
+  // Whatever happens to its users, the login ends with the target at the latest.
+  ctx.onDone(() => l.close());
+  return l;
+}
+
+/**
+ * Runs `use` with the target's login, opened once for every check that needs it. The login ends as soon as its
+ * last user is done (a check's queries, not its wait for the scan), so its closing round trip is not added to the
+ * end of the audit and its connection slot goes back to the scan. A check takes the login when its gathering
+ * starts, before its first await: the checks start together, so none finds it closed. A failed login fails each
+ * of them and is reported once (the error carries the step "login" so the audit can tell).
+ */
+export async function withSession<T>(ctx: CheckContext, use: (s: SqlSession) => Promise<T>): Promise<T> {
+  const lease = leaseOf(ctx);
+  lease.users++;
+  try {
+    return await use(await lease.opened);
+  } finally {
+    if (--lease.users === 0) void lease.close();
+  }
 }
 
 /** What the checks keep of the session: who logged in, how, and on what server (facts, no live connection). */

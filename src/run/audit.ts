@@ -64,7 +64,7 @@ export async function auditTarget(target: Target, options: AuditOptions = {}, ch
   // credentials, a successful login resets the server's count of aborted handshakes from this host.
   const canLogin = needsCredentials({ target, options }) === undefined;
   const scheduler = new TargetScheduler({
-    // A login stays open while the scan runs (settings compares with it): with a login the cap is at least 2.
+    // The login is open while the scan runs (their connections start together): with a login the cap is at least 2.
     maxConnections: Math.max(canLogin ? 2 : 1, options.maxConnections ?? DEFAULT_CONNECTIONS),
     budget: planRun(target, { ...(options.maxAborted !== undefined ? { maxAborted: options.maxAborted } : {}), engine: "auto" }).budget,
     ...(canLogin ? { resetServerCount: () => resetErrorCountWithLogin(loginSpecFor({ target, options }), timeoutsOf(options)).catch(() => false) } : {}),

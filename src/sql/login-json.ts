@@ -21,14 +21,14 @@ export function loginJson(spec: LoginSpec, tls: Pick<SessionTls, "encrypted" | "
 
 /**
  * A successful login sets the server's count of connection errors from this host back to 0 (MySQL and MariaDB
- * both): the cipher scan's way to stay under max_connect_errors. False when the login did not succeed.
+ * both): the cipher scan's way to stay under max_connect_errors. False when the login did not succeed. The login
+ * asks nothing (no query): it ends as soon as the server has accepted it.
  */
 export async function resetErrorCountWithLogin(spec: LoginSpec, timeouts: TimeoutOptions): Promise<boolean> {
   try {
     // The login code loads only when a scan needs a reset.
-    const { login } = await import("./login.js");
-    const s = await login(spec, timeouts);
-    await s.close();
+    const { loginAndQuit } = await import("./login.js");
+    await loginAndQuit(spec, timeouts);
     return true;
   } catch {
     return false;

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import net from "node:net";
 import tls from "node:tls";
 import { createPublicKey, X509Certificate } from "node:crypto";
@@ -12,6 +13,8 @@ import { TapDuplex } from "../net/tap-duplex.js";
 import type { TargetScheduler } from "../net/scheduler.js";
 import { explainTlsFailure } from "../tls/node-handshake.js";
 import { expectColumns, guardReplies, type ExpectedColumn } from "./result-guard.js";
+
+const requireLazy = createRequire(import.meta.url);
 
 /** What the login's own transport was, and how much of it was verified; said in every output. */
 export interface SessionTls {
@@ -98,7 +101,16 @@ export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<S
   return s;
 }
 
-async function openSession(spec: LoginSpec, opts: LoginOptions): Promise<SqlSession> {
+/** A connection that logged in, with what the session's facts need of how it did. */
+interface LoggedIn extends Guarded {
+  encrypted: boolean;
+  tap: TapDuplex | undefined;
+  outcome: PasswordOutcome;
+}
+
+// The login itself (TLS per --ssl-mode, the password rules, the clear-text fallback an explicit PREFERRED allows);
+// every failure is an AuditError with no password in it.
+async function logIn(spec: LoginSpec, opts: LoginOptions): Promise<LoggedIn> {
   const where = formatTarget(spec);
   const files = readTlsFiles(spec);
   let conn: Guarded;
@@ -128,10 +140,32 @@ async function openSession(spec: LoginSpec, opts: LoginOptions): Promise<SqlSess
     throw loginError(outcome.refusal ?? err, spec, encrypted, where, tap ? answerToSslRequest(tap.received) : undefined);
   }
   tap?.stopRecording();
-  const { core, guard } = conn;
   // A server that drops the connection later emits 'error' on it; the pending query rejects with that error
   // anyway, and an unheard 'error' event would crash the process instead.
-  core.on("error", () => {});
+  conn.core.on("error", () => {});
+  return { ...conn, encrypted, tap, outcome };
+}
+
+/**
+ * Logs in and ends the connection at once, under the same rules as login(): what resets the server's count of
+ * aborted connections from this host needs no more (no query, so one round trip less than a session).
+ */
+export async function loginAndQuit(spec: LoginSpec, opts: LoginOptions = {}): Promise<void> {
+  const c = await logIn(spec, opts);
+  try {
+    // sessionTls() refuses a name that does not match under VERIFY_IDENTITY, as a session's login does.
+    sessionTls(c.core, spec, c.encrypted, c.outcome);
+  } catch (err) {
+    c.core.destroy();
+    throw err instanceof AuditError ? new AuditError(err.code, err.message, { ...err.details, target: formatTarget(spec) }) : loginError(err, spec, c.encrypted, formatTarget(spec));
+  }
+  await quit(c);
+}
+
+async function openSession(spec: LoginSpec, opts: LoginOptions): Promise<SqlSession> {
+  const where = formatTarget(spec);
+  const conn = await logIn(spec, opts);
+  const { core, guard, encrypted, outcome } = conn;
   try {
     const tlsInfo = sessionTls(core, spec, encrypted, outcome);
     const readTimeout = opts.readTimeoutMs ?? 10_000;
@@ -212,16 +246,7 @@ async function openSession(spec: LoginSpec, opts: LoginOptions): Promise<SqlSess
       query,
       async close() {
         if (lost) return; // destroyed already
-        // COM_QUIT, as the mysql client ends; the server then closes. mysql2 answers at once, unless an earlier
-        // command is still queued: then, and after an error, the connection is dropped instead.
-        // mysql2 calls back once COM_QUIT is written: the session ends when the server has closed its side too (at
-        // most a second later), so a scheduler that frees this connection's slot then never exceeds its cap.
-        const stream = tap ?? (core as unknown as { stream?: import("node:stream").Duplex }).stream;
-        const closed = stream && !stream.destroyed ? new Promise<boolean>((resolve) => stream.once("close", () => resolve(true))) : Promise.resolve(true);
-        const quit = new Promise<boolean>((resolve) => core.end((err?: unknown) => resolve(!err)));
-        const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref());
-        if (!(await Promise.race([quit, late]))) core.destroy();
-        if (!(await Promise.race([closed, late]))) core.destroy();
+        await quit(conn);
       },
     };
   } catch (err) {
@@ -237,6 +262,22 @@ export { sslModeExplicit };
  * query can succeed, so gatherers pass it on instead of noting it and carrying on.
  */
 export class SessionLost extends AuditError {}
+
+/**
+ * Ends a logged-in connection: COM_QUIT, as the mysql client ends, then the server closes. mysql2 answers at once,
+ * unless an earlier command is still queued: then, and after an error, the connection is dropped instead. mysql2
+ * calls back once COM_QUIT is written: the connection ends when the server has closed its side too (at most a
+ * second later), so a scheduler that frees this connection's slot then never exceeds its cap.
+ */
+async function quit(c: Pick<LoggedIn, "core" | "tap">): Promise<void> {
+  const { core } = c;
+  const stream = c.tap ?? (core as unknown as { stream?: import("node:stream").Duplex }).stream;
+  const closed = stream && !stream.destroyed ? new Promise<boolean>((resolve) => stream.once("close", () => resolve(true))) : Promise.resolve(true);
+  const quitSent = new Promise<boolean>((resolve) => core.end((err?: unknown) => resolve(!err)));
+  const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref());
+  if (!(await Promise.race([quitSent, late]))) core.destroy();
+  if (!(await Promise.race([closed, late]))) core.destroy();
+}
 
 /** "10.11.19-MariaDB-0+deb12u1" → 101119; "8.4.3" → 80403; 0 when unparseable. */
 export function versionNumber(version: string): number {
@@ -308,8 +349,9 @@ function answerToSslRequest(received: Buffer): Buffer {
 }
 
 async function connect(spec: LoginSpec, files: TlsFiles, useTls: boolean, opts: LoginOptions, outcome: PasswordOutcome, stream?: TapDuplex): Promise<Guarded> {
-  // mysql2 takes ~80 ms to load (measured); commands without a login never pay for it.
-  const mysqlCore = (await import("mysql2")).default;
+  // mysql2 takes ~60 ms to load (measured); commands without a login never pay for it. Required, not imported: an
+  // ESM import of a CommonJS package first has Node scan its source for export names (about 15 ms more, measured).
+  const mysqlCore = requireLazy("mysql2") as typeof import("mysql2");
   const verify = spec.sslMode === "VERIFY_CA" || spec.sslMode === "VERIFY_IDENTITY";
   let core: Connection | undefined;
   const auth: AuthContext = {

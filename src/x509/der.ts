@@ -1,4 +1,13 @@
-import forge from "node-forge";
+import { createRequire } from "node:module";
+import type forge from "node-forge";
+
+// node-forge's ASN.1 reader alone (and the byte buffer it needs): the package's index loads all of node-forge (TLS,
+// RSA, ciphers...), about 30 ms of CPU, where these two cost about 5. Required, not imported: an ESM import of a
+// CommonJS file first has Node scan its source for export names, which for these two large files cost about 20 ms
+// more (measured, alternating, a fresh process each).
+const requireCjs = createRequire(import.meta.url);
+const asn1 = requireCjs("node-forge/lib/asn1.js") as typeof forge.asn1;
+const util = requireCjs("node-forge/lib/util.js") as typeof forge.util;
 
 /** One parsed ASN.1 element (node-forge's representation: primitive values are binary strings). */
 export type Asn1 = forge.asn1.Asn1;
@@ -28,8 +37,8 @@ const CONTEXT = 0x80;
 export function parseDer(der: Buffer): Asn1 {
   // Bit strings are kept raw: a signature or key that happens to look like ASN.1 must not be "decoded".
   const options = { strict: true, parseAllBytes: true, decodeBitStrings: false };
-  return (forge.asn1.fromDer as unknown as (b: forge.util.ByteBuffer, o: typeof options) => Asn1)(
-    forge.util.createBuffer(der.toString("binary")),
+  return (asn1.fromDer as unknown as (b: forge.util.ByteBuffer, o: typeof options) => Asn1)(
+    util.createBuffer(der.toString("binary")),
     options,
   );
 }
@@ -48,10 +57,10 @@ export function bytesOf(node: Asn1 | undefined, what: string): Buffer {
 
 /** The dotted string of an OBJECT IDENTIFIER element. */
 export function oidOf(node: Asn1 | undefined, what: string): string {
-  if (!node || node.tagClass !== forge.asn1.Class.UNIVERSAL || node.type !== TAG.OID) {
+  if (!node || node.tagClass !== asn1.Class.UNIVERSAL || node.type !== TAG.OID) {
     throw new Error(`malformed certificate: ${what} is not an OID`);
   }
-  return forge.asn1.derToOid(node.value as string);
+  return asn1.derToOid(node.value as string);
 }
 
 /** True when node is the context-specific [tag] element. */
@@ -61,12 +70,12 @@ export function isContextTag(node: Asn1 | undefined, tag: number): boolean {
 
 /** True when node is the universal element with this tag number. */
 export function isUniversal(node: Asn1 | undefined, tag: number): boolean {
-  return !!node && node.tagClass === forge.asn1.Class.UNIVERSAL && node.type === tag;
+  return !!node && node.tagClass === asn1.Class.UNIVERSAL && node.type === tag;
 }
 
 /** The DER encoding of an element, as node-forge re-serialises it (exact for DER input). */
 export function encodeDer(node: Asn1): Buffer {
-  return Buffer.from(forge.asn1.toDer(node).getBytes(), "binary");
+  return Buffer.from(asn1.toDer(node).getBytes(), "binary");
 }
 
 /** A UTCTime or GeneralizedTime element as a Date (RFC 5280: UTCTime years 50-99 are 19xx). */
@@ -75,8 +84,8 @@ export function timeOf(node: Asn1 | undefined, what: string): Date {
   // RFC 5280 §4.1.2.5 fixes both forms to whole seconds in UTC; anything else (or a NUL digit) is malformed,
   // and forge would hand back an Invalid Date for it.
   let d: Date | undefined;
-  if (isUniversal(node, TAG.UTC_TIME) && /^\d{12}Z$/.test(raw)) d = forge.asn1.utcTimeToDate(raw);
-  else if (isUniversal(node, TAG.GENERALIZED_TIME) && /^\d{14}Z$/.test(raw)) d = forge.asn1.generalizedTimeToDate(raw);
+  if (isUniversal(node, TAG.UTC_TIME) && /^\d{12}Z$/.test(raw)) d = asn1.utcTimeToDate(raw);
+  else if (isUniversal(node, TAG.GENERALIZED_TIME) && /^\d{14}Z$/.test(raw)) d = asn1.generalizedTimeToDate(raw);
   if (!d || Number.isNaN(d.getTime())) throw new Error(`malformed certificate: ${what} is not an RFC 5280 time (${JSON.stringify(raw)})`);
   return d;
 }

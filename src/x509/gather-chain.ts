@@ -4,12 +4,11 @@ import type { TargetScheduler } from "../net/scheduler.js";
 import { systemRootCertificates, uniqueSystemRoots } from "../tls/node-handshake.js";
 import { buildChainFacts, type ChainFacts } from "./chain.js";
 import { fetchChain, type FetchedChain } from "./fetch-chain.js";
-import { loadAnchors } from "./trust.js";
-import type { X509Certificate } from "node:crypto";
+import { loadAnchors, type TrustAnchors } from "./trust.js";
 
-// The system roots parsed once per process (about 60 ms of CPU each time, measured; a fleet gathers many chains),
-// each root once although Node's bundle and the system's overlap.
-let systemAnchors: X509Certificate[] | undefined;
+// The system roots once per process (a fleet gathers many chains; each root parsed at most once, and only when a
+// chain names it as an issuer), each root once although Node's bundle and the system's overlap.
+let systemAnchors: TrustAnchors | undefined;
 
 export interface GatherChainOptions extends TimeoutOptions {
   /** PEM of the CAs clients use (--ssl-ca); absent: the system roots. */

@@ -1,6 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { namesOf } from "./certificate.js";
 import { pemToDerList } from "./pem.js";
+import { certificateNameKey, certificateShape } from "./name-key.js";
 
 /** Where the trust anchors came from. */
 export type AnchorSource = "ssl-ca" | "system";
@@ -40,19 +41,79 @@ export interface TrustFacts {
   outOfDate?: { index?: number; subject: string; notBefore: string; notAfter: string; state: "expired" | "not-yet-valid" }[];
 }
 
-/** Parses PEM texts into certificates, skipping blocks that do not parse. */
-export function loadAnchors(pems: readonly string[]): X509Certificate[] {
-  const out: X509Certificate[] = [];
-  for (const pem of pems) {
-    for (const der of pemToDerList(pem)) {
-      try {
-        out.push(new X509Certificate(der));
-      } catch {
-        // a broken entry in a system bundle must not hide the others
+/**
+ * Trust anchors, each parsed only when a chain could lead to it: a lookup by issuer name reads every anchor's
+ * subject straight from its DER (name-key.ts) and parses the few whose name can match, so checking a chain against
+ * the system's 166 roots parses none of them when no root has the chain's issuer names.
+ */
+export class TrustAnchors {
+  /** The certificates in the bundle (blocks that are not certificates are skipped, as a broken bundle entry must not hide the others). */
+  readonly count: number;
+  private readonly entries: { der: Buffer; parsed?: X509Certificate | null }[] = [];
+  private readonly bySubject = new Map<string, number[]>();
+  /** Anchors whose subject has no key (see name-key.ts): candidates for every lookup. */
+  private readonly anyName: number[] = [];
+
+  constructor(pems: readonly string[]) {
+    for (const pem of pems) {
+      for (const der of pemToDerList(pem)) {
+        const shape = certificateShape(der);
+        // What the DER walk cannot read is parsed at once: kept if node:crypto reads it, dropped if not.
+        if (!shape.certificate && !parses(der)) continue;
+        const i = this.entries.push({ der }) - 1;
+        if (shape.subjectKey === undefined) this.anyName.push(i);
+        else this.bySubject.set(shape.subjectKey, [...(this.bySubject.get(shape.subjectKey) ?? []), i]);
       }
     }
+    this.count = this.entries.length;
   }
-  return out;
+
+  /** True when this very certificate (the same DER) is an anchor. */
+  has(cert: X509Certificate): boolean {
+    return this.candidates(certificateNameKey(cert.raw, "subject")).some((i) => this.entries[i]!.der.equals(cert.raw));
+  }
+
+  /** The anchors whose subject is `cert`'s issuer (node:crypto's spelling), in bundle order. */
+  issuersNamedBy(cert: X509Certificate): X509Certificate[] {
+    const out: X509Certificate[] = [];
+    for (const i of this.candidates(certificateNameKey(cert.raw, "issuer"))) {
+      const a = this.parsed(i);
+      if (a && a.subject === cert.issuer) out.push(a);
+    }
+    return out;
+  }
+
+  // The anchors whose subject may be the name with this key, in bundle order (all of them for a name without a key).
+  private candidates(key: string | undefined): number[] {
+    if (key === undefined) return this.entries.map((_, i) => i);
+    return [...(this.bySubject.get(key) ?? []), ...this.anyName].sort((a, b) => a - b);
+  }
+
+  private parsed(i: number): X509Certificate | undefined {
+    const e = this.entries[i]!;
+    if (e.parsed === undefined) {
+      try {
+        e.parsed = new X509Certificate(e.der);
+      } catch {
+        e.parsed = null;
+      }
+    }
+    return e.parsed ?? undefined;
+  }
+}
+
+/** Trust anchors from PEM texts (see TrustAnchors). */
+export function loadAnchors(pems: readonly string[]): TrustAnchors {
+  return new TrustAnchors(pems);
+}
+
+function parses(der: Buffer): boolean {
+  try {
+    new X509Certificate(der);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** True when `issuer`'s name is `child`'s issuer name and `child`'s signature verifies with `issuer`'s key. */
@@ -70,7 +131,7 @@ const MAX_DEPTH = 10;
 /** Builds the path from sent[0] through the sent certificates to an anchor and checks its dates at `now`, as a verifying client would. */
 export function verifyChain(
   sent: readonly X509Certificate[],
-  anchors: readonly X509Certificate[],
+  anchors: TrustAnchors,
   source: { anchorSource: AnchorSource; anchorFile?: string },
   now: Date = new Date(),
 ): TrustFacts {
@@ -78,7 +139,8 @@ export function verifyChain(
   if (!path.verified) return path;
   // OpenSSL checks the validity of every certificate on the path, the anchor included (error 10 or 9).
   const onPath = path.sentIndexes.map((i) => ({ cert: sent[i]!, index: i as number | undefined }));
-  const anchor = anchors.find((a) => path.anchor !== undefined && !onPath.some((p) => p.cert.fingerprint256 === a.fingerprint256) && signedBy(onPath[onPath.length - 1]!.cert, a));
+  const last = onPath[onPath.length - 1]!.cert;
+  const anchor = anchors.issuersNamedBy(last).find((a) => path.anchor !== undefined && !onPath.some((p) => p.cert.fingerprint256 === a.fingerprint256) && signedBy(last, a));
   if (anchor) onPath.push({ cert: anchor, index: undefined });
   const outOfDate: NonNullable<TrustFacts["outOfDate"]> = [];
   for (const { cert, index } of onPath) {
@@ -98,11 +160,10 @@ export function verifyChain(
 }
 
 // The path and its signatures, dates aside.
-function verifyPath(sent: readonly X509Certificate[], anchors: readonly X509Certificate[], source: { anchorSource: AnchorSource; anchorFile?: string }): TrustFacts {
-  const base = { ...source, anchorCount: anchors.length, pathVerified: false };
+function verifyPath(sent: readonly X509Certificate[], anchors: TrustAnchors, source: { anchorSource: AnchorSource; anchorFile?: string }): TrustFacts {
+  const base = { ...source, anchorCount: anchors.count, pathVerified: false };
   const leaf = sent[0];
   if (!leaf) return { ...base, verified: false, path: [], sentIndexes: [], errorCode: "issuer-not-found", error: "the server sent no certificate" };
-  const anchorPrints = new Set(anchors.map((a) => a.fingerprint256));
   const path = [oneLine(leaf.subject, leaf)];
   const sentIndexes = [0];
   let cur = leaf;
@@ -117,10 +178,12 @@ function verifyPath(sent: readonly X509Certificate[], anchors: readonly X509Cert
     ...extra,
   });
   for (let depth = 0; depth < MAX_DEPTH; depth++) {
-    if (anchorPrints.has(cur.fingerprint256)) {
+    if (anchors.has(cur)) {
       return { ...base, verified: true, pathVerified: true, path, sentIndexes, anchor: path[path.length - 1]! };
     }
-    const anchor = anchors.find((a) => signedBy(cur, a));
+    // Only an anchor named as cur's issuer can have signed it (signedBy compares the names first).
+    const named = anchors.issuersNamedBy(cur);
+    const anchor = named.find((a) => signedBy(cur, a));
     if (anchor) {
       path.push(oneLine(anchor.subject, anchor));
       return { ...base, verified: true, pathVerified: true, path, sentIndexes, anchor: oneLine(anchor.subject, anchor) };
@@ -143,7 +206,7 @@ function verifyPath(sent: readonly X509Certificate[], anchors: readonly X509Cert
         ? fail("self-signed-leaf", `self-signed certificate: ${oneLine(cur.subject, cur)} is not among the trust anchors`)
         : fail("self-signed-in-chain", `self-signed certificate in certificate chain: the root ${oneLine(cur.subject, cur)} was sent but is not among the trust anchors`);
     }
-    const sameName = [...sent, ...anchors].find((c) => c !== cur && c.subject === cur.issuer);
+    const sameName = [...sent, ...named].find((c) => c !== cur && c.subject === cur.issuer);
     if (sameName) {
       return fail("bad-signature", `certificate signature failure: ${oneLine(cur.subject, cur)} names ${oneLine(cur.issuer, cur)} as issuer, but that certificate's key does not verify its signature`);
     }

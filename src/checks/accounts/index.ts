@@ -1,6 +1,6 @@
 import { defineCheck, needsMysqlLogin } from "../check.js";
 import { scannedVersions } from "../scan.js";
-import { loginFacts, session } from "../session.js";
+import { loginFacts, withSession } from "../session.js";
 import { ACCOUNTS_IDS } from "./ids.js";
 import { acceptedCiphers, accountsJson, accountsOverview, judgeAccountsCheck, type AccountsCheckFacts } from "./judge.js";
 
@@ -13,12 +13,16 @@ export const accounts = defineCheck<AccountsCheckFacts>({
   findingIds: ACCOUNTS_IDS,
   skip: needsMysqlLogin,
   async gather(ctx) {
-    const s = await session(ctx);
-    const { gatherAccounts } = await import("../../sql/accounts.js");
-    const [facts, scan] = await Promise.all([gatherAccounts(s), scannedVersions(ctx)]);
+    const [{ facts, login }, scan] = await Promise.all([
+      withSession(ctx, async (s) => {
+        const { gatherAccounts } = await import("../../sql/accounts.js");
+        return { facts: await gatherAccounts(s), login: loginFacts(ctx, s) };
+      }),
+      scannedVersions(ctx),
+    ]);
     const accepted = scan ? acceptedCiphers(scan) : undefined;
     const ownLogin = ctx.runs("settings") ? undefined : { probeOfferedTls: ctx.handshake.tls.offered, ...(facts.tlsAvailable !== undefined ? { haveSsl: facts.tlsAvailable ? "YES" : "NO" } : {}) };
-    return { accounts: facts, ...(accepted ? { accepted } : {}), login: loginFacts(ctx, s), ...(ownLogin ? { ownLogin } : {}) };
+    return { accounts: facts, ...(accepted ? { accepted } : {}), login, ...(ownLogin ? { ownLogin } : {}) };
   },
   judge: judgeAccountsCheck,
   json: (f) => ({ ...accountsJson(f.accounts), login: f.login.json }),

@@ -1,6 +1,6 @@
 import type { ReplicationFacts } from "../../sql/replication.js";
 import { defineCheck, needsMysqlLogin } from "../check.js";
-import { session } from "../session.js";
+import { withSession } from "../session.js";
 import { REPLICATION_IDS } from "./ids.js";
 import { checkReplication } from "./judge.js";
 
@@ -12,11 +12,11 @@ export const replication = defineCheck<ReplicationFacts>({
   command: "settings",
   findingIds: REPLICATION_IDS,
   skip: needsMysqlLogin,
-  gather: async (ctx) => {
-    const s = await session(ctx);
-    const { gatherReplication } = await import("../../sql/replication.js");
-    return gatherReplication(s);
-  },
+  gather: (ctx) =>
+    withSession(ctx, async (s) => {
+      const { gatherReplication } = await import("../../sql/replication.js");
+      return gatherReplication(s);
+    }),
   judge: (f) => checkReplication(f),
   json: (f) => ({ replication: f.channels }),
   text: (f) => (f.channels.length ? [["Replication", `${f.channels.length} channel(s)`]] : []),

@@ -1,6 +1,6 @@
 import { defineCheck, needsMysqlLogin } from "../check.js";
 import { scannedVersions } from "../scan.js";
-import { loginFacts, session } from "../session.js";
+import { loginFacts, withSession } from "../session.js";
 import { SETTINGS_IDS } from "./ids.js";
 import { judgeSettings, settingsOverview, settingsSection, type SettingsCheckFacts } from "./judge.js";
 
@@ -13,10 +13,14 @@ export const settings = defineCheck<SettingsCheckFacts>({
   findingIds: SETTINGS_IDS,
   skip: needsMysqlLogin,
   async gather(ctx) {
-    const s = await session(ctx);
-    const { gatherSettings } = await import("../../sql/settings.js");
-    const [gathered, scan] = await Promise.all([gatherSettings(s), scannedVersions(ctx)]);
-    return { settings: { ...gathered, probeOfferedTls: ctx.handshake.tls.offered }, ...(scan ? { scan } : {}), login: loginFacts(ctx, s), now: new Date() };
+    const [{ gathered, login }, scan] = await Promise.all([
+      withSession(ctx, async (s) => {
+        const { gatherSettings } = await import("../../sql/settings.js");
+        return { gathered: await gatherSettings(s), login: loginFacts(ctx, s) };
+      }),
+      scannedVersions(ctx),
+    ]);
+    return { settings: { ...gathered, probeOfferedTls: ctx.handshake.tls.offered }, ...(scan ? { scan } : {}), login, now: new Date() };
   },
   judge: (f, policy) => judgeSettings(f.settings, policy, f.now, f.scan),
   json: settingsSection,
