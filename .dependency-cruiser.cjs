@@ -123,6 +123,9 @@ module.exports = {
     doNotFollow: { path: "node_modules" },
     includeOnly: ["^src/", "^node_modules/", "^(node:)?[a-z_/]+$"],
     tsPreCompilationDeps: true,
+    // Packages loaded through createRequire (yaml, mysql2, node-forge's parts: CommonJS required, not imported, so
+    // Node does not scan their source for exports) are dependencies too, and the layering rules see them.
+    exoticRequireStrings: ["requireLazy", "requireCjs"],
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"], extensions: [".ts", ".js", ".json"] },
     reporterOptions: { text: { highlightFocused: true } },
