@@ -60,6 +60,11 @@ export class TargetScheduler {
     };
   }
 
+  /** Every slot is taken: as many connections are open (or about to be) as the cap allows. */
+  get full(): boolean {
+    return this.active >= this.maxConnections;
+  }
+
   /**
    * One connection that is expected to end cleanly (a completed handshake and a refused login), in a slot of its
    * own: it reserves nothing, so it runs even on a spent budget, but if it did abort the budget counts it.

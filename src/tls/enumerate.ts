@@ -209,7 +209,7 @@ export class ProbeScheduler {
   private lateStarting = 0;
   private readonly lateWaiters: { priority: number; go: () => void }[] = [];
   private lateCheck = false;
-  /** Once as many probes ran at once as the cap allows: the scan has passed its first answers and is in full flow. */
+  /** Once every slot of the target was taken: the scan has passed its first answers and is in full flow. */
   private peaked = false;
   connections = 0;
   readonly byEngine: Record<Engine, number> = { node: 0, raw: 0 };
@@ -251,7 +251,8 @@ export class ProbeScheduler {
       started = true;
       if (late) this.lateStarting--;
       else this.queued--;
-      if (this.eager - this.queued >= this.concurrency) this.peaked = true;
+      // Every slot taken (by this scan's probes or the audit's other connections to the server).
+      if (this.target.full) this.peaked = true;
       this.wakeLate();
     };
     try {
