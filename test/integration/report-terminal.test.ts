@@ -48,14 +48,22 @@ async function waitFor(name: string, test: (s: string) => boolean, ms = 60_000):
   }
 }
 
-/** Runs the CLI in the shell and waits for its exit code; returns the screen lines between the command and EXIT=. */
+let runs = 0;
+/**
+ * Runs the CLI in the shell and waits for its exit code; returns the screen lines between the command and the exit
+ * line. Each run's exit line is its own (EXIT3=...): a run in a shell that ran one before must not take the last
+ * run's exit line, still on the screen until `clear` has run, for its own.
+ */
 async function run(name: string, args: string, envPrefix = ""): Promise<{ lines: string[]; code: number; raw: string }> {
-  tmux("send-keys", "-t", name, `clear; ${envPrefix}node ${BIN} ${args}; echo EXIT=$?`, "Enter");
-  const raw = await waitFor(name, (s) => /^EXIT=\d+$/m.test(s));
+  const mark = `EXIT${++runs}`;
+  const exitLine = new RegExp(`^${mark}=(\\d+)$`, "m");
+  tmux("send-keys", "-t", name, `clear; ${envPrefix}node ${BIN} ${args}; echo ${mark}=$?`, "Enter");
+  const raw = await waitFor(name, (s) => exitLine.test(s));
   const all = raw.split("\n");
-  const start = all.findIndex((l) => l.includes(BIN));
-  const end = all.findIndex((l) => /^EXIT=\d+$/.test(l));
-  return { lines: all.slice(start + 1, end), code: Number(/^EXIT=(\d+)$/m.exec(raw)![1]), raw };
+  const end = all.findIndex((l) => exitLine.test(l));
+  let start = end - 1;
+  while (start >= 0 && !all[start]!.includes(BIN)) start--;
+  return { lines: all.slice(start + 1, end), code: Number(exitLine.exec(raw)![1]), raw };
 }
 
 // A server that accepts and never says a word: the audit waits on it, which is what the progress line must name.
