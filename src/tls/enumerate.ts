@@ -267,12 +267,12 @@ export class ProbeScheduler {
 
   /**
    * The late probes start in the scan's tail, in the slots its last loops leave free, instead of a round trip
-   * after it: once the scan has run at its cap (before that, its first answers are still to split into loops),
-   * every other probe has started (none waits for a slot or for budget), and the budget has room for all the late
-   * probes waiting, with one unit to spare, beside the probes in flight. Once they are spent, the
-   * loops still running keep their room (each next probe of a loop takes the unit its last one gave back), where
-   * spent early they would hold every later loop to fewer connections. Without a limit, once nothing else waits;
-   * once nothing else runs, whatever the budget says (the probe then waits for room, a reset, or gives up as
+   * after it: once every slot of the target has been taken (before that, the first answers are still to split into
+   * loops), every other probe has started (none waits for a slot or for budget), and the budget has room for all
+   * the late probes waiting, with one unit to spare, beside the probes in flight. Once they are spent, the loops
+   * still running keep their room (each next probe of a loop takes the unit its last one gave back), where spent
+   * early they would hold every later loop to fewer connections. Without a limit, once nothing else waits; once
+   * nothing else runs, whatever the budget says (the probe then waits for room, a reset, or gives up as
    * "no-budget").
    */
   private lateMayStart(): boolean {
