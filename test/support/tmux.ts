@@ -49,18 +49,24 @@ export async function startTmux(size: { width: number; height: number } = { widt
     async run(argv, opts = {}) {
       const name = `w${++n}`;
       const statusFile = join(dir, `${name}.status`);
+      const readyFile = join(dir, `${name}.ready`);
       const env = Object.entries(opts.env ?? {});
       const unset = env.filter(([, v]) => v === undefined).flatMap(([k]) => ["-u", k]);
       const set = env.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
       // The command waits for one Enter (not echoed), so the baseline title is in place before it writes anything;
-      // afterwards the shell sleeps, so nothing but the command ever writes to the pane.
-      const script = `stty -echo; read go; printf '%s\n' "$MTA_MARKER"; env ${[...unset, ...set].map(q).join(" ")} "$@"; echo $? > ${q(statusFile)}; exec sleep 100000`;
+      // afterwards the shell sleeps, so nothing but the command ever writes to the pane. The Enter goes only once
+      // echo is off (the ready file): sent earlier, on a loaded machine, the terminal echoed it as an empty first line.
+      const script = `stty -echo; : > ${q(readyFile)}; read go; printf '%s\n' "$MTA_MARKER"; env ${[...unset, ...set].map(q).join(" ")} "$@"; echo $? > ${q(statusFile)}; exec sleep 100000`;
       const pane = (
         await tmux("new-window", "-d", "-P", "-F", "#{pane_id}", "-t", "keeper", "-n", name, "-e", `MTA_MARKER=${MARKER}`, "--", "sh", "-c", script, "sh", ...argv)
       ).trim();
       await tmux("select-pane", "-t", pane, "-T", BASELINE_TITLE);
-      await tmux("send-keys", "-t", pane, "Enter");
       const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+      while (!existsSync(readyFile)) {
+        if (Date.now() > deadline) throw new Error(`tmux: the window for ${argv.join(" ")} never became ready`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await tmux("send-keys", "-t", pane, "Enter");
       while (!existsSync(statusFile) || readFileSync(statusFile, "utf8").trim() === "") {
         if (Date.now() > deadline) {
           await tmux("kill-window", "-t", pane);
