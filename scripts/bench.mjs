@@ -319,7 +319,7 @@ function markdown(rows) {
 }
 
 async function main() {
-  if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) throw new Error("dist/ is missing: run `npm run build` (npm run bench does)");
+  if (!existsSync(join(ROOT, "dist", "bundle", "main.js"))) throw new Error("dist/ is missing: run `npm run build` (npm run bench does)");
   for (const b of ["mariadbd", "mariadb-install-db", "openssl", "sslscan", "nmap"]) if (!which(b)) throw new Error(`${b} is not installed (apt-get install -y mariadb-server openssl sslscan nmap)`);
   const base = mkdtempSync(join(tmpdir(), "mta-bench-"));
   try {

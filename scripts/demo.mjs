@@ -25,7 +25,7 @@ async function main() {
   const mariadbd = need("mariadbd");
   const installDb = need("mariadb-install-db");
   const openssl = need("openssl");
-  if (!existsSync(join(root, "dist", "cli", "main.js"))) throw new Error("dist/ is missing: run `npm run build` first (npm run demo does)");
+  if (!existsSync(join(root, "dist", "bundle", "main.js"))) throw new Error("dist/ is missing: run `npm run build` first (npm run demo does)");
 
   const dir = mkdtempSync(join(tmpdir(), "mysql-tls-audit-demo-"));
   let child;

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireBuild } from "../support/cli.js";
 import { startPosture, type MariaDB } from "../support/mariadb.js";
 
 // What a person sees, in a real terminal: tmux at 80 columns runs the built CLI; capture-pane reads the screen.
@@ -72,7 +72,7 @@ const held: Socket[] = [];
 let db: MariaDB;
 beforeAll(async () => {
   requireTmux();
-  if (!existsSync(new URL("../../dist/cli/main.js", import.meta.url))) throw new Error("dist/ is missing: run `npm run build` first (npm test does it)");
+  requireBuild();
   silent = createServer((s) => void held.push(s));
   await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
   db = await startPosture("legacy");

@@ -12,11 +12,16 @@ export interface CliResult {
   ms: number;
 }
 
+/** Throws unless the build the bin runs (dist/bundle/) is there. */
+export function requireBuild(): void {
+  if (!existsSync(new URL("../../dist/bundle/main.js", import.meta.url))) {
+    throw new Error("dist/bundle/ is missing: run `npm run build` first (npm test does it)");
+  }
+}
+
 /** Runs the built CLI as a user would (node bin/mysql-tls-audit.js ...), with colour off unless asked. */
 export function runCli(args: string[], opts: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number; prefix?: string[] } = {}): Promise<CliResult> {
-  if (!existsSync(new URL("../../dist/cli/main.js", import.meta.url))) {
-    throw new Error("dist/ is missing: run `npm run build` first (npm test does it)");
-  }
+  requireBuild();
   const t0 = Date.now();
   const [cmd, ...pre] = opts.prefix ?? [];
   const child = spawn(cmd ?? process.execPath, [...pre, ...(cmd ? [process.execPath] : []), BIN, ...args], {
