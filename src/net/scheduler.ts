@@ -46,10 +46,7 @@ export class TargetScheduler {
   async slot(priority = FIRST): Promise<() => void> {
     if (this.active < this.maxConnections) this.active++;
     else
-      await new Promise<void>((go) => {
-        const at = this.waiting.findIndex((w) => w.priority < priority);
-        this.waiting.splice(at < 0 ? this.waiting.length : at, 0, { priority, go });
-      });
+      await new Promise<void>((go) => enqueueByPriority(this.waiting, { priority, go }));
     let released = false;
     return () => {
       if (released) return;
@@ -124,6 +121,12 @@ export class TargetScheduler {
     if (ok) this.budget.serverCountReset();
     return ok;
   }
+}
+
+/** Puts `item` into `queue` behind every entry of its priority or higher: highest first, first come first served among equals. */
+export function enqueueByPriority<T extends { priority: number }>(queue: T[], item: T): void {
+  const at = queue.findIndex((w) => w.priority < item.priority);
+  queue.splice(at < 0 ? queue.length : at, 0, item);
 }
 
 /** The given scheduler, or one of a gatherer's own (what a gatherer called on its own, by the API, gets). */

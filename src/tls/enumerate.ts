@@ -5,7 +5,7 @@ import { X509Certificate } from "node:crypto";
 import { AuditError } from "../errors.js";
 import type { TimeoutOptions } from "../net/connect.js";
 import type { ErrorBudget } from "../net/error-budget.js";
-import { DEFAULT_CONNECTIONS, TargetScheduler } from "../net/scheduler.js";
+import { DEFAULT_CONNECTIONS, enqueueByPriority, TargetScheduler } from "../net/scheduler.js";
 import type { Target } from "../net/target.js";
 import { groupName, WOLFSSL_MAX_SUITES, YASSL_MAX_SUITES } from "./client-hello.js";
 import type { TlsVersionName } from "./node-handshake.js";
@@ -283,8 +283,7 @@ export class ProbeScheduler {
 
   private lateTurn(priority: number): Promise<void> {
     return new Promise((go) => {
-      const at = this.lateWaiters.findIndex((w) => w.priority < priority);
-      this.lateWaiters.splice(at < 0 ? this.lateWaiters.length : at, 0, {
+      enqueueByPriority(this.lateWaiters, {
         priority,
         go: () => {
           this.lateStarting++;
