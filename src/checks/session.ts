@@ -43,13 +43,14 @@ interface Lease {
   close(): Promise<void>;
 }
 
-// One lease per target run (its `shared` memo is the run's identity).
+// One lease per target run (its `shared` memo is the run's identity), found without an await, so that a check
+// counts itself a user before any other can close the login.
 const leases = new WeakMap<CheckContext["shared"], Lease>();
 
 function leaseOf(ctx: CheckContext): Lease {
   let lease = leases.get(ctx.shared);
   if (lease) return lease;
-  const opened = ctx.shared("login", async () => {
+  const opened = (async () => {
     try {
       // The login code loads only when a check logs in.
       const { login } = await import("../sql/login.js");
@@ -58,7 +59,7 @@ function leaseOf(ctx: CheckContext): Lease {
       const e = toAuditError(err);
       throw new AuditError(e.code, e.message, { ...e.details, step: "login" });
     }
-  });
+  })();
   let closing: Promise<void> | undefined;
   const l: Lease = { opened, users: 0, close: () => (closing ??= opened.then((s) => s.close(), () => undefined)) };
   leases.set(ctx.shared, l);
