@@ -13,7 +13,7 @@ import { formatTarget, type Target } from "./target.js";
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_READ_TIMEOUT_MS, type TimeoutOptions } from "./connect.js";
 import { PacketStream, protocolFailure } from "./packet-stream.js";
 import { describeNonMysql } from "./non-mysql.js";
-import { finishWithFailedLogin, type FailedLoginResult } from "./failed-login.js";
+import { finishWithFailedLogin, probeLogin, type FailedLoginResult } from "./failed-login.js";
 
 /** How long a connection waits for the server to close its side after ours, at most. */
 export const CLOSE_GRACE_MS = 2000;
@@ -24,15 +24,17 @@ export interface TlsStepInput {
   /** Bytes the server sent after the greeting, before the SSLRequest (normally none). */
   leftover: Buffer;
   greeting: HandshakeV10;
+  /** The refused login that ends the connection, for a step that sends it itself right behind its Finished. */
+  login: Buffer;
 }
 
 /**
  * How a TLS step ended: `completed` is the TLS stream of a finished handshake (the layer sends the refused login
- * through it); `abort` means the step has what it wanted without finishing the handshake (a raw ClientHello
+ * through it, unless the step says it has: `loginSent`); `abort` means the step has what it wanted without finishing the handshake (a raw ClientHello
  * judged by the server's first flight), and the server counts the connection as an aborted handshake.
  * A step that throws failed its handshake (an AuditError says why).
  */
-export type TlsStepResult<T> = { completed: Duplex; value: T } | { abort: true; value: T };
+export type TlsStepResult<T> = { completed: Duplex; value: T; loginSent?: boolean } | { abort: true; value: T };
 export type TlsStep<T> = (io: TlsStepInput) => Promise<TlsStepResult<T>>;
 
 /**
@@ -101,7 +103,7 @@ export async function connectMysql<T>(target: Target, step: TlsStep<T>, opts: Co
   socket.write(encodeSslRequest());
   let pending: Promise<TlsStepResult<T>>;
   try {
-    pending = step({ socket, leftover, greeting: g });
+    pending = step({ socket, leftover, greeting: g, login: probeLogin(g.authPlugin) });
   } catch (err) {
     pending = Promise.reject(err);
   } finally {
@@ -119,7 +121,7 @@ export async function connectMysql<T>(target: Target, step: TlsStep<T>, opts: Co
     await close();
     return { kind: "tls-aborted", connectMs, greeting: g, greetingRaw, value: r.value, aborted: true };
   }
-  const login = await finishWithFailedLogin(r.completed, g.authPlugin, readTimeoutMs);
+  const login = await finishWithFailedLogin(r.completed, g.authPlugin, readTimeoutMs, 2, r.loginSent === true);
   // The server closes after refusing the login; the connection ends once it has.
   await close();
   return { kind: "tls-ok", connectMs, greeting: g, greetingRaw, value: r.value, login, aborted: login.outcome === "other" };

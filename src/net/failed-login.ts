@@ -15,15 +15,21 @@ export interface FailedLoginResult {
   message?: string;
 }
 
+/** The login as PROBE_USER that ends a probe connection (sequence id 2: after the greeting and the SSLRequest; 1 without TLS). */
+export function probeLogin(authPlugin: string | undefined, sequenceId = 2): Buffer {
+  return encodeHandshakeResponse({ user: PROBE_USER, authPlugin: authPlugin ?? "mysql_native_password", sequenceId });
+}
+
 /**
  * Ends a connection whose TLS handshake completed by logging in as PROBE_USER and letting the server refuse it.
  * The server then counts an authentication error, not an aborted handshake, and max_connect_errors is untouched.
+ * `sent`: the TLS step already sent the login (probeLogin) right behind its Finished.
  */
-export async function finishWithFailedLogin(socket: net.Socket | Duplex, authPlugin: string | undefined, timeoutMs: number, firstSequenceId = 2): Promise<FailedLoginResult> {
+export async function finishWithFailedLogin(socket: net.Socket | Duplex, authPlugin: string | undefined, timeoutMs: number, firstSequenceId = 2, sent = false): Promise<FailedLoginResult> {
   const stream = new PacketStream(socket as net.Socket);
   let seq = firstSequenceId; // greeting 0, SSLRequest 1 (1 when no SSLRequest went first)
   try {
-    socket.write(encodeHandshakeResponse({ user: PROBE_USER, authPlugin: authPlugin ?? "mysql_native_password", sequenceId: seq }));
+    if (!sent) socket.write(probeLogin(authPlugin, seq));
     for (let round = 0; round < 6; round++) {
       const p = await stream.next("probe-login", timeoutMs);
       seq = (p.sequenceId + 1) & 0xff;

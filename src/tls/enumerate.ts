@@ -1,18 +1,18 @@
 // Protocol and cipher-suite enumeration: per version, offer everything, note the server's choice, remove it,
 // repeat. node:tls does what Node's OpenSSL can complete (free: it ends as a refused login); our own
 // ClientHello does the rest (each such probe costs one aborted connection, kept within the ErrorBudget).
-import { X509Certificate } from "node:crypto";
 import { AuditError } from "../errors.js";
 import type { TimeoutOptions } from "../net/connect.js";
 import type { ErrorBudget } from "../net/error-budget.js";
 import { DEFAULT_CONNECTIONS, enqueueByPriority, TargetScheduler } from "../net/scheduler.js";
 import type { Target } from "../net/target.js";
-import { groupName, WOLFSSL_MAX_SUITES, YASSL_MAX_SUITES } from "./client-hello.js";
+import { WOLFSSL_MAX_SUITES, YASSL_MAX_SUITES } from "./client-hello.js";
 import type { TlsVersionName } from "./node-handshake.js";
-import { canonicalGroup, connectFailure, nodeCanSpeak, nodeTlsProbe, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
+import { connectFailure, nodeCanSpeak, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
 import { acquirePool, DEFAULT_PROBE_WORKERS, WorkerStopped, type PoolHandle } from "./node-probe-pool.js";
 import { drain, enumerateGroups, LATE, type DrainResult, type Probe } from "./preference.js";
-import { rawTlsProbe, type RawProbeResult } from "./raw-probe.js";
+import { completingProbe } from "./own-engine.js";
+import { rawOutcome, rawTlsProbe } from "./raw-probe.js";
 import { suiteByCode, suitesForVersion, type CipherSuite, type SuiteRating } from "./suites.js";
 
 export const ALL_VERSIONS: readonly TlsVersionName[] = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
@@ -136,14 +136,14 @@ export function liveProber(target: Target, timeouts: Required<TimeoutOptions>, o
     node: (req) => {
       // The workers boot while the first probes run here.
       if (pool === undefined) pool = acquirePool(opts.workers ?? DEFAULT_PROBE_WORKERS) ?? null;
-      if (!memory.handshakeCompleted || ++made <= POOL_AFTER) return nodeTlsProbe(target, req, timeouts, memory);
+      if (!memory.handshakeCompleted || ++made <= POOL_AFTER) return completingProbe(target, req, timeouts, memory);
       const lane = pool && made % (pool.size + 1) !== 0 ? pool.lane() : undefined;
-      if (!lane) return nodeTlsProbe(target, req, timeouts, memory);
+      if (!lane) return completingProbe(target, req, timeouts, memory);
       return lane(target, req, timeouts).catch(async (err: unknown) => {
         if (!(err instanceof WorkerStopped)) throw err;
         // The worker died with this probe in flight: its connection may have been cut mid-handshake, so the probe
         // counts as aborted whatever the main thread's run of it gives (the budget stays a true upper bound).
-        const o = await nodeTlsProbe(target, req, timeouts, memory);
+        const o = await completingProbe(target, req, timeouts, memory);
         return { ...o, aborted: true };
       });
     },
@@ -156,48 +156,6 @@ export function liveProber(target: Target, timeouts: Required<TimeoutOptions>, o
       }
     },
   };
-}
-
-/** Maps the raw engine's verdict onto the outcome both engines share. */
-export function rawOutcome(r: RawProbeResult): ProbeOutcome {
-  switch (r.kind) {
-    case "accepted":
-      return {
-        kind: "accepted",
-        version: r.version,
-        code: r.suite,
-        ...(r.group !== undefined ? { group: groupName(r.group) } : {}),
-        ...(r.dhBits !== undefined ? { dhBits: r.dhBits } : {}),
-        ...(suiteByCode(r.suite)?.authentication === "ECDSA" && r.certificates[0] ? curveOf(r.certificates[0]) : {}),
-        aborted: r.aborted,
-      };
-    case "lower-version":
-      return { kind: "rejected", detail: `the server answered with ${r.version} instead`, aborted: r.aborted };
-    case "rejected":
-      // A close with no bytes is how some servers refuse; a close inside a record is a broken handshake.
-      if (r.alert === "closed" && r.bytesReceived > 0) return { kind: "failed", reason: "closed", detail: r.reason, aborted: r.aborted };
-      return { kind: "rejected", detail: r.reason, ...(r.alert !== "closed" ? { alert: r.alert } : {}), aborted: r.aborted };
-    case "server-error":
-      // No SSLRequest went out: the server refused the connection itself (1129 blocked host, 1130, 1040).
-      if (!r.aborted) return { kind: "failed", reason: "greeting-error", step: "greeting", detail: `the server refused the connection with error ${r.errno}: ${r.message}`, serverErrno: r.errno, aborted: false };
-      return { kind: "failed", reason: "server-error", detail: `the server answered with MySQL error ${r.errno}${r.sqlState ? ` (${r.sqlState})` : ""} instead of TLS: ${r.message}`, serverErrno: r.errno, aborted: r.aborted };
-    case "garbage":
-      return { kind: "failed", reason: "garbage", detail: r.reason, aborted: r.aborted };
-    case "server-bug":
-      return { kind: "failed", reason: "server-bug", detail: r.reason, aborted: r.aborted };
-    case "timeout":
-      return { kind: "failed", reason: "timeout", detail: r.reason, aborted: r.aborted };
-  }
-}
-
-/** The named curve of a DER certificate's EC key, as `{ certCurve }`, or nothing when it has none or cannot be read. */
-function curveOf(der: Buffer): { certCurve?: string } {
-  try {
-    const c = new X509Certificate(der).publicKey.asymmetricKeyDetails?.namedCurve;
-    return c ? { certCurve: canonicalGroup(c) } : {};
-  } catch {
-    return {};
-  }
 }
 
 /** Runs the scan's probes through the target's scheduler (its connection cap and error budget), and keeps the tally. */

@@ -3,7 +3,8 @@
 import { parentPort } from "node:worker_threads";
 import { AuditError } from "../errors.js";
 import type { TimeoutOptions } from "../net/connect.js";
-import { nodeTlsProbe, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
+import type { NodeProbeRequest, ProbeOutcome } from "./node-engine.js";
+import { completingProbe } from "./own-engine.js";
 
 /** One probe for a worker: host and port only (never the target's credentials). */
 export interface WorkerRequest {
@@ -20,7 +21,7 @@ export type WorkerReply = { id: number; outcome: ProbeOutcome } | { id: number; 
 const memory = { handshakeCompleted: true };
 
 parentPort?.on("message", (m: WorkerRequest) => {
-  nodeTlsProbe(m.target, m.req, m.timeouts, memory).then(
+  completingProbe(m.target, m.req, m.timeouts, memory).then(
     (outcome) => parentPort?.postMessage({ id: m.id, outcome } satisfies WorkerReply),
     (err: unknown) => {
       const e = err instanceof AuditError ? err : new AuditError("internal", err instanceof Error ? err.message : String(err));

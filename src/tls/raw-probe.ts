@@ -1,12 +1,14 @@
 // One raw probe: the MySQL greeting, the SSLRequest, our own ClientHello, and the server's first flight judged
 // without finishing the handshake. It uses exactly one connection, which the server counts as aborted.
+import { X509Certificate } from "node:crypto";
 import type net from "node:net";
 import { AuditError } from "../errors.js";
 import type { TimeoutOptions } from "../net/connect.js";
 import { connectMysql, outcomeError, type TlsStep } from "../net/connection.js";
 import type { Target } from "../net/target.js";
 import { ERR_HEADER, parseErrPacket } from "../protocol/err-packet.js";
-import { buildClientHello } from "./client-hello.js";
+import { buildClientHello, groupName } from "./client-hello.js";
+import { canonicalGroup, type ProbeOutcome } from "./node-engine.js";
 import type { TlsVersionName } from "./node-handshake.js";
 import { HandshakeType, parseCertificateMessage, readTlsFlight, type TlsFlight } from "./records.js";
 import { judgeServerHello, parseServerHello, parseServerKeyExchange } from "./server-hello.js";
@@ -136,7 +138,7 @@ function looksLikeMysqlErr(bytes: Buffer): { errno: number; sqlState?: string; m
   }
 }
 
-function judgeFlight(offer: RawOffer, bytes: Buffer, ended: boolean, timedOut: boolean, timeoutMs: number): RawProbeOutcome {
+export function judgeFlight(offer: RawOffer, bytes: Buffer, ended: boolean, timedOut: boolean, timeoutMs: number): RawProbeOutcome {
   const err = looksLikeMysqlErr(bytes);
   if (err) return { kind: "server-error", errno: err.errno, ...(err.sqlState ? { sqlState: err.sqlState } : {}), message: err.message };
   const flight = readTlsFlight(bytes);
@@ -196,4 +198,46 @@ function judgeHello(offer: RawOffer, flight: TlsFlight, helloBody: Buffer): RawP
     }
   }
   return accepted;
+}
+
+/** Maps the raw engine's verdict onto the outcome both engines share. */
+export function rawOutcome(r: RawProbeResult): ProbeOutcome {
+  switch (r.kind) {
+    case "accepted":
+      return {
+        kind: "accepted",
+        version: r.version,
+        code: r.suite,
+        ...(r.group !== undefined ? { group: groupName(r.group) } : {}),
+        ...(r.dhBits !== undefined ? { dhBits: r.dhBits } : {}),
+        ...(suiteByCode(r.suite)?.authentication === "ECDSA" && r.certificates[0] ? curveOf(r.certificates[0]) : {}),
+        aborted: r.aborted,
+      };
+    case "lower-version":
+      return { kind: "rejected", detail: `the server answered with ${r.version} instead`, aborted: r.aborted };
+    case "rejected":
+      // A close with no bytes is how some servers refuse; a close inside a record is a broken handshake.
+      if (r.alert === "closed" && r.bytesReceived > 0) return { kind: "failed", reason: "closed", detail: r.reason, aborted: r.aborted };
+      return { kind: "rejected", detail: r.reason, ...(r.alert !== "closed" ? { alert: r.alert } : {}), aborted: r.aborted };
+    case "server-error":
+      // No SSLRequest went out: the server refused the connection itself (1129 blocked host, 1130, 1040).
+      if (!r.aborted) return { kind: "failed", reason: "greeting-error", step: "greeting", detail: `the server refused the connection with error ${r.errno}: ${r.message}`, serverErrno: r.errno, aborted: false };
+      return { kind: "failed", reason: "server-error", detail: `the server answered with MySQL error ${r.errno}${r.sqlState ? ` (${r.sqlState})` : ""} instead of TLS: ${r.message}`, serverErrno: r.errno, aborted: r.aborted };
+    case "garbage":
+      return { kind: "failed", reason: "garbage", detail: r.reason, aborted: r.aborted };
+    case "server-bug":
+      return { kind: "failed", reason: "server-bug", detail: r.reason, aborted: r.aborted };
+    case "timeout":
+      return { kind: "failed", reason: "timeout", detail: r.reason, aborted: r.aborted };
+  }
+}
+
+/** The named curve of a DER certificate's EC key, as `{ certCurve }`, or nothing when it has none or cannot be read. */
+export function curveOf(der: Buffer): { certCurve?: string } {
+  try {
+    const c = new X509Certificate(der).publicKey.asymmetricKeyDetails?.namedCurve;
+    return c ? { certCurve: canonicalGroup(c) } : {};
+  } catch {
+    return {};
+  }
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { planRun } from "../../src/tls/scan-plan.js";
 import { DEFAULT_MAX_ABORTED, ErrorBudget } from "../../src/net/error-budget.js";
-import { enumerateCiphers, rawOutcome, type SuiteProber } from "../../src/tls/enumerate.js";
+import { enumerateCiphers, type SuiteProber } from "../../src/tls/enumerate.js";
+import { rawOutcome } from "../../src/tls/raw-probe.js";
 import { clientHelloSuites, nodeCanSpeak, nodeSpeakableCodes, type ProbeOutcome } from "../../src/tls/node-engine.js";
 import type { TlsVersionName } from "../../src/tls/node-handshake.js";
 import { suiteByCode, suiteByOpenSSLName, suitesForVersion } from "../../src/tls/suites.js";
