@@ -21,6 +21,11 @@ export interface SchedulerOptions {
   budget?: ErrorBudget;
   /** Logs in successfully to reset the server's error count for this host; resolves false if it could not. */
   resetServerCount?: () => Promise<boolean>;
+  /**
+   * Opens the connection of the reset login that ends a run ahead of it (TCP and the greeting) and gives the login
+   * to run on it. Once opened it is always used: a connection closed before a login counts as an aborted one.
+   */
+  resetAhead?: () => () => Promise<boolean>;
 }
 
 /** The per-target cap on open connections and the error budget they spend. */
@@ -28,6 +33,8 @@ export class TargetScheduler {
   readonly maxConnections: number;
   readonly budget: ErrorBudget;
   private readonly resetServerCount: (() => Promise<boolean>) | undefined;
+  private readonly resetAhead: (() => () => Promise<boolean>) | undefined;
+  private ahead: Promise<{ release: () => void; login: () => Promise<boolean> }> | undefined;
   private active = 0;
   private readonly waiting: { priority: number; go: () => void }[] = [];
   private resetting: Promise<boolean> | undefined;
@@ -37,6 +44,7 @@ export class TargetScheduler {
     this.maxConnections = Math.max(1, Math.floor(opts.maxConnections ?? DEFAULT_CONNECTIONS));
     this.budget = opts.budget ?? new ErrorBudget(undefined);
     this.resetServerCount = opts.resetServerCount;
+    this.resetAhead = opts.resetAhead;
   }
 
   /**
@@ -105,8 +113,30 @@ export class TargetScheduler {
     for (const wake of this.settled.splice(0)) wake();
   }
 
+  /**
+   * The scan is in its tail and the server has counted aborted handshakes: the reset login that ends the run will
+   * come, so its connection opens now, in a slot of its own, and its connect and greeting overlap the last probes
+   * instead of following them (two round trips of the run's last step).
+   */
+  openResetAhead(): void {
+    if (!this.resetAhead || this.ahead || this.budget.sinceLastReset === 0) return;
+    const open = this.resetAhead;
+    this.ahead = this.slot().then((release) => ({ release, login: open() }));
+  }
+
   /** With credentials, and when the server has counted aborted handshakes since the last reset: one login, in a slot of its own. */
   async resetIfSpent(): Promise<void> {
+    const ahead = this.ahead;
+    if (ahead) {
+      this.ahead = undefined;
+      const { release, login } = await ahead;
+      try {
+        if (await login().catch(() => false)) this.budget.serverCountReset();
+      } finally {
+        release();
+      }
+      return;
+    }
     if (!this.resetServerCount || this.budget.sinceLastReset === 0) return;
     const release = await this.slot();
     try {

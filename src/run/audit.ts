@@ -10,7 +10,7 @@ import { enumeration } from "../checks/scan.js";
 import { loginSpecFor, timeoutsOf } from "../checks/session.js";
 import { DEFAULT_CONNECTIONS, TargetScheduler } from "../net/scheduler.js";
 import { planRun } from "../tls/scan-plan.js";
-import { resetErrorCountWithLogin } from "../sql/login-json.js";
+import { connectAhead, resetErrorCountWithLogin } from "../sql/login-json.js";
 import { CHECKS, connectivity } from "../checks/registry.js";
 import type { ConnectivityFacts } from "../checks/connectivity/judge.js";
 
@@ -67,7 +67,15 @@ export async function auditTarget(target: Target, options: AuditOptions = {}, ch
     // The login is open while the scan runs (their connections start together): with a login the cap is at least 2.
     maxConnections: Math.max(canLogin ? 2 : 1, options.maxConnections ?? DEFAULT_CONNECTIONS),
     budget: planRun(target, { ...(options.maxAborted !== undefined ? { maxAborted: options.maxAborted } : {}), engine: "auto" }).budget,
-    ...(canLogin ? { resetServerCount: () => resetErrorCountWithLogin(loginSpecFor({ target, options }), timeoutsOf(options)).catch(() => false) } : {}),
+    ...(canLogin
+      ? {
+          resetServerCount: () => resetErrorCountWithLogin(loginSpecFor({ target, options }), timeoutsOf(options)).catch(() => false),
+          resetAhead: () => {
+            const ahead = connectAhead(target);
+            return () => resetErrorCountWithLogin(loginSpecFor({ target, options }), timeoutsOf(options), ahead).catch(() => false);
+          },
+        }
+      : {}),
   });
   const memo = new Map<string, Promise<unknown>>();
   const shared = <T>(key: string, gather: () => Promise<T>): Promise<T> => {

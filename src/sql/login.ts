@@ -67,6 +67,8 @@ export interface LoginOptions {
   readTimeoutMs?: number;
   /** The target's scheduler: the session holds one of its connection slots until close() (absent: no cap). */
   scheduler?: TargetScheduler;
+  /** A TCP connection to the target opened ahead (login-json.ts connectAhead), for the first TLS attempt. */
+  socket?: net.Socket;
 }
 
 /** A connection and the guard that meters it. */
@@ -119,7 +121,7 @@ async function logIn(spec: LoginSpec, opts: LoginOptions): Promise<LoggedIn> {
   const outcome: PasswordOutcome = { plugin: "mysql_native_password" };
   try {
     try {
-      tap = encrypted ? tappedSocket(spec) : undefined;
+      tap = encrypted ? tappedSocket(spec, opts.socket) : undefined;
       conn = await connect(spec, files, encrypted, opts, outcome, tap);
     } catch (err) {
       tap?.destroy();
@@ -329,8 +331,8 @@ function readTlsFiles(spec: LoginSpec): TlsFiles {
  * mysql2 runs the TLS upgrade itself and keeps only OpenSSL's error; over a socket of ours that records what the
  * server sent, a failed upgrade can still name the server's real answer (a MySQL ERR packet, other bytes, nothing).
  */
-function tappedSocket(spec: LoginSpec): TapDuplex {
-  const socket = net.connect({ host: spec.host, port: spec.port });
+function tappedSocket(spec: LoginSpec, ahead?: net.Socket): TapDuplex {
+  const socket = ahead && !ahead.destroyed ? ahead : net.connect({ host: spec.host, port: spec.port });
   socket.setNoDelay(true);
   const tap = new TapDuplex(socket, Buffer.alloc(0));
   // node:tls over a JS stream never ends that stream's writing side when the server hangs up, so the tap would

@@ -259,7 +259,11 @@ export class ProbeScheduler {
     this.lateCheck = true;
     setImmediate(() => {
       this.lateCheck = false;
-      while (this.lateWaiters.length > 0 && this.lateMayStart()) this.lateWaiters.shift()!.go();
+      while (this.lateWaiters.length > 0 && this.lateMayStart()) {
+        this.lateWaiters.shift()!.go();
+        // The scan's tail: the run's closing reset login (with credentials) can open its connection now.
+        this.target.openResetAhead();
+      }
     });
   }
 

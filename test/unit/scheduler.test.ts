@@ -89,4 +89,44 @@ describe("TargetScheduler", () => {
     expect(logins).toBe(1);
     expect(budget.sinceLastReset).toBe(0);
   });
+
+  it("opens the closing reset login's connection ahead, in a slot of its own, only once the server counted something, and always uses it", async () => {
+    const budget = new ErrorBudget(10);
+    const events: string[] = [];
+    const s = new TargetScheduler({
+      maxConnections: 2,
+      budget,
+      resetServerCount: async () => {
+        events.push("login");
+        return true;
+      },
+      resetAhead: () => {
+        events.push("opened");
+        return async () => {
+          events.push("login on the opened connection");
+          return true;
+        };
+      },
+    });
+    s.openResetAhead();
+    await tick();
+    expect(events).toEqual([]); // nothing counted yet: no reset will come, so no connection either
+    await s.connection(async () => ({ aborted: true }));
+    s.openResetAhead();
+    s.openResetAhead();
+    await tick();
+    expect(events).toEqual(["opened"]);
+    // Its slot is held from the opening until the login is done: one of the two is left.
+    const other = await s.slot();
+    expect(s.full).toBe(true);
+    other();
+    await s.resetIfSpent();
+    expect(events).toEqual(["opened", "login on the opened connection"]);
+    expect(budget.sinceLastReset).toBe(0);
+    expect(s.full).toBe(false);
+    // The next reset, with nothing opened ahead, logs in as before.
+    await s.connection(async () => ({ aborted: true }));
+    await s.resetIfSpent();
+    expect(events).toEqual(["opened", "login on the opened connection", "login"]);
+  });
 });
