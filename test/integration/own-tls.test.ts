@@ -4,6 +4,7 @@
 // inside the TLS session and refuse it. A wrong key block, PRF, MAC, IV or nonce would leave the server with an
 // undecryptable Finished or login: no tls-established, or no handshake-response.
 import { execFile } from "node:child_process";
+import crypto from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,11 +17,24 @@ import { nodeCanSpeak, type ProbeOutcome } from "../../src/tls/node-engine.js";
 import type { TlsVersionName } from "../../src/tls/node-handshake.js";
 import { completingProbe } from "../../src/tls/own-engine.js";
 import { ownCanComplete, ownCanSpeakSuite, ownTlsStep } from "../../src/tls/own-tls.js";
-import { suiteByOpenSSLName, suitesForVersion, type CipherSuite } from "../../src/tls/suites.js";
+import { suiteByCode, suiteByOpenSSLName, suitesForVersion, type CipherSuite } from "../../src/tls/suites.js";
 import { makeCerts, type CertSet } from "../support/certs.js";
 import { startFakeMysql, type FakeMysql, type FakeTlsOptions } from "../support/fake-mysql/server.js";
 import { sClient } from "../support/openssl-client.js";
 import { requireOpenssl } from "../support/require-binaries.js";
+import {
+  anonNullScript,
+  ECDH_ANON_NULL_SHA,
+  handshake,
+  record,
+  serverHello,
+  serverHelloDone,
+  startScriptedTls,
+  u16,
+  type AnonNullResult,
+  type ScriptedConn,
+  type ScriptedTls,
+} from "../support/scripted-tls.js";
 
 const run = promisify(execFile);
 const timeouts = { connectTimeoutMs: 5000, readTimeoutMs: 5000 };
@@ -239,4 +253,134 @@ describe("our TLS client against node:tls (judged by the fake MySQL server's eve
     const accepted = picky.events.filter((e) => e.kind === "tls-established").map((e) => e.detail?.cipher);
     expect(new Set(accepted).size).toBeGreaterThanOrEqual(3);
   });
+});
+
+// Hostile and broken servers, scripted (test/support/scripted-tls.ts), judged by what the client sent them after
+// their first flight: a key exchange it must refuse gets no ClientKeyExchange, no Finished and no login, and the
+// probe ends at once (not at its read timeout) with the suite named as accepted-and-aborted, or as failed.
+describe("our TLS client against scripted servers", () => {
+  const servers: ScriptedTls[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+  const start = async (script: (c: ScriptedConn) => void): Promise<ScriptedTls> => {
+    const s = await startScriptedTls(script);
+    servers.push(s);
+    return s;
+  };
+  const ADH_AES128_SHA = 0x0034;
+  const AECDH_AES128_SHA = 0xc018;
+  const SECP256R1 = 23;
+  const X25519 = 29;
+  const modp2 = crypto.getDiffieHellman("modp2").getPrime(); // RFC 2409's 1024-bit prime
+
+  /** A first flight for an anonymous suite: ServerHello, ServerKeyExchange, ServerHelloDone. */
+  const anonFlight = (suite: number, ske: Buffer) => (c: ScriptedConn) => {
+    c.socket.write(record(22, Buffer.concat([serverHello(suite), handshake(12, ske), serverHelloDone()])));
+  };
+  const dhParams = (p: Buffer, ys: Buffer) => Buffer.concat([u16(p.length), p, u16(1), Buffer.from([2]), u16(ys.length), ys]);
+  const ecParams = (group: number, point: Buffer) => Buffer.concat([Buffer.from([3]), u16(group), Buffer.from([point.length]), point]);
+
+  const bigPrime = Buffer.alloc(1025, 0xff); // 8200 bits (the client takes at most 8192)
+  const pMinus1 = Buffer.from(modp2);
+  pMinus1[pMinus1.length - 1]! -= 1;
+  const offCurve = Buffer.concat([Buffer.from([4]), crypto.randomBytes(64)]);
+  const hostile: { name: string; suite: number; script: (c: ScriptedConn) => void }[] = [
+    { name: "a DH prime of 8200 bits", suite: ADH_AES128_SHA, script: anonFlight(ADH_AES128_SHA, dhParams(bigPrime, crypto.randomBytes(1025))) },
+    { name: "a DH Ys of 0", suite: ADH_AES128_SHA, script: anonFlight(ADH_AES128_SHA, dhParams(modp2, Buffer.from([0]))) },
+    { name: "a DH Ys of 1", suite: ADH_AES128_SHA, script: anonFlight(ADH_AES128_SHA, dhParams(modp2, Buffer.from([1]))) },
+    { name: "a DH Ys of p - 1", suite: ADH_AES128_SHA, script: anonFlight(ADH_AES128_SHA, dhParams(modp2, pMinus1)) },
+    { name: "a DH Ys of p", suite: ADH_AES128_SHA, script: anonFlight(ADH_AES128_SHA, dhParams(modp2, modp2)) },
+    { name: "a DH prime of 256 bits", suite: ADH_AES128_SHA, script: anonFlight(ADH_AES128_SHA, dhParams(modp2.subarray(0, 32), Buffer.from([5]))) },
+    { name: "a P-256 point off the curve", suite: AECDH_AES128_SHA, script: anonFlight(AECDH_AES128_SHA, ecParams(SECP256R1, offCurve)) },
+    { name: "the P-256 point at infinity", suite: AECDH_AES128_SHA, script: anonFlight(AECDH_AES128_SHA, ecParams(SECP256R1, Buffer.from([0]))) },
+    { name: "the x25519 point 0 (a shared secret of zeros)", suite: AECDH_AES128_SHA, script: anonFlight(AECDH_AES128_SHA, ecParams(X25519, Buffer.alloc(32))) },
+    { name: "an x25519 point of 31 bytes", suite: AECDH_AES128_SHA, script: anonFlight(AECDH_AES128_SHA, ecParams(X25519, crypto.randomBytes(31))) },
+    { name: "a group it did not offer (secp224r1, a valid point)", suite: AECDH_AES128_SHA, script: anonFlight(AECDH_AES128_SHA, ecParams(21, crypto.createECDH("secp224r1").generateKeys())) },
+    { name: "a truncated ServerKeyExchange", suite: ADH_AES128_SHA, script: anonFlight(ADH_AES128_SHA, dhParams(modp2, crypto.randomBytes(128)).subarray(0, 100)) },
+    {
+      name: "a record of 2^14 + 2049 bytes",
+      suite: ADH_AES128_SHA,
+      script: (c) => {
+        const flight = Buffer.concat([serverHello(ADH_AES128_SHA), handshake(12, dhParams(modp2, crypto.randomBytes(128))), serverHelloDone()]);
+        c.socket.write(record(22, Buffer.concat([flight, Buffer.alloc((1 << 14) + 2049 - flight.length)])));
+      },
+    },
+  ];
+
+  for (const h of hostile) {
+    it(`${h.name}: no ClientKeyExchange, and the probe ends at once without completing`, async () => {
+      const server = await start(h.script);
+      const s = suiteByCode(h.suite)!;
+      expect(ownCanComplete("TLSv1.2", [s])).toBe(true);
+      const o = await completingProbe({ host: server.host, port: server.port }, { version: "TLSv1.2", suites: [s] }, { connectTimeoutMs: 5000, readTimeoutMs: 8000 }, undefined, "own");
+      const ok = (o.kind === "accepted" && o.code === s.code && o.aborted) || (o.kind === "failed" && o.reason !== "timeout" && o.aborted);
+      expect(ok, show(o)).toBe(true);
+      const conn = server.conns[0]!;
+      await conn.whenClosed;
+      // Nothing after the ClientHello but, at most, an alert.
+      expect(conn.records().map((r) => r.type).filter((t) => t !== 21)).toEqual([]);
+      expect(conn.received.length).toBeLessThan(64);
+    });
+  }
+
+  // The same flights with valid values: the client goes on (so the cases above fail on the value, not the flight).
+  const closeAfterLogin = (flight: (c: ScriptedConn) => void) => (c: ScriptedConn) => {
+    flight(c);
+    c.onData = () => {
+      if (c.records().some((r) => r.type === 23)) c.socket.end();
+    };
+  };
+  const valid: { name: string; suite: number; script: (c: ScriptedConn) => void }[] = [
+    { name: "a valid DH Ys", suite: ADH_AES128_SHA, script: closeAfterLogin(anonFlight(ADH_AES128_SHA, dhParams(modp2, crypto.getDiffieHellman("modp2").generateKeys()))) },
+    { name: "a valid P-256 point", suite: AECDH_AES128_SHA, script: closeAfterLogin(anonFlight(AECDH_AES128_SHA, ecParams(SECP256R1, crypto.createECDH("prime256v1").generateKeys()))) },
+    {
+      name: "a valid x25519 point",
+      suite: AECDH_AES128_SHA,
+      script: closeAfterLogin(anonFlight(AECDH_AES128_SHA, ecParams(X25519, crypto.generateKeyPairSync("x25519").publicKey.export({ type: "spki", format: "der" }).subarray(-32)))),
+    },
+  ];
+  for (const h of valid) {
+    it(`control, ${h.name}: the client sends its ClientKeyExchange, ChangeCipherSpec, Finished and login`, async () => {
+      const server = await start(h.script);
+      const s = suiteByCode(h.suite)!;
+      const o = await completingProbe({ host: server.host, port: server.port }, { version: "TLSv1.2", suites: [s] }, timeouts, undefined, "own");
+      // The server closed instead of sending its Finished: the suite was accepted, the handshake aborted.
+      expect(o, show(o)).toMatchObject({ kind: "accepted", code: s.code, aborted: true });
+      await server.conns[0]!.whenClosed;
+      const records = server.conns[0]!.records();
+      expect(records.map((r) => r.type)).toEqual([22, 20, 22, 23]);
+      expect(records[0]!.fragment[0]).toBe(16); // ClientKeyExchange
+    });
+  }
+
+  it("a server whose Finished is wrong (under a right MAC) is not reported as completed", async () => {
+    const results: AnonNullResult[] = [];
+    const server = await start(anonNullScript("wrong", results));
+    const s = suiteByCode(ECDH_ANON_NULL_SHA)!;
+    expect(ownCanComplete("TLSv1.2", [s])).toBe(true);
+    const o = await completingProbe({ host: server.host, port: server.port }, { version: "TLSv1.2", suites: [s] }, timeouts, undefined, "own");
+    expect(o).toEqual({ kind: "accepted", version: "TLSv1.2", code: ECDH_ANON_NULL_SHA, group: "x25519", aborted: true });
+    await server.conns[0]!.whenClosed;
+    // Our side was right: the wrong Finished is the server's alone. Nothing more was sent after it.
+    expect(results[0]!.clientFinishedOk).toBe(true);
+    expect(results[0]!.laterRecords).toEqual([]);
+  });
+
+  for (const echoEms of [true, false]) {
+    it(`the same scripted server with a right Finished completes${echoEms ? " (EMS)" : " (no EMS)"}: the server checks our Finished and reads our login`, async () => {
+      const results: AnonNullResult[] = [];
+      const server = await start(anonNullScript("right", results, { echoEms }));
+      const s = suiteByCode(ECDH_ANON_NULL_SHA)!;
+      const o = await completingProbe({ host: server.host, port: server.port }, { version: "TLSv1.2", suites: [s] }, timeouts, undefined, "own");
+      expect(o).toEqual({ kind: "accepted", version: "TLSv1.2", code: ECDH_ANON_NULL_SHA, group: "x25519", aborted: false });
+      await server.conns[0]!.whenClosed;
+      const r = results[0]!;
+      expect(r.ems).toBe(echoEms);
+      expect(r.clientFinishedOk).toBe(true);
+      // A HandshakeResponse41 (sequence id 2, after the greeting and the SSLRequest) as PROBE_USER.
+      expect(r.login?.[3]).toBe(2);
+      expect(r.login?.subarray(4 + 32).toString("latin1")).toContain(`${PROBE_USER}\u0000`);
+    });
+  }
 });
