@@ -367,10 +367,16 @@ describe("our TLS client against scripted servers", () => {
     expect(results[0]!.laterRecords).toEqual([]);
   });
 
-  for (const echoEms of [true, false]) {
-    it(`the same scripted server with a right Finished completes${echoEms ? " (EMS)" : " (no EMS)"}: the server checks our Finished and reads our login`, async () => {
+  const rightCases: { name: string; opts: Parameters<typeof anonNullScript>[2] }[] = [
+    { name: "EMS", opts: { echoEms: true } },
+    { name: "no EMS", opts: { echoEms: false } },
+    { name: "EMS, a HelloRequest first and the flight in records of 7 bytes", opts: { echoEms: true, split: 7, helloRequest: true } },
+  ];
+  for (const { name, opts } of rightCases) {
+    it(`the same scripted server with a right Finished completes (${name}): the server checks our Finished and reads our login`, async () => {
+      const echoEms = opts?.echoEms !== false;
       const results: AnonNullResult[] = [];
-      const server = await start(anonNullScript("right", results, { echoEms }));
+      const server = await start(anonNullScript("right", results, opts));
       const s = suiteByCode(ECDH_ANON_NULL_SHA)!;
       const o = await completingProbe({ host: server.host, port: server.port }, { version: "TLSv1.2", suites: [s] }, timeouts, undefined, "own");
       expect(o).toEqual({ kind: "accepted", version: "TLSv1.2", code: ECDH_ANON_NULL_SHA, group: "x25519", aborted: false });

@@ -187,10 +187,20 @@ export interface AnonNullResult {
 
 /**
  * The script of a server that completes TLS_ECDH_anon_WITH_NULL_SHA with x25519 under TLS 1.2 and echoes EMS when
- * the client offers it (unless echoEms is false). `finished: "right"` sends its correct Finished, then answers the login with MySQL's
+ * the client offers it (unless echoEms is false), its first flight cut into records as told. `finished: "right"` sends its correct Finished, then answers the login with MySQL's
  * "Access denied" ERR; "wrong" sends a Finished whose verify_data is off by one bit, under a correct MAC.
  */
-export function anonNullScript(finished: "right" | "wrong", results: AnonNullResult[], opts: { echoEms?: boolean } = {}): (conn: ScriptedConn) => void {
+export function anonNullScript(
+  finished: "right" | "wrong",
+  results: AnonNullResult[],
+  opts: {
+    echoEms?: boolean;
+    /** Send the first flight in records of at most this many bytes (handshake messages split across records). */
+    split?: number;
+    /** Put a HelloRequest first (RFC 5246 §7.4.1.1: not part of the handshake hash; the client ignores it). */
+    helloRequest?: boolean;
+  } = {},
+): (conn: ScriptedConn) => void {
   return (conn) => {
     const { hello, socket } = conn;
     if (hello.version !== 0x0303 || !hello.suites.includes(ECDH_ANON_NULL_SHA)) {
@@ -204,7 +214,11 @@ export function anonNullScript(finished: "right" | "wrong", results: AnonNullRes
     const sh = serverHello(ECDH_ANON_NULL_SHA, serverRandom, Buffer.concat([Buffer.from([0xff, 0x01, 0x00, 0x01, 0x00]), ...(ems ? [Buffer.from([0x00, 0x17, 0x00, 0x00])] : [])]));
     const ske = handshake(12, Buffer.concat([Buffer.from([3]), u16(X25519), Buffer.from([32]), ourPoint]));
     const shd = serverHelloDone();
-    socket.write(record(22, Buffer.concat([sh, ske, shd])));
+    const flight = Buffer.concat([...(opts.helloRequest ? [handshake(0, Buffer.alloc(0))] : []), sh, ske, shd]);
+    const size = opts.split ?? flight.length;
+    const records: Buffer[] = [];
+    for (let at = 0; at < flight.length; at += size) records.push(record(22, flight.subarray(at, at + size)));
+    socket.write(Buffer.concat(records));
     const transcript = [hello.message, sh, ske, shd];
     const result: AnonNullResult = { clientFinishedOk: false, ems, laterRecords: [] };
     results.push(result);
