@@ -53,6 +53,10 @@ export interface FakeTlsOptions {
   ciphers?: string;
   /** Ask the client for a certificate (verified against `ca`, but never required at the TLS level). */
   requestCert?: boolean;
+  /** DHE parameters: PEM text or a file path, or "auto" (Node's 2048-bit default); without it DHE suites are off. */
+  dhparam?: string;
+  /** OpenSSL SSL_OP_* bits, e.g. 1 (SSL_OP_NO_EXTENDED_MASTER_SECRET in OpenSSL 3) for a server without EMS. */
+  secureOptions?: number;
 }
 
 /** What onQuery learns about the session that sent the query. */

@@ -94,6 +94,8 @@ function secureContextFor(tlsOpts: FakeTlsOptions | undefined): SecureContext {
     minVersion: o.minVersion,
     maxVersion: o.maxVersion,
     ciphers: o.ciphers,
+    ...(o.dhparam ? { dhparam: o.dhparam === "auto" ? "auto" : pem(o.dhparam) } : {}),
+    ...(o.secureOptions !== undefined ? { secureOptions: o.secureOptions } : {}),
   });
 }
 
