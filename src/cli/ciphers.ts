@@ -35,7 +35,7 @@ export function registerCiphers(program: Command, state: RunState): void {
     .addOption(
       new Option("--max-aborted <n>", `most aborted handshakes the scan may cost (they count toward the server's max_connect_errors); default ${DEFAULT_MAX_ABORTED} for a remote target, no limit on loopback, which the server exempts; with mysql://user@host (password from MYSQL_PWD or an option file) a successful login resets the server's count when the budget runs out`).argParser(wholeNumber("--max-aborted")),
     )
-    .addOption(new Option("--engine <engine>", "auto: raw ClientHellos where the budget is unlimited (loopback), node:tls (ends as a refused login, not counted) elsewhere").choices(["auto", "node", "raw"]).default("auto"))
+    .addOption(new Option("--engine <engine>", "auto: raw ClientHellos where the budget is unlimited (loopback), elsewhere node: completed handshakes (our TLS 1.0-1.2 client, node:tls for TLS 1.3), each ending as a refused login the server does not count").choices(["auto", "node", "raw"]).default("auto"))
     .addOption(new Option("--no-groups", "skip the key-exchange group enumeration"));
   addCommonOptions(addPolicyOptions(cmd)).action(async (rawTarget: string | undefined, o: CiphersCliOptions) => {
     const { targets, clientOptions } = connectionFor([rawTarget], o);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkConfiguredVersions, checkSettings, settingRows } from "../../src/checks/settings/judge.js";
-import type { ServerSettingsFacts } from "../../src/sql/settings.js";
+import { checkConfiguredVersions, checkSettings, SETTING_SPECS, settingRows } from "../../src/checks/settings/judge.js";
+import { SETTINGS_STATUS, SETTINGS_VARIABLES, type ServerSettingsFacts } from "../../src/sql/settings.js";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
 const tlsSession = { encrypted: true, sslMode: "VERIFY_IDENTITY" as const, protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", chainVerified: true, identityVerified: true, note: "ok" };
@@ -20,6 +20,16 @@ function maria(over: Partial<ServerSettingsFacts> = {}): ServerSettingsFacts {
   };
 }
 const ids = (f: { id: string }[]) => f.map((x) => x.id);
+
+describe("what the settings gatherer asks for", () => {
+  it("is every global variable and status the settings table judges, and nothing else", () => {
+    const global = (kind: string) => SETTING_SPECS.filter((s) => s.kind === kind && (s.scope ?? "global") === "global").map((s) => s.name);
+    expect([...SETTINGS_VARIABLES].sort()).toEqual(global("variable").sort());
+    expect([...SETTINGS_STATUS].sort()).toEqual(global("status").sort());
+    // The names the findings read outside the table are in it too.
+    expect(SETTINGS_VARIABLES).toEqual(expect.arrayContaining(["have_ssl", "require_secure_transport", "tls_version", "admin_tls_version", "ssl_cipher", "admin_ssl_cipher"]));
+  });
+});
 
 describe("settingRows", () => {
   it("says 'not available on MariaDB 10.11' for what the flavour lacks, never an error", () => {
