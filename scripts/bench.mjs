@@ -5,7 +5,8 @@
 // - network: where users are. Two network namespaces joined by a veth pair; the servers in one, the tools in the
 //   other, each server reached directly (~0 ms) and through delay relays (scripts/delay-relay.mjs: this kernel has
 //   no netem) adding BENCH_DELAYS one-way milliseconds (default 5,25: 10 and 50 ms round trips). The tools run
-//   alternating, BENCH_RUNS times each; medians. The markdown table goes to docs/bench.md.
+//   alternating (each round starting one tool later), BENCH_RUNS times each; medians. The markdown table goes to
+//   docs/bench.md.
 // - loopback: the same tools on 127.0.0.1, where the server exempts us from max_connect_errors.
 // BENCH_HOLD=1 sets up the network path, prints its endpoints and keeps it up until Ctrl-C (to measure changes).
 // Plain JS on purpose: the test harness is TypeScript under test/, so the little of it needed here is ported.
@@ -161,10 +162,23 @@ function compare(a, b) {
   return onlyA.length === 0 && onlyB.length === 0 ? "agree" : `differ (+${onlyA.length} ours only: ${onlyA.slice(0, 3).join(", ")}; +${onlyB.length} theirs only: ${onlyB.slice(0, 3).join(", ")})`;
 }
 
-/** Runs every tool `runs` times, alternating (A B C A B C ...), so a load spike hits all of them alike. */
+// A pause between two runs: what one tool leaves behind (sslscan's and nmap's aborted connections, some 900 sockets in
+// TIME_WAIT on the scanner's side) must not land on the next one.
+const SETTLE_MS = 300;
+
+/**
+ * Runs every tool `runs` times, alternating, so a load spike hits all of them alike, and each round starting one
+ * tool later (A B C D, B C D A, C D A B, ...), so no tool always follows the same one.
+ */
 async function alternate(tools, runs) {
   const all = Object.fromEntries(tools.map(([name]) => [name, []]));
-  for (let i = 0; i < runs; i++) for (const [name, fn] of tools) all[name].push(await fn());
+  for (let i = 0; i < runs; i++) {
+    for (let k = 0; k < tools.length; k++) {
+      const [name, fn] = tools[(i + k) % tools.length];
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      all[name].push(await fn());
+    }
+  }
   return Object.fromEntries(
     tools.map(([name]) => {
       const rs = all[name];

@@ -4,12 +4,17 @@
 // `--version` 0.17 s, bundled 0.13 s, bare node 0.08 s; #13). The libraries a command loads lazily (mysql2,
 // node-forge, prom-client, yaml) stay outside, loaded by Node from node_modules only when needed.
 // dist/ itself stays as tsc wrote it: the package's library entry (dist/index.js) and its types.
+import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "rolldown";
 
 const at = (p) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 
 const LAZY = ["mysql2", "node-forge", "prom-client", "yaml"];
+
+// Chunks are named by their hash: without this, every build left its old chunks beside the new ones (398 files after
+// a day of builds), and `npm pack` shipped them all.
+rmSync(at("dist/bundle"), { recursive: true, force: true });
 
 await build({
   input: {

@@ -97,9 +97,10 @@ const EXT = {
 
 const MAX_FRAGMENT = 1 << 14;
 
-const u8 = (n: number): Buffer => Buffer.from([n & 0xff]);
-const u16 = (n: number): Buffer => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
-const u24 = (n: number): Buffer => Buffer.from([(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
+/** Big-endian unsigned integers of 1, 2 and 3 bytes, as TLS writes lengths and code points. */
+export const u8 = (n: number): Buffer => Buffer.from([n & 0xff]);
+export const u16 = (n: number): Buffer => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
+export const u24 = (n: number): Buffer => Buffer.from([(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
 const vec8 = (b: Buffer): Buffer => Buffer.concat([u8(b.length), b]);
 const vec16 = (b: Buffer): Buffer => Buffer.concat([u16(b.length), b]);
 const list16 = (items: readonly number[]): Buffer => vec16(Buffer.concat(items.map(u16)));

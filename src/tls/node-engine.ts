@@ -4,7 +4,7 @@ import { Duplex } from "node:stream";
 import tls from "node:tls";
 import { AuditError } from "../errors.js";
 import type { TimeoutOptions } from "../net/connect.js";
-import { connectMysql } from "../net/connection.js";
+import { connectMysql, type ConnectionOutcome } from "../net/connection.js";
 import type { Target } from "../net/target.js";
 import { nodeTlsStep, type TlsVersionName } from "./node-handshake.js";
 import { suiteByIana, suiteByOpenSSLName, type CipherSuite } from "./suites.js";
@@ -166,11 +166,9 @@ export async function nodeTlsProbe(target: Target, req: NodeProbeRequest, timeou
   switch (o.kind) {
     case "connect-failed":
     case "not-mysql":
-      return connectFailure(o.error);
     case "server-error":
-      return { kind: "failed", reason: "greeting-error", step: "greeting", detail: `the server refused the connection with error ${o.greeting.errno}: ${o.greeting.message}`, serverErrno: o.greeting.errno, aborted: false };
     case "no-tls":
-      return { kind: "failed", reason: "no-tls", detail: "the server does not offer TLS (CLIENT_SSL is not set)", aborted: o.aborted };
+      return beforeTlsOutcome(o);
     case "tls-failed":
       return classifyFailure(o.error);
     case "tls-aborted":
@@ -195,6 +193,19 @@ export async function nodeTlsProbe(target: Target, req: NodeProbeRequest, timeou
     ...(curve ? { certCurve: canonicalGroup(curve) } : {}),
     aborted,
   };
+}
+
+/** How a probe went that never got to TLS: no connection, no MySQL greeting, an ERR greeting, or no TLS offered. */
+export function beforeTlsOutcome(o: Extract<ConnectionOutcome<unknown>, { kind: "connect-failed" | "not-mysql" | "server-error" | "no-tls" }>): ProbeOutcome {
+  switch (o.kind) {
+    case "connect-failed":
+    case "not-mysql":
+      return connectFailure(o.error);
+    case "server-error":
+      return { kind: "failed", reason: "greeting-error", step: "greeting", detail: `the server refused the connection with error ${o.greeting.errno}: ${o.greeting.message}`, serverErrno: o.greeting.errno, aborted: false };
+    case "no-tls":
+      return { kind: "failed", reason: "no-tls", detail: "the server does not offer TLS (CLIENT_SSL is not set)", aborted: o.aborted };
+  }
 }
 
 /** A probe that never reached a TLS-capable MySQL greeting: no connect, silence, or not MySQL at all. */

@@ -4,11 +4,10 @@
 import type { TimeoutOptions } from "../net/connect.js";
 import { connectMysql } from "../net/connection.js";
 import type { Target } from "../net/target.js";
-import { groupName, NAMED_GROUPS } from "./client-hello.js";
-import { connectFailure, nodeTlsProbe, type NodeProbeMemory, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
-import { ownCanComplete, ownTlsStep, type OwnTlsEnd, type OwnTlsResult, type OwnVersion } from "./own-tls.js";
-import { curveOf, judgeFlight, rawOutcome } from "./raw-probe.js";
-import { suiteByCode } from "./suites.js";
+import { NAMED_GROUPS } from "./client-hello.js";
+import { beforeTlsOutcome, nodeTlsProbe, type NodeProbeMemory, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
+import { ownCanComplete, ownTlsStep, type OwnTlsEnd, type OwnVersion } from "./own-tls.js";
+import { acceptedOutcome, judgeFlight, rawOutcome } from "./raw-probe.js";
 
 /** Which client completes the scan's handshakes below TLS 1.3: ours where it can (default), or node:tls always. */
 export type CompletingClient = "own" | "node";
@@ -27,11 +26,9 @@ async function ownTlsProbe(target: Target, req: NodeProbeRequest & { version: Ow
   switch (o.kind) {
     case "connect-failed":
     case "not-mysql":
-      return connectFailure(o.error);
     case "server-error":
-      return { kind: "failed", reason: "greeting-error", step: "greeting", detail: `the server refused the connection with error ${o.greeting.errno}: ${o.greeting.message}`, serverErrno: o.greeting.errno, aborted: false };
     case "no-tls":
-      return { kind: "failed", reason: "no-tls", detail: "the server does not offer TLS (CLIENT_SSL is not set)", aborted: o.aborted };
+      return beforeTlsOutcome(o);
     case "tls-failed":
       return { kind: "failed", reason: "server-bug", detail: o.error.message, aborted: true };
     case "tls-aborted": {
@@ -43,23 +40,9 @@ async function ownTlsProbe(target: Target, req: NodeProbeRequest & { version: Ow
         return rawOutcome({ ...judged, aborted: true, ms: 0, bytesReceived: end.flight.length });
       }
       // The server chose a suite and the handshake failed after that: the choice stands, the connection aborted.
-      return accepted(end.result, true);
+      return acceptedOutcome(end.result, true);
     }
   }
   if (memory) memory.handshakeCompleted = true;
-  return accepted((o.value as Extract<OwnTlsEnd, { kind: "completed" }>).result, o.aborted);
+  return acceptedOutcome((o.value as Extract<OwnTlsEnd, { kind: "completed" }>).result, o.aborted);
 }
-
-function accepted(r: OwnTlsResult, aborted: boolean): ProbeOutcome {
-  const suite = suiteByCode(r.suite)!;
-  return {
-    kind: "accepted",
-    version: r.version,
-    code: r.suite,
-    ...(r.group !== undefined ? { group: groupName(r.group) } : {}),
-    ...(r.dhBits !== undefined ? { dhBits: r.dhBits } : {}),
-    ...(suite.authentication === "ECDSA" && r.certificates[0] ? curveOf(r.certificates[0]) : {}),
-    aborted,
-  };
-}
-

@@ -10,10 +10,10 @@ import crypto from "node:crypto";
 import type net from "node:net";
 import { Duplex } from "node:stream";
 import type { TlsStep } from "../net/connection.js";
-import { buildClientHello, NAMED_GROUPS, VERSION_CODES } from "./client-hello.js";
+import { buildClientHello, NAMED_GROUPS, u16, u24, u8, VERSION_CODES } from "./client-hello.js";
 import type { TlsVersionName } from "./node-handshake.js";
 import { ALERT_NAMES, ContentType, HandshakeType, parseCertificateMessage, type HandshakeMessage } from "./records.js";
-import { parseServerHello } from "./server-hello.js";
+import { bitLength, parseServerHello } from "./server-hello.js";
 import { suiteByCode, type CipherSuite } from "./suites.js";
 
 export type OwnVersion = "TLSv1" | "TLSv1.1" | "TLSv1.2";
@@ -161,9 +161,6 @@ export type OwnTlsEnd =
 // ---------------------------------------------------------------------------------------------------------------
 // Bytes.
 
-const u8 = (n: number): Buffer => Buffer.from([n & 0xff]);
-const u16 = (n: number): Buffer => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
-const u24 = (n: number): Buffer => Buffer.from([(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
 function u64(n: bigint): Buffer {
   const b = Buffer.alloc(8);
   b.writeBigUInt64BE(n);
@@ -386,7 +383,7 @@ function keyExchange(p: SuiteParams, ske: Buffer | undefined, leaf: Buffer | und
     const prime = stripZeros(vec(2));
     const g = stripZeros(vec(2));
     const ys = vec(2);
-    const bits = prime.length * 8 - Math.clz32(prime[0] ?? 0) + 24;
+    const bits = bitLength(prime);
     if (prime.length > MAX_DH_BYTES || bits < MIN_DH_BITS) throw new Error(`a ${bits}-bit DH prime`);
     const mine = ourKey(`dh:${g.toString("hex")}:${prime.toString("hex")}`, () => {
       // Key objects, not createDiffieHellman: that one tests the prime for primality first (150-350 ms a prime).
@@ -515,8 +512,8 @@ function stripZeros(b: Buffer): Buffer {
  * The TLS step of one connection (net/connection.ts) with this client: the ClientHello leaves with the SSLRequest;
  * the server's first flight is read whole; our ClientKeyExchange, ChangeCipherSpec and Finished go in one write;
  * the server's Finished is checked. The completed stream carries the refused login. A first flight that is not
- * an acceptance this client can finish (an alert, a close, garbage, a choice it cannot do) throws OwnTlsStopped
- * with the bytes read, for the caller to judge as a raw probe's.
+ * an acceptance this client can finish (an alert, a close, garbage, a choice it cannot do) ends the step as
+ * "stopped" with the bytes read, for the caller to judge as a raw probe's (OwnTlsEnd).
  */
 export function ownTlsStep(offer: OwnTlsOffer): TlsStep<OwnTlsEnd> {
   return ({ socket, leftover, login }) =>

@@ -200,19 +200,24 @@ function judgeHello(offer: RawOffer, flight: TlsFlight, helloBody: Buffer): RawP
   return accepted;
 }
 
+/** An accepted suite as the outcome every engine shares, from what the server's flight said (code points, DER). */
+export function acceptedOutcome(r: { version: TlsVersionName; suite: number; group?: number; dhBits?: number; certificates: Buffer[] }, aborted: boolean): ProbeOutcome {
+  return {
+    kind: "accepted",
+    version: r.version,
+    code: r.suite,
+    ...(r.group !== undefined ? { group: groupName(r.group) } : {}),
+    ...(r.dhBits !== undefined ? { dhBits: r.dhBits } : {}),
+    ...(suiteByCode(r.suite)?.authentication === "ECDSA" && r.certificates[0] ? curveOf(r.certificates[0]) : {}),
+    aborted,
+  };
+}
+
 /** Maps the raw engine's verdict onto the outcome both engines share. */
 export function rawOutcome(r: RawProbeResult): ProbeOutcome {
   switch (r.kind) {
     case "accepted":
-      return {
-        kind: "accepted",
-        version: r.version,
-        code: r.suite,
-        ...(r.group !== undefined ? { group: groupName(r.group) } : {}),
-        ...(r.dhBits !== undefined ? { dhBits: r.dhBits } : {}),
-        ...(suiteByCode(r.suite)?.authentication === "ECDSA" && r.certificates[0] ? curveOf(r.certificates[0]) : {}),
-        aborted: r.aborted,
-      };
+      return acceptedOutcome(r, r.aborted);
     case "lower-version":
       return { kind: "rejected", detail: `the server answered with ${r.version} instead`, aborted: r.aborted };
     case "rejected":
@@ -233,7 +238,7 @@ export function rawOutcome(r: RawProbeResult): ProbeOutcome {
 }
 
 /** The named curve of a DER certificate's EC key, as `{ certCurve }`, or nothing when it has none or cannot be read. */
-export function curveOf(der: Buffer): { certCurve?: string } {
+function curveOf(der: Buffer): { certCurve?: string } {
   try {
     const c = new X509Certificate(der).publicKey.asymmetricKeyDetails?.namedCurve;
     return c ? { certCurve: canonicalGroup(c) } : {};

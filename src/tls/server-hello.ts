@@ -114,7 +114,8 @@ export type KeyExchangeParams =
   | { kind: "psk-hint" }
   | { kind: "unknown" };
 
-function bitLength(n: Buffer): number {
+/** The number of significant bits of a big-endian unsigned integer. */
+export function bitLength(n: Buffer): number {
   let i = 0;
   while (i < n.length && n[i] === 0) i++;
   if (i === n.length) return 0;
