@@ -30,8 +30,9 @@ export interface TlsStepInput {
 
 /**
  * How a TLS step ended: `completed` is the TLS stream of a finished handshake (the layer sends the refused login
- * through it, unless the step says it has: `loginSent`); `abort` means the step has what it wanted without finishing the handshake (a raw ClientHello
- * judged by the server's first flight), and the server counts the connection as an aborted handshake.
+ * through it, unless the step has sent it itself: `loginSent`); `abort` means the step has what it wanted without
+ * finishing the handshake (a raw ClientHello judged by the server's first flight), and the server counts the
+ * connection as an aborted handshake.
  * A step that throws failed its handshake (an AuditError says why).
  */
 export type TlsStepResult<T> = { completed: Duplex; value: T; loginSent?: boolean } | { abort: true; value: T };

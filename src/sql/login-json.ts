@@ -24,7 +24,7 @@ export function loginJson(spec: LoginSpec, tls: Pick<SessionTls, "encrypted" | "
  * A successful login sets the server's count of connection errors from this host back to 0 (MySQL and MariaDB
  * both): the cipher scan's way to stay under max_connect_errors. False when the login did not succeed. The login
  * asks nothing (no query): it ends as soon as the server has accepted it. `ahead`: a connection opened earlier for
- * it (connectAhead); a new one when that one has closed meanwhile.
+ * it (connectAhead); a new one when that one has closed or fails.
  */
 export async function resetErrorCountWithLogin(spec: LoginSpec, timeouts: TimeoutOptions, ahead?: net.Socket): Promise<boolean> {
   try {
@@ -33,8 +33,10 @@ export async function resetErrorCountWithLogin(spec: LoginSpec, timeouts: Timeou
     await loginAndQuit(spec, { ...timeouts, ...(ahead && !ahead.destroyed ? { socket: ahead } : {}) });
     return true;
   } catch {
-    ahead?.destroy();
-    return false;
+    if (!ahead) return false;
+    // The connection opened ahead may have been closed by the server meanwhile (its connect_timeout): once more on a new one.
+    ahead.destroy();
+    return resetErrorCountWithLogin(spec, timeouts);
   }
 }
 

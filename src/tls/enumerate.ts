@@ -1,6 +1,7 @@
 // Protocol and cipher-suite enumeration: per version, offer everything, note the server's choice, remove it,
-// repeat. node:tls does what Node's OpenSSL can complete (free: it ends as a refused login); our own
-// ClientHello does the rest (each such probe costs one aborted connection, kept within the ErrorBudget).
+// repeat. The completing engine (own-engine.ts: our TLS 1.0-1.2 client, node:tls for TLS 1.3) does what Node's
+// OpenSSL can speak (free: it ends as a refused login); our own ClientHello does the rest (each such probe costs
+// one aborted connection, kept within the ErrorBudget).
 import { AuditError } from "../errors.js";
 import type { TimeoutOptions } from "../net/connect.js";
 import type { ErrorBudget } from "../net/error-budget.js";
@@ -123,8 +124,8 @@ export interface EnumerateOptions {
 const POOL_AFTER = 8;
 
 /**
- * The live prober: node:tls and raw ClientHello probes against target. Once a node:tls handshake has completed
- * (the probes until then record the server's bytes) and POOL_AFTER more have run, the node probes take turns
+ * The live prober: completed-handshake and raw ClientHello probes against target. Once a handshake has completed
+ * (node:tls probes until then record the server's bytes) and POOL_AFTER more have run, the node probes take turns
  * between the main thread and `workers` worker threads (default DEFAULT_PROBE_WORKERS; 0: none). close() ends
  * them when the scan is done. Only the scan uses this prober; the exporter's scans share the same pool.
  */

@@ -7,7 +7,7 @@ import { withSession } from "../../src/checks/session.js";
 import { TargetScheduler } from "../../src/net/scheduler.js";
 import { DEFAULT_POLICY } from "../../src/policy/policy.js";
 import { Secret, type LoginSpec } from "../../src/sql/credentials.js";
-import { resetErrorCountWithLogin } from "../../src/sql/login-json.js";
+import { connectAhead, resetErrorCountWithLogin } from "../../src/sql/login-json.js";
 import { makeCerts } from "../support/certs.js";
 import { startFakeMysql, type FakeMysql } from "../support/fake-mysql/server.js";
 import { mysql84Model } from "../support/mysql-model.js";
@@ -112,5 +112,40 @@ describe("the login that resets the count of aborted connections", () => {
 
   it("says false when the login is refused", async () => {
     expect(await resetErrorCountWithLogin(spec("wrong password"), {})).toBe(false);
+  });
+
+  it("logs in on the connection opened ahead, whose greeting waited in it", async () => {
+    const before = lastConn();
+    const ahead = connectAhead(spec());
+    const opened = await fake.waitForEvent("greeting-sent", (e) => e.conn > before, 10_000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await resetErrorCountWithLogin(spec(), {}, ahead)).toBe(true);
+    await fake.waitForEvent("closed", (e) => e.conn === opened.conn, 10_000);
+    // One connection: the one opened ahead logged in (none left unused, which the server would count as aborted).
+    const mine = fake.events.filter((e) => e.conn > before);
+    expect(new Set(mine.map((e) => e.conn))).toEqual(new Set([opened.conn]));
+    expect(mine.map((e) => e.kind)).toContain("auth-ok");
+  });
+
+  it("when the connection opened ahead is gone or fails, logs in on a new one", async () => {
+    const before = lastConn();
+    const gone = connectAhead(spec());
+    await fake.waitForEvent("greeting-sent", (e) => e.conn > before, 10_000);
+    gone.destroy();
+    expect(await resetErrorCountWithLogin(spec(), {}, gone)).toBe(true);
+    // Cut mid-login (after its SSLRequest left): the login fails on it, and the reset logs in once more.
+    const mid = lastConn();
+    const cut = connectAhead(spec());
+    await fake.waitForEvent("greeting-sent", (e) => e.conn > mid, 10_000);
+    const write = cut.write.bind(cut);
+    cut.write = ((...args: Parameters<typeof write>) => {
+      const r = write(...args);
+      setImmediate(() => cut.destroy());
+      return r;
+    }) as typeof cut.write;
+    expect(await resetErrorCountWithLogin(spec(), {}, cut)).toBe(true);
+    const after = fake.events.filter((e) => e.conn > mid);
+    expect(new Set(after.filter((e) => e.kind === "auth-ok").map((e) => e.conn)).size).toBe(1);
+    expect(new Set(after.map((e) => e.conn)).size).toBe(2);
   });
 });
