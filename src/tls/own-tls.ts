@@ -10,6 +10,7 @@ import crypto from "node:crypto";
 import type net from "node:net";
 import { Duplex } from "node:stream";
 import type { TlsStep } from "../net/connection.js";
+import { childrenOf, elementAt } from "../x509/name-key.js";
 import { buildClientHello, NAMED_GROUPS, u16, u24, u8, VERSION_CODES } from "./client-hello.js";
 import type { TlsVersionName } from "./node-handshake.js";
 import { ALERT_NAMES, ContentType, HandshakeType, parseCertificateMessage, type HandshakeMessage } from "./records.js";
@@ -482,24 +483,11 @@ function dhPublicKeyDer(p: Buffer, g: Buffer, y: Buffer): Buffer {
 
 /** y of a DH SubjectPublicKeyInfo as node:crypto writes it: the INTEGER inside the BIT STRING that ends it. */
 function dhPublicValue(spki: Buffer): Buffer {
-  let at = 0;
-  const header = (): { tag: number; len: number } => {
-    const tag = spki[at++]!;
-    let len = spki[at++]!;
-    if (len & 0x80) {
-      const n = len & 0x7f;
-      len = spki.readUIntBE(at, n);
-      at += n;
-    }
-    return { tag, len };
-  };
-  header(); // SubjectPublicKeyInfo
-  const algorithm = header(); // AlgorithmIdentifier
-  at += algorithm.len;
-  header(); // BIT STRING
-  at += 1; // no unused bits
-  const { len } = header(); // INTEGER
-  return stripZeros(spki.subarray(at, at + len));
+  const [, bitString] = childrenOf(spki, elementAt(spki, 0, spki.length));
+  if (!bitString) throw new Error("a DH public key without its BIT STRING");
+  // The BIT STRING's first byte counts its unused bits (none); the INTEGER y follows.
+  const y = elementAt(spki, bitString.start + 1, bitString.end);
+  return stripZeros(spki.subarray(y.start, y.end));
 }
 
 function stripZeros(b: Buffer): Buffer {

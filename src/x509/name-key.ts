@@ -11,14 +11,14 @@
 // candidate for every lookup, never missed.
 
 /** One DER element: its tag byte and where its content lies in the buffer. */
-interface Element {
+export interface Element {
   tag: number;
   start: number;
   end: number;
 }
 
 /** The element at `offset`, bounded by `limit`; throws on a malformed header or a length past the limit. */
-function elementAt(buf: Buffer, offset: number, limit: number): Element {
+export function elementAt(buf: Buffer, offset: number, limit: number): Element {
   if (offset + 2 > limit) throw new RangeError("DER element header past its end");
   const tag = buf[offset]!;
   if ((tag & 0x1f) === 0x1f) throw new RangeError("DER high tag numbers are not used in certificate names");
@@ -37,7 +37,7 @@ function elementAt(buf: Buffer, offset: number, limit: number): Element {
 }
 
 /** The elements inside a constructed element. */
-function childrenOf(buf: Buffer, e: Element): Element[] {
+export function childrenOf(buf: Buffer, e: Element): Element[] {
   if ((e.tag & 0x20) === 0) throw new RangeError("DER element is not constructed");
   const out: Element[] = [];
   for (let at = e.start; at < e.end; ) {
