@@ -13,7 +13,7 @@ import type { TlsStep } from "../net/connection.js";
 import { childrenOf, elementAt } from "../x509/name-key.js";
 import { buildClientHello, NAMED_GROUPS, u16, u24, u8, VERSION_CODES } from "./client-hello.js";
 import type { TlsVersionName } from "./node-handshake.js";
-import { ALERT_NAMES, ContentType, HandshakeType, parseCertificateMessage, type HandshakeMessage } from "./records.js";
+import { ALERT_NAMES, ContentType, HandshakeType, parseCertificateMessage, splitHandshakes, type HandshakeMessage } from "./records.js";
 import { bitLength, parseServerHello } from "./server-hello.js";
 import { suiteByCode, type CipherSuite } from "./suites.js";
 
@@ -598,16 +598,14 @@ export function ownTlsStep(offer: OwnTlsOffer): TlsStep<OwnTlsEnd> {
       const onRecord = (type: number, fragment: Buffer): void => {
         if (state === "flight") {
           if (type !== ContentType.Handshake) return stop(type === ContentType.Alert ? "an alert" : "a record out of order");
-          pendingHandshake = pendingHandshake.length === 0 ? fragment : Buffer.concat([pendingHandshake, fragment]);
-          while (pendingHandshake.length >= 4 && state === "flight") {
-            const len = pendingHandshake.readUIntBE(1, 3);
-            if (pendingHandshake.length < 4 + len) break;
-            const whole = pendingHandshake.subarray(0, 4 + len);
-            pendingHandshake = pendingHandshake.subarray(4 + len);
+          const split = splitHandshakes(pendingHandshake.length === 0 ? fragment : Buffer.concat([pendingHandshake, fragment]));
+          pendingHandshake = split.rest;
+          for (const whole of split.messages) {
             if (whole[0] === HandshakeType.HelloRequest) continue;
             messages.push({ type: whole[0]!, body: whole.subarray(4) });
             transcript.push(whole);
-            if (whole[0] === HandshakeType.ServerHelloDone) afterFlight();
+            // Nothing of the server's follows its ServerHelloDone until our reply.
+            if (whole[0] === HandshakeType.ServerHelloDone) return afterFlight();
           }
           return;
         }

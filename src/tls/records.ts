@@ -156,12 +156,10 @@ export function readTlsFlight(buf: Buffer): TlsFlight {
       break;
     }
     if (type !== ContentType.Handshake) continue;
-    handshakeBytes = handshakeBytes.length === 0 ? fragment : Buffer.concat([handshakeBytes, fragment]);
-    while (handshakeBytes.length >= HANDSHAKE_HEADER) {
-      const len = handshakeBytes.readUIntBE(1, 3);
-      if (handshakeBytes.length < HANDSHAKE_HEADER + len) break;
-      const message = { type: handshakeBytes[0]!, body: handshakeBytes.subarray(HANDSHAKE_HEADER, HANDSHAKE_HEADER + len) };
-      handshakeBytes = handshakeBytes.subarray(HANDSHAKE_HEADER + len);
+    const split = splitHandshakes(handshakeBytes.length === 0 ? fragment : Buffer.concat([handshakeBytes, fragment]));
+    handshakeBytes = split.rest;
+    for (const whole of split.messages) {
+      const message = { type: whole[0]!, body: whole.subarray(HANDSHAKE_HEADER) };
       flight.handshakes.push(message);
       if (message.type === HandshakeType.ServerHelloDone) flight.complete = true;
       if (message.type === HandshakeType.ServerHello && isTls13ServerHello(message.body)) flight.complete = true;
@@ -170,6 +168,22 @@ export function readTlsFlight(buf: Buffer): TlsFlight {
   }
   if (!flight.complete && !flight.alert && handshakeBytes.length > 0) flight.truncated = true;
   return flight;
+}
+
+/**
+ * The whole handshake messages (header included, as the transcript hashes them) at the start of reassembled
+ * handshake bytes, and the incomplete rest that waits for the next record.
+ */
+export function splitHandshakes(bytes: Buffer): { messages: Buffer[]; rest: Buffer } {
+  const messages: Buffer[] = [];
+  let rest = bytes;
+  while (rest.length >= HANDSHAKE_HEADER) {
+    const len = rest.readUIntBE(1, 3);
+    if (rest.length < HANDSHAKE_HEADER + len) break;
+    messages.push(rest.subarray(0, HANDSHAKE_HEADER + len));
+    rest = rest.subarray(HANDSHAKE_HEADER + len);
+  }
+  return { messages, rest };
 }
 
 /** True when a ServerHello body selects TLS 1.3 (or is a HelloRetryRequest) through supported_versions. */
