@@ -18,7 +18,7 @@ const WIRE = [
 const GATHERERS = [
   "^src/tls/(enumerate|node-engine|node-probe-(pool|worker)|raw-probe|preference|scan-plan)\\.ts$",
   "^src/x509/(fetch-chain|gather-chain)\\.ts$",
-  "^src/sql/(login|login-json|settings|accounts|replication|result-guard|ed25519-auth)\\.ts$",
+  "^src/sql/(login|login-json|login-thread|session-host|settings|accounts|replication|result-guard|ed25519-auth)\\.ts$",
 ];
 
 // I/O: sockets, TLS, files, processes, mysql2, the connection layer and the gatherers.

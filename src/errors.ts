@@ -40,6 +40,9 @@ export class AuditError extends Error {
   }
 }
 
+/** A SQL session's connection has ended (a cap, a malformed reply, a timeout, a hang-up): every later query fails with it. */
+export class SessionLost extends AuditError {}
+
 /** Returns a copy of err carrying the target (and step) if it has none. */
 export function withContext(err: unknown, target: string, step?: string): AuditError {
   const e = toAuditError(err);

@@ -4,6 +4,7 @@ import type { TimeoutOptions } from "../net/connect.js";
 import { Secret, type LoginSpec } from "../sql/credentials.js";
 import type { SqlSession } from "../sql/login.js";
 import { loginJson } from "../sql/login-json.js";
+import { loginSession } from "../sql/login-thread.js";
 import type { AuditOptions, CheckContext } from "./check.js";
 
 /** The login for this target: the run's credentials at this target's address, or the target URL's own user. */
@@ -52,9 +53,8 @@ function leaseOf(ctx: CheckContext): Lease {
   if (lease) return lease;
   const opened = (async () => {
     try {
-      // The login code loads only when a check logs in.
-      const { login } = await import("../sql/login.js");
-      return await login(loginSpecFor(ctx), { ...timeoutsOf(ctx.options), scheduler: ctx.scheduler });
+      // On the helper thread when there is one: mysql2 and the rows never take the main thread's time (login-thread.ts).
+      return await loginSession(loginSpecFor(ctx), { ...timeoutsOf(ctx.options), scheduler: ctx.scheduler });
     } catch (err) {
       const e = toAuditError(err);
       throw new AuditError(e.code, e.message, { ...e.details, step: "login" });

@@ -10,7 +10,7 @@ import { enumeration } from "../checks/scan.js";
 import { loginSpecFor, timeoutsOf } from "../checks/session.js";
 import { DEFAULT_CONNECTIONS, TargetScheduler } from "../net/scheduler.js";
 import { planRun } from "../tls/scan-plan.js";
-import { connectAhead, resetErrorCountWithLogin } from "../sql/login-json.js";
+import { resetServerCount, resetServerCountAhead } from "../sql/login-thread.js";
 import { CHECKS, connectivity } from "../checks/registry.js";
 import type { ConnectivityFacts } from "../checks/connectivity/judge.js";
 
@@ -69,10 +69,10 @@ export async function auditTarget(target: Target, options: AuditOptions = {}, ch
     budget: planRun(target, { ...(options.maxAborted !== undefined ? { maxAborted: options.maxAborted } : {}), engine: "auto" }).budget,
     ...(canLogin
       ? {
-          resetServerCount: () => resetErrorCountWithLogin(loginSpecFor({ target, options }), timeoutsOf(options)).catch(() => false),
+          resetServerCount: () => resetServerCount(loginSpecFor({ target, options }), timeoutsOf(options)).catch(() => false),
           resetAhead: () => {
-            const ahead = connectAhead(target);
-            return () => resetErrorCountWithLogin(loginSpecFor({ target, options }), timeoutsOf(options), ahead).catch(() => false);
+            const login = resetServerCountAhead(loginSpecFor({ target, options }), timeoutsOf(options));
+            return () => login().catch(() => false);
           },
         }
       : {}),

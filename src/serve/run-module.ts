@@ -4,7 +4,7 @@
 // module that lists `ciphers`, and is reused for `cache` seconds. A per-target ledger keeps what the exporter has
 // cost the server's max_connect_errors count since the last successful login, and never spends past max_aborted.
 import { auditTarget, type AuditOptions } from "../run/audit.js";
-import { resetErrorCountWithLogin } from "../sql/login-json.js";
+import { resetServerCount } from "../sql/login-thread.js";
 import { withBenchmarkReferences } from "../report/finding-ids.js";
 import { isIgnored } from "../policy/policy.js";
 import { formatTarget, type Target } from "../net/target.js";
@@ -81,7 +81,7 @@ export async function runModule(target: Target, module: ExporterModule, ledger: 
   // A successful login sets the server's count for this host back to 0: after a scrape that cost something, log in.
   const loggedIn = report.checks.some((c) => ["settings", "accounts", "replication"].includes(c.name) && c.status === "completed");
   if (loginSpec && (loggedIn || aborted > 0)) {
-    if (aborted > 0 ? await resetErrorCountWithLogin(loginSpec, { connectTimeoutMs: o.connectTimeoutMs, readTimeoutMs: o.readTimeoutMs }) : true) ledger.spent = 0;
+    if (aborted > 0 ? await resetServerCount(loginSpec, { connectTimeoutMs: o.connectTimeoutMs, readTimeoutMs: o.readTimeoutMs }) : true) ledger.spent = 0;
   }
   report.durationMs = performance.now() - started;
   return report;

@@ -4,7 +4,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { createPublicKey, X509Certificate } from "node:crypto";
 import type { Connection } from "mysql2";
-import { AuditError, toAuditError } from "../errors.js";
+import { AuditError, SessionLost, toAuditError } from "../errors.js";
 import { formatTarget } from "../net/target.js";
 import { scrub, sslModeExplicit, type LoginSpec, type Secret, type SslMode } from "./credentials.js";
 import { ed25519AuthPlugin } from "./ed25519-auth.js";
@@ -13,8 +13,14 @@ import { TapDuplex } from "../net/tap-duplex.js";
 import type { TargetScheduler } from "../net/scheduler.js";
 import { explainTlsFailure } from "../tls/node-handshake.js";
 import { expectColumns, guardReplies, type ExpectedColumn } from "./result-guard.js";
+import { inSlot } from "./session-slot.js";
 
 const requireLazy = createRequire(import.meta.url);
+
+/** Loads mysql2 now (the helper thread does so before it takes a connection slot for a login). */
+export function loadClient(): void {
+  requireLazy("mysql2");
+}
 
 /** What the login's own transport was, and how much of it was verified; said in every output. */
 export interface SessionTls {
@@ -83,24 +89,7 @@ interface Guarded {
  * inside TLS whose certificate was not verified (auth-plugins.ts decides each time the server asks for it).
  */
 export async function login(spec: LoginSpec, opts: LoginOptions = {}): Promise<SqlSession> {
-  if (!opts.scheduler) return openSession(spec, opts);
-  const release = await opts.scheduler.slot();
-  let s: SqlSession;
-  try {
-    s = await openSession(spec, opts);
-  } catch (err) {
-    release();
-    throw err;
-  }
-  const close = s.close.bind(s);
-  s.close = async () => {
-    try {
-      await close();
-    } finally {
-      release();
-    }
-  };
-  return s;
+  return inSlot(opts.scheduler, () => openSession(spec, opts));
 }
 
 /** A connection that logged in, with what the session's facts need of how it did. */
@@ -263,7 +252,6 @@ export { sslModeExplicit };
  * A query error that ended the session (a reply beyond the caps, a malformed one, a timeout, a hang-up): no later
  * query can succeed, so gatherers pass it on instead of noting it and carrying on.
  */
-export class SessionLost extends AuditError {}
 
 /**
  * Ends a logged-in connection: COM_QUIT, as the mysql client ends, then the server closes. mysql2 answers at once,

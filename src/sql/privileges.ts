@@ -1,6 +1,6 @@
-import { AuditError } from "../errors.js";
+import { AuditError, SessionLost } from "../errors.js";
 import type { Finding } from "../report/types.js";
-import { PRIVILEGE_ERRNOS, SessionLost } from "./login.js";
+import { PRIVILEGE_ERRNOS } from "./login.js";
 import { accountSql, fixFields, fixSql, sqlAccount } from "../knowledge/sql-quote.js";
 
 /** A query this login could not run, and (when it is a privilege) what to GRANT. */

@@ -1,15 +1,18 @@
-// node:tls probes on more than one thread. Across a network the scan's completed handshakes (OpenSSL's key
-// exchange, DHE included) make it CPU-bound on one thread below about 10 ms of round trip; a few worker threads
-// each run the same probe (node-engine.ts) beside the main thread. The main thread keeps the scheduling, the
-// budget and the probes that record the server's bytes; a worker only connects, handshakes and answers.
+// The helper thread(s): node:tls and our own TLS probes on more than one thread, and the audit's SQL session off
+// the main thread. Across a network the scan's completed handshakes make it CPU-bound on one thread below about
+// 10 ms of round trip; a worker runs the same probe (own-engine.ts) beside the main thread. The main thread keeps
+// the scheduling, the budget and the probes that record the server's bytes; a worker only connects, handshakes and
+// answers. The login (mysql2: about 90 modules to compile, then the handshake, the queries and their rows) runs
+// there too, so that it never holds up the scan's first probes on the main thread (measured at 10 ms: a 90 ms
+// stall of the main thread at the scan's start costs the scan about 145 ms).
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { AuditError } from "../errors.js";
+import { AuditError, SessionLost } from "../errors.js";
 import type { TimeoutOptions } from "../net/connect.js";
 import type { Target } from "../net/target.js";
 import type { NodeProbeRequest, ProbeOutcome } from "./node-engine.js";
-import type { WorkerReply, WorkerRequest } from "./node-probe-worker.js";
+import type { WorkerCall, WorkerReply, WorkerRequest } from "./node-probe-worker.js";
 
 /** Worker threads beside the main thread (measured on 2 cores: see docs/bench.md). */
 export const DEFAULT_PROBE_WORKERS = 1;
@@ -28,29 +31,33 @@ export class WorkerStopped extends AuditError {
 
 interface Lane {
   worker: Worker;
+  /** Calls in flight and sessions open on it: while above 0 the worker keeps the process alive. */
   busy: number;
+  dead: boolean;
 }
 
 interface Pending {
-  resolve: (o: ProbeOutcome) => void;
+  resolve: (v: unknown) => void;
   reject: (e: AuditError) => void;
   lane: Lane;
 }
 
-/** The process's probe workers, shared by the scans running at once and ended when the last one closes. */
+/**
+ * The process's helper workers, shared by the scans and sessions running at once. An idle worker holds no process
+ * open, and stays for the next scan (the exporter's next scrape) rather than booting again.
+ */
 class ProbePool {
   private readonly lanes: Lane[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
-  users = 0;
   /** Probes the workers have answered (for tests: they did run there). */
   answered = 0;
-  /** A worker stopped: the pool lends no lane any more. */
+  /** A worker stopped: the pool lends no lane any more (the next acquirePool makes a new one). */
   stopped = false;
 
   constructor(readonly size: number) {}
 
-  /** The worker with the fewest probes in flight, started on first use. */
+  /** The worker with the fewest calls in flight, started on first use. */
   pick(): Lane {
     if (this.lanes.length < this.size) return this.start();
     return this.lanes.reduce((a, b) => (b.busy < a.busy ? b : a));
@@ -62,66 +69,72 @@ class ProbePool {
   }
 
   private start(): Lane {
-    const lane: Lane = { worker: new Worker(WORKER_URL), busy: 0 };
-    // Idle workers hold no process open: the CLI exits when its work is done.
-    lane.worker.unref();
+    const lane: Lane = { worker: new Worker(WORKER_URL), busy: 0, dead: false };
     lane.worker.on("message", (m: WorkerReply) => {
       const p = this.pending.get(m.id);
       if (!p) return;
-      this.settle(m.id, p);
-      this.answered++;
-      if ("outcome" in m) p.resolve(m.outcome);
-      else p.reject(new AuditError(m.error.code, m.error.message));
+      this.pending.delete(m.id);
+      this.release(lane);
+      if ("value" in m) {
+        if (m.probe) this.answered++;
+        p.resolve(m.value);
+      } else p.reject(m.error.lost ? new SessionLost(m.error.code, m.error.message, m.error.details) : new AuditError(m.error.code, m.error.message, m.error.details));
     });
-    // A worker that dies fails its probes with WorkerStopped (never a hang), and the pool takes no more: the
-    // probes go on on the main thread (liveProber).
+    // A worker that dies fails its calls with WorkerStopped (never a hang), and the pool lends no more: the
+    // probes go on on the main thread (liveProber), a session's later queries fail with the same error.
     const fail = (why: string): void => {
+      if (lane.dead) return;
+      lane.dead = true;
       this.stopped = true;
+      if (shared === this) {
+        shared = undefined;
+        answeredBefore += this.answered;
+      }
       const i = this.lanes.indexOf(lane);
       if (i >= 0) this.lanes.splice(i, 1);
       for (const [id, p] of [...this.pending]) {
         if (p.lane !== lane) continue;
-        this.settle(id, p);
+        this.pending.delete(id);
         p.reject(new WorkerStopped(why));
       }
     };
     lane.worker.on("error", (e) => fail(e.message));
     lane.worker.on("exit", (code) => fail(`exit code ${code}`));
+    // Idle workers hold no process open: the CLI exits when its work is done. After the listeners: a 'message'
+    // listener refs the worker's port again.
+    lane.worker.unref();
     this.lanes.push(lane);
     return lane;
   }
 
-  private settle(id: number, p: Pending): void {
-    this.pending.delete(id);
-    if (--p.lane.busy === 0) p.lane.worker.unref();
+  /** Keeps the process alive while the lane has work (a call in flight, a session open). */
+  hold(lane: Lane): void {
+    if (lane.busy++ === 0) lane.worker.ref();
   }
 
-  run(lane: Lane, target: Target, req: NodeProbeRequest, timeouts: Required<TimeoutOptions>): Promise<ProbeOutcome> {
+  release(lane: Lane): void {
+    if (--lane.busy === 0) lane.worker.unref();
+  }
+
+  call(lane: Lane, msg: WorkerCall): Promise<unknown> {
+    if (lane.dead) return Promise.reject(new WorkerStopped("it had stopped before this call"));
     const id = this.nextId++;
-    return new Promise<ProbeOutcome>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, lane });
-      // A worker with a probe in flight keeps the process alive until it answers.
-      if (lane.busy++ === 0) lane.worker.ref();
-      const msg: WorkerRequest = { id, target: { host: target.host, port: target.port }, req, timeouts };
-      lane.worker.postMessage(msg);
+      // A worker with a call in flight keeps the process alive until it answers.
+      this.hold(lane);
+      lane.worker.postMessage({ ...msg, id } satisfies WorkerRequest);
     });
   }
 
   stopAll(): void {
     for (const lane of [...this.lanes]) void lane.worker.terminate();
   }
-
-  close(): void {
-    for (const lane of this.lanes.splice(0)) {
-      lane.worker.removeAllListeners("exit");
-      void lane.worker.terminate();
-    }
-  }
 }
 
 let shared: ProbePool | undefined;
 
-/** Ends the workers of the running scans as a crash would (tests: the scan goes on without them). */
+/** Ends the workers of the running scans and sessions as a crash would (tests: the work goes on without them). */
 export function stopProbeWorkersForTest(): void {
   shared?.stopAll();
 }
@@ -137,37 +150,44 @@ function available(): boolean {
   return WORKER_URL.protocol === "file:" && existsSync(fileURLToPath(WORKER_URL));
 }
 
-/**
- * One scan's way to the shared pool: `lane()` picks the worker with the fewest probes in flight, `close()` when
- * the scan ends (the last scan to close ends the workers).
- */
-export interface PoolHandle {
-  readonly size: number;
-  lane(): ((target: Target, req: NodeProbeRequest, timeouts: Required<TimeoutOptions>) => Promise<ProbeOutcome>) | undefined;
-  close(): void;
+/** One worker, for a run of calls that must all go to it (a session lives in the worker that logged in). */
+export interface LaneHandle {
+  probe(target: Target, req: NodeProbeRequest, timeouts: Required<TimeoutOptions>): Promise<ProbeOutcome>;
+  call(msg: WorkerCall): Promise<unknown>;
+  /** Keeps the process alive until the returned release (idempotent) is called: a session open in the worker. */
+  hold(): () => void;
 }
 
+/** One scan's or session's way to the shared pool: `lane()` picks the worker with the fewest calls in flight. */
+export interface PoolHandle {
+  readonly size: number;
+  lane(): LaneHandle | undefined;
+}
+
+/** The process's helper pool, started now if it was not (its workers boot on their own thread meanwhile). */
 export function acquirePool(size: number): PoolHandle | undefined {
   if (size < 1 || !available()) return undefined;
   shared ??= new ProbePool(size);
   const pool = shared;
-  pool.users++;
   pool.warm();
-  let closed = false;
   return {
     size: pool.size,
     lane() {
-      if (closed || pool.stopped) return undefined;
+      if (pool.stopped) return undefined;
       const l = pool.pick();
-      return (target, req, timeouts) => pool.run(l, target, req, timeouts);
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      if (--pool.users > 0) return;
-      answeredBefore += pool.answered;
-      pool.close();
-      if (shared === pool) shared = undefined;
+      return {
+        probe: (target, req, timeouts) => pool.call(l, { kind: "probe", target: { host: target.host, port: target.port }, req, timeouts }) as Promise<ProbeOutcome>,
+        call: (msg) => pool.call(l, msg),
+        hold() {
+          pool.hold(l);
+          let held = true;
+          return () => {
+            if (!held) return;
+            held = false;
+            pool.release(l);
+          };
+        },
+      };
     },
   };
 }

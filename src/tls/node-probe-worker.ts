@@ -1,31 +1,46 @@
-// The entry of a probe worker thread (see node-probe-pool.ts): runs the node:tls probe of each request it is
-// posted and posts back its outcome, which is plain data (ProbeOutcome holds no Error, socket or Buffer).
+// The entry of a helper worker thread (see node-probe-pool.ts): runs each call it is posted (a probe, or a step of a
+// SQL session: sql/session-host.ts) and posts back its answer as plain data (a ProbeOutcome holds no Error, socket
+// or Buffer; a session answers with its facts and rows).
 import { parentPort } from "node:worker_threads";
-import { AuditError } from "../errors.js";
+import { AuditError, SessionLost, toAuditError } from "../errors.js";
 import type { TimeoutOptions } from "../net/connect.js";
-import type { NodeProbeRequest, ProbeOutcome } from "./node-engine.js";
+import type { SqlCall } from "../sql/session-host.js";
+import type { NodeProbeRequest } from "./node-engine.js";
 import { completingProbe } from "./own-engine.js";
 
 /** One probe for a worker: host and port only (never the target's credentials). */
-export interface WorkerRequest {
-  id: number;
+export interface ProbeCall {
+  kind: "probe";
   target: { host: string; port: number };
   req: NodeProbeRequest;
   timeouts: Required<TimeoutOptions>;
 }
 
-/** Its answer: the outcome, or the probe's thrown error as plain data. */
-export type WorkerReply = { id: number; outcome: ProbeOutcome } | { id: number; error: { code: AuditError["code"]; message: string } };
+export type WorkerCall = ProbeCall | SqlCall;
+export type WorkerRequest = WorkerCall & { id: number };
+
+/** The call's answer, or its thrown error as plain data (`lost`: a SessionLost). */
+export type WorkerReply =
+  | { id: number; value: unknown; probe?: true }
+  | { id: number; error: { code: AuditError["code"]; message: string; details: Omit<AuditError["details"], "cause">; lost?: true } };
 
 // Only the probes after the first completed handshake come here: the server speaks TLS after the SSLRequest.
 const memory = { handshakeCompleted: true };
 
+async function answer(m: WorkerRequest): Promise<unknown> {
+  if (m.kind === "probe") return completingProbe(m.target, m.req, m.timeouts, memory);
+  // The login code (and mysql2 with it) loads on the first SQL call, never for a scan alone.
+  const { serveSql } = await import("../sql/session-host.js");
+  return serveSql(m);
+}
+
 parentPort?.on("message", (m: WorkerRequest) => {
-  completingProbe(m.target, m.req, m.timeouts, memory).then(
-    (outcome) => parentPort?.postMessage({ id: m.id, outcome } satisfies WorkerReply),
+  answer(m).then(
+    (value) => parentPort?.postMessage((m.kind === "probe" ? { id: m.id, value, probe: true } : { id: m.id, value }) satisfies WorkerReply),
     (err: unknown) => {
-      const e = err instanceof AuditError ? err : new AuditError("internal", err instanceof Error ? err.message : String(err));
-      parentPort?.postMessage({ id: m.id, error: { code: e.code, message: e.message } } satisfies WorkerReply);
+      const e = err instanceof AuditError ? err : m.kind === "probe" ? new AuditError("internal", err instanceof Error ? err.message : String(err)) : toAuditError(err);
+      const { cause: _cause, ...details } = e.details;
+      parentPort?.postMessage({ id: m.id, error: { code: e.code, message: e.message, details, ...(e instanceof SessionLost ? { lost: true as const } : {}) } } satisfies WorkerReply);
     },
   );
 });
