@@ -187,7 +187,9 @@ async function openSession(spec: LoginSpec, opts: LoginOptions): Promise<SqlSess
           const rows: Record<string, string | null>[] = [];
           let names: string[] | undefined;
           let withFields = false;
-          const q = core.query({ sql, rowsAsArray: false });
+          // mysql2's static row parser: otherwise mysql2 generates and compiles JavaScript for each result from the
+          // server's column metadata (its code-injection CVEs, CVE-2024-21508 and -21511, were in that generator).
+          const q = core.query({ sql, rowsAsArray: false, disableEval: true } as Parameters<Connection["query"]>[0] & object);
           q.on("fields", (fields?: { name: string }[]) => {
             withFields = Array.isArray(fields);
             if (withFields && names === undefined) names = fields!.map((f) => f.name);
@@ -368,6 +370,7 @@ async function connect(spec: LoginSpec, files: TlsFiles, useTls: boolean, opts: 
     jsonStrings: true,
     // A server may answer any query with "send me this file": never say we would (CLIENT_LOCAL_FILES).
     flags: ["-LOCAL_FILES"],
+    disableEval: true,
     authPlugins: { ...guardedAuthPlugins(auth), client_ed25519: ed25519AuthPlugin(spec.password) },
     ...(useTls
       ? {
