@@ -40,7 +40,10 @@ export class AuditError extends Error {
   }
 }
 
-/** A SQL session's connection has ended (a cap, a malformed reply, a timeout, a hang-up): every later query fails with it. */
+/**
+ * A query error that ended the session (a reply beyond the caps, a malformed one, a timeout, a hang-up, the helper
+ * thread that held it stopped): no later query can succeed, so gatherers pass it on instead of noting it and carrying on.
+ */
 export class SessionLost extends AuditError {}
 
 /** Returns a copy of err carrying the target (and step) if it has none. */

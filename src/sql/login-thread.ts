@@ -13,7 +13,7 @@ import { inSlot } from "./session-slot.js";
 
 const posted = (spec: LoginSpec): PostedSpec => ({ ...spec, password: spec.password.reveal() });
 
-const timeoutsOf = (o: TimeoutOptions): TimeoutOptions => ({
+const timeoutsOnly = (o: TimeoutOptions): TimeoutOptions => ({
   ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
   ...(o.readTimeoutMs !== undefined ? { readTimeoutMs: o.readTimeoutMs } : {}),
 });
@@ -50,12 +50,12 @@ export async function loginSession(spec: LoginSpec, opts: LoginOptions = {}): Pr
     const release = lane.hold();
     let h: HostedSession;
     try {
-      h = (await lane.call({ kind: "login", spec: posted(spec), timeouts: timeoutsOf(opts) })) as HostedSession;
+      h = (await lane.call({ kind: "login", spec: posted(spec), timeouts: timeoutsOnly(opts) })) as HostedSession;
     } catch (err) {
       release();
       // The helper stopped mid-login: once more here (a login that succeeds also resets the server's count, should
       // the cut one have counted as aborted).
-      if (err instanceof WorkerStopped) return loginHere(spec, { ...timeoutsOf(opts) });
+      if (err instanceof WorkerStopped) return loginHere(spec, { ...timeoutsOnly(opts) });
       throw err;
     }
     let closing: Promise<void> | undefined;
@@ -82,7 +82,7 @@ export async function resetServerCount(spec: LoginSpec, timeouts: TimeoutOptions
   const lane = helperLane();
   if (lane) {
     try {
-      return (await lane.call({ kind: "reset", spec: posted(spec), timeouts: timeoutsOf(timeouts) })) as boolean;
+      return (await lane.call({ kind: "reset", spec: posted(spec), timeouts: timeoutsOnly(timeouts) })) as boolean;
     } catch (err) {
       if (!(err instanceof WorkerStopped)) return false;
     }
@@ -105,7 +105,7 @@ export function resetServerCountAhead(spec: LoginSpec, timeouts: TimeoutOptions)
   const ahead = nextAhead++;
   lane.call({ kind: "ahead", ahead, host: spec.host, port: spec.port }).catch(() => undefined);
   return () =>
-    lane.call({ kind: "reset", spec: posted(spec), timeouts: timeoutsOf(timeouts), ahead }).then(
+    lane.call({ kind: "reset", spec: posted(spec), timeouts: timeoutsOnly(timeouts), ahead }).then(
       (ok) => ok as boolean,
       (err: unknown) => (err instanceof WorkerStopped ? resetErrorCountWithLogin(spec, timeouts) : false),
     );

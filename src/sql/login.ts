@@ -251,11 +251,6 @@ async function openSession(spec: LoginSpec, opts: LoginOptions): Promise<SqlSess
 export { sslModeExplicit };
 
 /**
- * A query error that ended the session (a reply beyond the caps, a malformed one, a timeout, a hang-up): no later
- * query can succeed, so gatherers pass it on instead of noting it and carrying on.
- */
-
-/**
  * Ends a logged-in connection: COM_QUIT, as the mysql client ends, then the server closes. mysql2 answers at once,
  * unless an earlier command is still queued: then, and after an error, the connection is dropped instead. mysql2
  * calls back once COM_QUIT is written: the connection ends when the server has closed its side too (at most a
