@@ -14,6 +14,7 @@ import { loginSession, resetServerCount, resetServerCountAhead } from "../../dis
 import { stopProbeWorkersForTest } from "../../dist/tls/node-probe-pool.js";
 import { login as loginHere } from "../../dist/sql/login.js";
 import { makeCerts } from "../support/certs.js";
+import { loopbackContext } from "../support/held-context.js";
 import { startFakeMysql, type FakeMysql } from "../support/fake-mysql/server.js";
 import { mysql84Model } from "../support/mysql-model.js";
 
@@ -37,23 +38,8 @@ const spec = (password = PW): LoginSpec => ({ host: "127.0.0.1", port: fake.port
 
 /** A target's context as the audit makes it, with its end-of-target cleanups held back until `finish()`. */
 function context(): { ctx: CheckContext; finish: () => Promise<void>; scheduler: TargetScheduler } {
-  const memo = new Map<string, Promise<unknown>>();
-  const cleanups: (() => Promise<void> | void)[] = [];
   const scheduler = new TargetScheduler({ maxConnections: 4 });
-  const ctx: CheckContext = {
-    target: { host: "127.0.0.1", port: fake.port },
-    options: { login: spec() },
-    policy: DEFAULT_POLICY,
-    handshake: { target: { host: "127.0.0.1", port: fake.port }, connectMs: 0, greeting: "handshake-v10", tls: { offered: true } },
-    scheduler,
-    runs: () => true,
-    onDone: (fn) => void cleanups.push(fn),
-    shared: <T>(key: string, gather: () => Promise<T>): Promise<T> => {
-      if (!memo.has(key)) memo.set(key, gather());
-      return memo.get(key) as Promise<T>;
-    },
-  };
-  return { ctx, scheduler, finish: async () => void (await Promise.all(cleanups.map((fn) => fn()))) };
+  return { ...loopbackContext<CheckContext>({ port: fake.port, login: spec(), policy: DEFAULT_POLICY, scheduler }), scheduler };
 }
 
 const newConnections = (since: number) => [...new Set(fake.events.filter((e) => e.conn > since).map((e) => e.conn))];
