@@ -101,13 +101,13 @@ describe("the SQL login on the helper thread", () => {
     }
   });
 
-  it("when the helper thread stops, the session's queries fail at once as a lost session, and a new login works", async () => {
+  it("when the helper thread stops, the session's queries fail as a lost session, and a new login works", async () => {
     const s = await loginSession(spec());
     stopProbeWorkersForTest();
-    const started = Date.now();
+    // Rejected because the helper stopped (not by a read timeout, whose code would be "timeout").
     const err = await s.query(TLS_VERSION).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SessionLost);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(err).toMatchObject({ code: "internal", message: expect.stringMatching(/^the SQL session ended: a probe worker stopped/) });
     await s.close();
     const again = await loginSession(spec());
     expect(await again.query(TLS_VERSION)).toEqual(TLS_ROWS);
