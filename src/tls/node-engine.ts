@@ -163,12 +163,8 @@ export async function nodeTlsProbe(target: Target, req: NodeProbeRequest, timeou
     },
   );
   const o = await connectMysql(target, step, timeouts);
+  if (endedBeforeTls(o)) return beforeTlsOutcome(o);
   switch (o.kind) {
-    case "connect-failed":
-    case "not-mysql":
-    case "server-error":
-    case "no-tls":
-      return beforeTlsOutcome(o);
     case "tls-failed":
       return classifyFailure(o.error);
     case "tls-aborted":
@@ -195,8 +191,15 @@ export async function nodeTlsProbe(target: Target, req: NodeProbeRequest, timeou
   };
 }
 
-/** How a probe went that never got to TLS: no connection, no MySQL greeting, an ERR greeting, or no TLS offered. */
-export function beforeTlsOutcome(o: Extract<ConnectionOutcome<unknown>, { kind: "connect-failed" | "not-mysql" | "server-error" | "no-tls" }>): ProbeOutcome {
+/** A connection that ended before TLS: no connection, no MySQL greeting, an ERR greeting, or no TLS offered. */
+type BeforeTls = Extract<ConnectionOutcome<unknown>, { kind: "connect-failed" | "not-mysql" | "server-error" | "no-tls" }>;
+
+export function endedBeforeTls<T>(o: ConnectionOutcome<T>): o is Extract<ConnectionOutcome<T>, { kind: BeforeTls["kind"] }> {
+  return o.kind === "connect-failed" || o.kind === "not-mysql" || o.kind === "server-error" || o.kind === "no-tls";
+}
+
+/** How a probe went that never got to TLS (both engines' probes judge it alike). */
+export function beforeTlsOutcome(o: BeforeTls): ProbeOutcome {
   switch (o.kind) {
     case "connect-failed":
     case "not-mysql":

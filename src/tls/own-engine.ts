@@ -5,7 +5,7 @@ import type { TimeoutOptions } from "../net/connect.js";
 import { connectMysql } from "../net/connection.js";
 import type { Target } from "../net/target.js";
 import { NAMED_GROUPS } from "./client-hello.js";
-import { beforeTlsOutcome, nodeTlsProbe, type NodeProbeMemory, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
+import { beforeTlsOutcome, endedBeforeTls, nodeTlsProbe, type NodeProbeMemory, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
 import { ownCanComplete, ownTlsStep, type OwnTlsEnd, type OwnVersion } from "./own-tls.js";
 import { acceptedOutcome, judgeFlight, rawOutcome } from "./raw-probe.js";
 
@@ -23,12 +23,8 @@ async function ownTlsProbe(target: Target, req: NodeProbeRequest & { version: Ow
   const codes = req.suites.map((s) => s.code);
   const step = ownTlsStep({ version: req.version, suites: codes, ...(groups ? { groups } : {}), timeoutMs: timeouts.readTimeoutMs });
   const o = await connectMysql(target, step, timeouts);
+  if (endedBeforeTls(o)) return beforeTlsOutcome(o);
   switch (o.kind) {
-    case "connect-failed":
-    case "not-mysql":
-    case "server-error":
-    case "no-tls":
-      return beforeTlsOutcome(o);
     case "tls-failed":
       return { kind: "failed", reason: "server-bug", detail: o.error.message, aborted: true };
     case "tls-aborted": {
