@@ -10,6 +10,7 @@ import crypto from "node:crypto";
 import type net from "node:net";
 import { Duplex } from "node:stream";
 import type { TlsStep } from "../net/connection.js";
+import { listenUntilEnd } from "../net/socket-listen.js";
 import { childrenOf, elementAt } from "../x509/name-key.js";
 import { buildClientHello, NAMED_GROUPS, u16, u24, u8, VERSION_CODES } from "./client-hello.js";
 import type { TlsVersionName } from "./node-handshake.js";
@@ -530,10 +531,7 @@ export function ownTlsStep(offer: OwnTlsOffer): TlsStep<OwnTlsEnd> {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        socket.off("data", onData);
-        socket.off("end", onEnd);
-        socket.off("close", onEnd);
-        socket.off("error", onEnd);
+        stopListening();
         if (end.kind !== "completed") return resolve({ abort: true, value: end });
         resolve({ completed: new OwnTlsStream(socket, records, serverCipher!, clientCipher!), value: end, loginSent: true });
       };
@@ -649,10 +647,7 @@ export function ownTlsStep(offer: OwnTlsOffer): TlsStep<OwnTlsEnd> {
         if (state === "flight") stop("closed", true);
         else fail("the server closed the connection after our Finished");
       };
-      socket.on("data", onData);
-      socket.on("end", onEnd);
-      socket.on("close", onEnd);
-      socket.on("error", onEnd);
+      const stopListening = listenUntilEnd(socket, onData, onEnd);
       if (leftover.length > 0) onData(leftover);
     });
 }

@@ -5,6 +5,7 @@ import type net from "node:net";
 import { AuditError } from "../errors.js";
 import type { TimeoutOptions } from "../net/connect.js";
 import { connectMysql, outcomeError, type TlsStep } from "../net/connection.js";
+import { listenUntilEnd } from "../net/socket-listen.js";
 import type { Target } from "../net/target.js";
 import { ERR_HEADER, parseErrPacket } from "../protocol/err-packet.js";
 import { buildClientHello, groupName } from "./client-hello.js";
@@ -102,10 +103,7 @@ function readFlight(socket: net.Socket, leftover: Buffer, timeoutMs: number): Pr
       if (done) return;
       done = true;
       clearTimeout(timer);
-      socket.off("data", onData);
-      socket.off("end", onEnd);
-      socket.off("close", onEnd);
-      socket.off("error", onEnd);
+      stopListening();
       resolve({ bytes, ended, timedOut });
     };
     const decided = (): boolean => {
@@ -118,10 +116,7 @@ function readFlight(socket: net.Socket, leftover: Buffer, timeoutMs: number): Pr
     };
     const onEnd = (): void => settle(true, false);
     const timer = setTimeout(() => settle(false, true), timeoutMs);
-    socket.on("data", onData);
-    socket.on("end", onEnd);
-    socket.on("close", onEnd);
-    socket.on("error", onEnd);
+    const stopListening = listenUntilEnd(socket, onData, onEnd);
     if (bytes.length > 0 && decided()) settle(false, false);
   });
 }
