@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// The npx entry point: the program is dist/bundle/, built from src/ (tsc, then scripts/bundle.mjs).
+// The npx entry point: the program is dist/bundle/, CommonJS built from src/ (tsc, then scripts/bundle.mjs).
 // First of all, before the rest of the program loads: the password leaves the process title (/proc/PID/cmdline,
 // ps) and core dumps are turned off, so a crash cannot write the password to disk.
-import { disableCoreDumps, hidePasswordFromProcessList } from "../dist/bundle/process-protection.js";
-import { maskEchoes } from "../dist/bundle/argv-secrets.js";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+const { disableCoreDumps, hidePasswordFromProcessList } = require("../dist/bundle/process-protection.js");
+const { maskEchoes } = require("../dist/bundle/argv-secrets.js");
 
 hidePasswordFromProcessList();
 disableCoreDumps();
@@ -14,7 +18,9 @@ for (const stream of [process.stdout, process.stderr]) {
     throw err;
   });
 }
-const { main } = await import("../dist/bundle/main.js");
+// The rest compiles from V8's code cache the build stored beside it (src/cli/code-cache.ts).
+require("../dist/bundle/code-cache.js").installCodeCache(fileURLToPath(new URL("../dist/bundle/", import.meta.url)));
+const { main } = require("../dist/bundle/main.js");
 
 main(process.argv).then(
   (code) => {
