@@ -1,5 +1,5 @@
-// #13: across a network the scan's node:tls probes are CPU-bound on one thread, so once a handshake has completed
-// they also run on worker threads. The compiled build (dist/, what the CLI runs) is exercised: under vitest the
+// #13: across a network the scan's node:tls probes are CPU-bound on one thread, so while several targets' scans run
+// at once (or when asked), once a handshake has completed they also run on worker threads. The compiled build (dist/, what the CLI runs) is exercised: under vitest the
 // sources have no compiled worker entry and every probe stays on the main thread. The scan with workers must find
 // exactly what the scan on the main thread alone finds, with the same connections and aborted handshakes.
 import { describe, expect, it } from "vitest";
@@ -33,6 +33,20 @@ describe("node:tls probes on worker threads", () => {
     return enumerateCiphers(target, liveProber(target, timeouts, { workers }), { engine: "node", versions: ["TLSv1.2", "TLSv1.3"] });
   };
   const found = (f: CipherFacts): unknown => f.protocols.map((p) => ({ version: p.version, accepted: p.accepted, suites: p.suites.map((s) => s.code).sort(), groups: p.groups }));
+
+  it("by default, one target's scan keeps every probe on the main thread; two targets' scans at once share the helper thread and find the same", async () => {
+    const byDefault = (): Promise<CipherFacts> => enumerateCiphers(server.target, liveProber(server.target, timeouts), { engine: "node", versions: ["TLSv1.2", "TLSv1.3"] });
+    const before = workerProbeCount();
+    const alone = await byDefault();
+    expect(workerProbeCount()).toBe(before);
+    const [a, b] = await Promise.all([byDefault(), byDefault()]);
+    expect(workerProbeCount()).toBeGreaterThan(before);
+    for (const f of [a, b]) {
+      expect(found(f)).toEqual(found(alone));
+      expect(f.connections).toBe(alone.connections);
+      expect(f.problems).toEqual([]);
+    }
+  });
 
   it("runs probes in a worker and finds the same suites, groups, connections and aborted handshakes as the main thread alone", async () => {
     const before = workerProbeCount();
