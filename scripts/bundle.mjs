@@ -1,10 +1,9 @@
 // The CLI as `bin/mysql-tls-audit.js` runs it: tsc's dist/ linked into a few CommonJS files in dist/bundle/ by
-// rolldown (`npm run build` runs tsc, then this), each with V8's code cache beside it. Start-up is most of a short
-// run's CPU: Node's module loader reading and linking some 130 files, and commander, chalk and cli-table3, cost
-// about as much as Node itself (measured: `--version` 0.17 s, bundled 0.13 s, bare node 0.08 s; #13); then
-// compiling the bundle, on each thread that loads it, was about an eighth of a scan's CPU (src/cli/code-cache.ts).
-// CommonJS, because Node 20 takes a code cache only for CommonJS (vm.Script); its loader is also lighter than the
-// ES module loader (measured: ciphers at ~0 ms used 0.78 s of CPU against 0.84, before any cache).
+// rolldown (`npm run build` runs tsc, then this), each with V8's code cache beside it (src/cli/code-cache.ts).
+// Start-up is most of a short run's CPU: Node's module loader reading and linking some 130 files, and commander,
+// chalk and cli-table3, cost about as much as Node itself (measured: `--version` 0.17 s, bundled 0.13 s, bare node
+// 0.08 s; #13). CommonJS, because Node's CommonJS loader is lighter than its ES module loader (ciphers at ~0 ms used
+// 0.78 s of CPU against 0.84 as ES modules, before any cache), and because Node 20 takes a code cache only there.
 // The libraries a command loads lazily (mysql2, node-forge, prom-client, yaml) stay outside, loaded by Node from
 // node_modules only when needed. dist/ itself stays as tsc wrote it: the package's library entry (dist/index.js)
 // and its types.
