@@ -1,5 +1,4 @@
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import net from "node:net";
 import tls from "node:tls";
 import { createPublicKey, X509Certificate } from "node:crypto";
@@ -15,11 +14,16 @@ import { explainTlsFailure } from "../tls/node-handshake.js";
 import { expectColumns, guardReplies, type ExpectedColumn } from "./result-guard.js";
 import { inSlot } from "./session-slot.js";
 
-const requireLazy = createRequire(import.meta.url);
+/**
+ * mysql2, loaded at the first login: commands without one never pay for it. Imported, so that the CLI bundle links
+ * it into a chunk of its own (scripts/bundle.mjs): one file instead of about 90 for Node's loader to resolve and read.
+ */
+let client: Promise<typeof import("mysql2")> | undefined;
+const mysql2 = (): Promise<typeof import("mysql2")> => (client ??= import("mysql2").then((m) => m.default));
 
 /** Loads mysql2 now (the helper thread does so before it takes a connection slot for a login). */
-export function loadClient(): void {
-  requireLazy("mysql2");
+export async function loadClient(): Promise<void> {
+  await mysql2();
 }
 
 /** What the login's own transport was, and how much of it was verified; said in every output. */
@@ -336,9 +340,7 @@ function answerToSslRequest(received: Buffer): Buffer {
 }
 
 async function connect(spec: LoginSpec, files: TlsFiles, useTls: boolean, opts: LoginOptions, outcome: PasswordOutcome, stream?: TapDuplex): Promise<Guarded> {
-  // mysql2 takes ~60 ms to load (measured); commands without a login never pay for it. Required, not imported: an
-  // ESM import of a CommonJS package first has Node scan its source for export names (about 15 ms more, measured).
-  const mysqlCore = requireLazy("mysql2") as typeof import("mysql2");
+  const mysqlCore = await mysql2();
   const verify = spec.sslMode === "VERIFY_CA" || spec.sslMode === "VERIFY_IDENTITY";
   let core: Connection | undefined;
   const auth: AuthContext = {

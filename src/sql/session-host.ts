@@ -40,7 +40,7 @@ const specOf = (posted: PostedSpec): LoginSpec => ({ ...posted, password: new Se
 export async function serveSql(m: SqlCall): Promise<HostedSession | Record<string, string | null>[] | boolean | null> {
   switch (m.kind) {
     case "load":
-      loadClient();
+      await loadClient();
       return null;
     case "login": {
       const s = await login(specOf(m.spec), m.timeouts);

@@ -1,10 +1,11 @@
 // Start-up loads what the command needs, not every library (#13): `--version` and a subcommand's --help must not
 // load yaml (the policy loader), prom-client (serve), mysql2 (logins) or node-forge (the certificate reader); the
 // ciphers command, which reports no certificate, never loads node-forge, while probe and cert do. Asserted on behaviour, not time: a child
-// process runs the CLI's main() as the bin does (dist/bundle/, where these four stay outside the bundle) and lists
-// the packages Node loaded (CommonJS packages land in require.cache even when imported from ESM; yaml is required
-// lazily by the policy loader).
+// process runs the CLI's main() as the bin does (dist/bundle/) and lists the packages Node loaded: from node_modules
+// (CommonJS packages land in require.cache even when imported from ESM; yaml is required lazily by the policy
+// loader), or, for mysql2, which the bundle links into a chunk of its own, that chunk.
 import { execFile } from "node:child_process";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,12 +14,13 @@ import { startFakeMysql, type FakeMysql } from "../support/fake-mysql/server.js"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-function packagesLoaded(args: string[]): Promise<string[]> {
+function packagesLoaded(args: string[], thenRequire?: string): Promise<string[]> {
   const script = `
     const { pathToFileURL } = require("node:url");
     import(pathToFileURL(${JSON.stringify(path.join(root, "dist/bundle/main.js"))}).href).then(async (m) => {
       await m.main(["node", "mysql-tls-audit", ...${JSON.stringify(args)}]);
-      const names = Object.keys(require.cache).map((k) => (k.match(/node_modules[\\\\/]((@[^\\\\/]+[\\\\/])?[^\\\\/]+)[\\\\/]/) || [])[1]).filter(Boolean);
+      ${thenRequire ? `require(${JSON.stringify(thenRequire)});` : ""}
+      const names = Object.keys(require.cache).map((k) => (k.match(/node_modules[\\\\/]((@[^\\\\/]+[\\\\/])?[^\\\\/]+)[\\\\/]/) || k.match(/dist[\\\\/]bundle[\\\\/](mysql2)-[^\\\\/]+[.]js$/) || [])[1]).filter(Boolean);
       process.stderr.write("LOADED " + JSON.stringify([...new Set(names)]) + "\\n");
     });`;
   return new Promise((resolve, reject) => {
@@ -34,6 +36,13 @@ describe("start-up loads only what the command needs (needs `npm run build`)", (
   it("the listing sees a lazily loaded package: a YAML policy loads yaml (an empty shard: no connection)", async () => {
     const loaded = await packagesLoaded(["audit", "--policy", path.join(root, "fixtures/policy.example.yaml"), "--shard", "1/2"]);
     expect(loaded).toContain("yaml");
+  });
+
+  it("the listing sees the bundle's mysql2 chunk once it is loaded (the login loads it, on the helper thread)", async () => {
+    const chunk = readdirSync(path.join(root, "dist/bundle")).find((f) => /^mysql2-.*[.]js$/.test(f));
+    expect(chunk, "no mysql2 chunk in dist/bundle").toBeDefined();
+    expect(await packagesLoaded(["--version"])).not.toContain("mysql2");
+    expect(await packagesLoaded(["--version"], path.join(root, "dist/bundle", chunk!))).toContain("mysql2");
   });
 
   it.each([["--version"], ["ciphers", "--help"], ["audit", "--help"]])("%s loads neither yaml, prom-client, mysql2 nor node-forge", async (...args) => {
