@@ -13,10 +13,9 @@ import { SessionLost } from "../../dist/errors.js";
 import { loginSession, resetServerCount, resetServerCountAhead } from "../../dist/sql/login-thread.js";
 import { stopProbeWorkersForTest } from "../../dist/tls/node-probe-pool.js";
 import { login as loginHere } from "../../dist/sql/login.js";
-import { makeCerts } from "../support/certs.js";
 import { loopbackContext } from "../support/held-context.js";
-import { startFakeMysql, type FakeMysql } from "../support/fake-mysql/server.js";
-import { mysql84Model } from "../support/mysql-model.js";
+import type { FakeMysql } from "../support/fake-mysql/server.js";
+import { mysql84Model, startMysql84 } from "../support/mysql-model.js";
 
 const PW = "login-thread-pw";
 const TLS_VERSION = "SHOW GLOBAL VARIABLES LIKE 'tls_version'";
@@ -24,13 +23,7 @@ const TLS_ROWS = [{ Variable_name: "tls_version", Value: "TLSv1.2,TLSv1.3" }];
 
 let fake: FakeMysql;
 beforeAll(async () => {
-  const certs = await makeCerts();
-  fake = await startFakeMysql({
-    greeting: "mysql-8.4",
-    tls: { cert: certs.leaves.rsa.chain, key: certs.leaves.rsa.key },
-    users: [{ user: "audit", password: PW, plugin: "caching_sha2_password" }],
-    onQuery: mysql84Model({ denied: ["mysql.user"] }),
-  });
+  fake = await startMysql84(PW, mysql84Model({ denied: ["mysql.user"] }));
 });
 afterAll(() => fake?.stop());
 

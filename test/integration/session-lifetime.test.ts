@@ -8,22 +8,15 @@ import { TargetScheduler } from "../../src/net/scheduler.js";
 import { DEFAULT_POLICY } from "../../src/policy/policy.js";
 import { Secret, type LoginSpec } from "../../src/sql/credentials.js";
 import { connectAhead, resetErrorCountWithLogin } from "../../src/sql/login-json.js";
-import { makeCerts } from "../support/certs.js";
 import { loopbackContext } from "../support/held-context.js";
-import { startFakeMysql, type FakeMysql } from "../support/fake-mysql/server.js";
-import { mysql84Model } from "../support/mysql-model.js";
+import type { FakeMysql } from "../support/fake-mysql/server.js";
+import { mysql84Model, startMysql84 } from "../support/mysql-model.js";
 
 const PW = "session-lifetime-pw";
 
 let fake: FakeMysql;
 beforeAll(async () => {
-  const certs = await makeCerts();
-  fake = await startFakeMysql({
-    greeting: "mysql-8.4",
-    tls: { cert: certs.leaves.rsa.chain, key: certs.leaves.rsa.key },
-    users: [{ user: "audit", password: PW, plugin: "caching_sha2_password" }],
-    onQuery: mysql84Model(),
-  });
+  fake = await startMysql84(PW, mysql84Model());
 });
 afterAll(() => fake?.stop());
 

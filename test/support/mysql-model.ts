@@ -7,7 +7,8 @@
 // VALUE; mysql_main Enabled Yes, mysql_admin Enabled No), 8.2.3 Grant Tables (mysql.user ssl_type
 // enum('','ANY','X509','SPECIFIED'), ssl_cipher/x509_issuer/x509_subject BLOBs, account_locked enum('N','Y'))
 // and 15.7.7.12 SHOW CREATE USER (REQUIRE ... AND ..., IDENTIFIED WITH 'plugin' AS '<hash>').
-import { answerServerVariables, type FakeConnInfo, type QueryResult } from "./fake-mysql/server.js";
+import { makeCerts } from "./certs.js";
+import { answerServerVariables, startFakeMysql, type FakeConnInfo, type FakeMysql, type FakeMysqlOptions, type QueryResult } from "./fake-mysql/server.js";
 
 /** One account in mysql.user. */
 export interface ModelAccount {
@@ -205,4 +206,15 @@ export function mysql84Model(o: MysqlModelOptions = {}) {
     }
     return { error: { errno: 1064, sqlState: "42000", message: `You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '${q.slice(0, 60)}' at line 1` } };
   };
+}
+
+/** A fake MySQL 8.4 with TLS (an RSA leaf and its chain) and one account, `audit`, on caching_sha2_password. */
+export async function startMysql84(password: string, onQuery: FakeMysqlOptions["onQuery"]): Promise<FakeMysql> {
+  const certs = await makeCerts();
+  return startFakeMysql({
+    greeting: "mysql-8.4",
+    tls: { cert: certs.leaves.rsa.chain, key: certs.leaves.rsa.key },
+    users: [{ user: "audit", password, plugin: "caching_sha2_password" }],
+    ...(onQuery ? { onQuery } : {}),
+  });
 }
