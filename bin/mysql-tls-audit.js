@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 // The npx entry point: the program is dist/bundle/, CommonJS built from src/ (tsc, then scripts/bundle.mjs).
+// CommonJS itself (bin/package.json), so that Node starts no ES module loader for it (#13).
 // First of all, before the rest of the program loads: the password leaves the process title (/proc/PID/cmdline,
 // ps) and core dumps are turned off, so a crash cannot write the password to disk.
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
-
-const require = createRequire(import.meta.url);
+"use strict";
+const path = require("node:path");
 const { disableCoreDumps, hidePasswordFromProcessList } = require("../dist/bundle/process-protection.js");
 const { maskEchoes } = require("../dist/bundle/argv-secrets.js");
 
@@ -19,7 +18,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 // The rest compiles from V8's code cache the build stored beside it (src/cli/code-cache.ts).
-require("../dist/bundle/code-cache.js").installCodeCache(fileURLToPath(new URL("../dist/bundle/", import.meta.url)));
+require("../dist/bundle/code-cache.js").installCodeCache(path.join(__dirname, "..", "dist", "bundle"));
 const { main } = require("../dist/bundle/main.js");
 
 main(process.argv).then(
