@@ -49,8 +49,25 @@ let speakable: Set<number> | undefined;
  * A suite outside this set is something node:tls cannot negotiate, and the raw engine has to probe it.
  */
 export function nodeSpeakableCodes(): ReadonlySet<number> {
-  speakable ??= new Set([...captureOfferedSuites({ minVersion: "TLSv1", maxVersion: "TLSv1.2", ciphers: "ALL:COMPLEMENTOFALL:@SECLEVEL=0" }), ...tls13Codes()]);
+  speakable ??= new Set(offeredByNode());
   return speakable;
+}
+
+// One ClientHello offering every version, which lists the TLS 1.3 suites and the others alike; only where this
+// OpenSSL refuses one of the TLS 1.3 names, a ClientHello for each part (before the scan's first probe: 2.5 ms
+// less; #13).
+function offeredByNode(): number[] {
+  const tls12 = "ALL:COMPLEMENTOFALL:@SECLEVEL=0";
+  try {
+    return captureOfferedSuites({ minVersion: "TLSv1", maxVersion: "TLSv1.3", ciphers: `${TLS13_SUITE_NAMES.join(":")}:${tls12}` });
+  } catch {
+    return offeredByNodeSeparately();
+  }
+}
+
+/** The same, one ClientHello for TLS 1.0-1.2 and one for TLS 1.3 (exported for the test that they agree). */
+export function offeredByNodeSeparately(): number[] {
+  return [...captureOfferedSuites({ minVersion: "TLSv1", maxVersion: "TLSv1.2", ciphers: "ALL:COMPLEMENTOFALL:@SECLEVEL=0" }), ...tls13Codes()];
 }
 
 /** True when node:tls can negotiate this suite under this version. */
@@ -63,7 +80,7 @@ function tls13Codes(): number[] {
   // its OpenSSL implements; try them one by one so one unknown name does not hide the rest.
   const ok = TLS13_SUITE_NAMES.filter((n) => {
     try {
-      tls.createSecureContext({ ciphers: n, minVersion: "TLSv1.3" });
+      tls.createSecureContext({ ciphers: n, minVersion: "TLSv1.3", ca: [] });
       return true;
     } catch {
       return false;
@@ -83,7 +100,8 @@ function captureOfferedSuites(opts: tls.ConnectionOptions): number[] {
     },
   });
   // tls.connect writes the ClientHello synchronously while it sets the session up.
-  const socket = tls.connect({ socket: sink, rejectUnauthorized: false, ...opts });
+  // ca: [] keeps Node from building its root store for a ClientHello that verifies nothing.
+  const socket = tls.connect({ socket: sink, rejectUnauthorized: false, ca: [], ...opts });
   socket.on("error", () => {});
   socket.destroy();
   return hello ? clientHelloSuites(hello) : [];

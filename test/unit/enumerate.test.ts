@@ -3,7 +3,7 @@ import { planRun } from "../../src/tls/scan-plan.js";
 import { DEFAULT_MAX_ABORTED, ErrorBudget } from "../../src/net/error-budget.js";
 import { enumerateCiphers, type SuiteProber } from "../../src/tls/enumerate.js";
 import { rawOutcome } from "../../src/tls/raw-probe.js";
-import { clientHelloSuites, nodeCanSpeak, nodeSpeakableCodes, type ProbeOutcome } from "../../src/tls/node-engine.js";
+import { clientHelloSuites, nodeCanSpeak, nodeSpeakableCodes, offeredByNodeSeparately, type ProbeOutcome } from "../../src/tls/node-engine.js";
 import type { TlsVersionName } from "../../src/tls/node-handshake.js";
 import { suiteByCode, suiteByOpenSSLName, suitesForVersion } from "../../src/tls/suites.js";
 import { groupName } from "../../src/tls/client-hello.js";
@@ -99,6 +99,10 @@ describe("nodeSpeakableCodes (measured from Node's own ClientHello)", () => {
     expect(s.has(DES_CBC3_SHA)).toBe(false);
     expect(nodeCanSpeak("SSLv3", suiteByCode(code("AES128-SHA"))!)).toBe(false);
     expect(nodeCanSpeak("TLSv1.2", suiteByCode(0x1301)!)).toBe(false);
+  });
+
+  it("finds in one ClientHello for every version what one for TLS 1.0-1.2 and one for TLS 1.3 list", () => {
+    expect(sorted([...nodeSpeakableCodes()])).toEqual(sorted([...new Set(offeredByNodeSeparately())]));
   });
 
   it("reads the cipher_suites of a ClientHello record", () => {
