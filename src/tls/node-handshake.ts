@@ -20,8 +20,10 @@ export interface NodeTlsOptions {
   ciphersuites?: string;
   /** Groups to offer (OpenSSL names, colon separated). */
   groups?: string;
-  /** PEM of CAs for verification; undefined = Node's bundled roots (pass systemRootCertificates() for the OS's too). */
+  /** PEM of CAs for verification; undefined = Node's default store (see systemRoots). */
   ca?: string | Buffer | (string | Buffer)[];
+  /** Verify against the system roots (systemRootCertificates()) instead; `ca` is then ignored. */
+  systemRoots?: boolean;
   /** Name to check the certificate against; also sent as SNI when it is not an IP address. */
   servername?: string;
   timeoutMs: number;
@@ -50,6 +52,7 @@ export interface NodeTlsResult {
 }
 
 const SYSTEM_BUNDLES = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
+let extrasKnown = false;
 let systemRoots: string[] | undefined;
 /** The operating system's roots that Node's bundle lacks. */
 let systemExtras: string[] = [];
@@ -64,6 +67,7 @@ export function systemRootCertificates(): string[] {
         systemRoots.push(bundle);
         const bundled = new Set(tls.rootCertificates.map(pemBody));
         systemExtras = (bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).filter((c) => !bundled.has(pemBody(c)));
+        extrasKnown = true;
         break;
       } catch {
         // try the next location
@@ -84,6 +88,32 @@ function pemBody(pem: string): string {
 }
 
 /**
+ * The system roots that Node's default store lacks. None when NODE_EXTRA_CA_CERTS is the system bundle itself:
+ * Node read that file into its default store when it started, and reading and adding its 20-odd extras again cost
+ * about 9 ms of CPU before the scan's first connection (measured; #13).
+ */
+function defaultStoreLacks(): string[] {
+  if (!extrasKnown) {
+    const extra = process.env.NODE_EXTRA_CA_CERTS;
+    const bundle = SYSTEM_BUNDLES.find((f) => fs.existsSync(f));
+    if (extra && bundle && realPath(extra) === realPath(bundle)) {
+      extrasKnown = true;
+      return [];
+    }
+    systemRootCertificates();
+  }
+  return systemExtras;
+}
+
+function realPath(f: string): string | undefined {
+  try {
+    return fs.realpathSync(f);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * A context trusting the system roots. Node's own bundle is parsed once per process and shared; loading it again
  * from PEM, with the system bundle, cost about 60 ms of CPU a context (measured), so the context starts from the
  * shared bundle and adds only the system roots it lacks (about 5 ms).
@@ -92,7 +122,7 @@ function systemRootsContext(opts: tls.SecureContextOptions): tls.SecureContext {
   const ctx = tls.createSecureContext(opts);
   const native = (ctx as unknown as { context?: { addCACert?: (pem: string) => void } }).context;
   if (typeof native?.addCACert !== "function") return tls.createSecureContext({ ...opts, ca: systemRootCertificates() });
-  for (const pem of systemExtras) native.addCACert(pem);
+  for (const pem of defaultStoreLacks()) native.addCACert(pem);
   return ctx;
 }
 
@@ -100,8 +130,8 @@ function systemRootsContext(opts: tls.SecureContextOptions): tls.SecureContext {
 const contexts = new Map<string, tls.SecureContext>();
 
 function caKeyOf(opts: NodeTlsOptions): string {
+  if (opts.systemRoots || (opts.ca !== undefined && opts.ca === systemRoots)) return "system";
   if (opts.ca === undefined) return "default";
-  if (opts.ca === systemRoots) return "system";
   // Every scan probe trusts nothing (ca: []): no hash for that one.
   if (Array.isArray(opts.ca) && opts.ca.length === 0) return "none";
   return crypto.createHash("sha256").update(JSON.stringify(opts.ca)).digest("hex");
