@@ -44,12 +44,21 @@ export const MARIADB_CLIENT = {
   BULK_UNIT_RESULTS: 1 << 5,
 } as const;
 
+// A scan reads the same greeting 130-odd times: each set of flags is named once (a copy each time, the caller's own).
+const named = new Map<string, readonly string[]>();
+
 function names(table: Record<string, number>, prefix: string, flags: number): string[] {
-  const out: string[] = [];
-  for (const [name, bit] of Object.entries(table)) {
-    if ((flags & bit) !== 0 || (bit === 2 ** 31 && flags >= 2 ** 31)) out.push(prefix + name);
+  const key = `${prefix}${flags}`;
+  let out = named.get(key);
+  if (!out) {
+    const list: string[] = [];
+    for (const [name, bit] of Object.entries(table)) {
+      if ((flags & bit) !== 0 || (bit === 2 ** 31 && flags >= 2 ** 31)) list.push(prefix + name);
+    }
+    if (named.size >= 64) named.clear();
+    named.set(key, (out = list));
   }
-  return out;
+  return [...out];
 }
 
 /** Names of the set capability flags, e.g. ["CLIENT_PROTOCOL_41", "CLIENT_SSL", ...]. */

@@ -31,9 +31,13 @@ export const NAMED_GROUPS: Readonly<Record<string, number>> = {
   ffdhe2048: 256, ffdhe3072: 257, ffdhe4096: 258, ffdhe6144: 259, ffdhe8192: 260,
 };
 
+// Code point to name; the first name listed where two share a code point.
+const GROUP_NAMES = new Map<number, string>();
+for (const [name, c] of Object.entries(NAMED_GROUPS)) if (!GROUP_NAMES.has(c)) GROUP_NAMES.set(c, name);
+
 /** The name of a group code point, or its hex form. */
 export function groupName(code: number): string {
-  return Object.entries(NAMED_GROUPS).find(([, c]) => c === code)?.[0] ?? `0x${code.toString(16).padStart(4, "0")}`;
+  return GROUP_NAMES.get(code) ?? `0x${code.toString(16).padStart(4, "0")}`;
 }
 
 /** Every named group, the common ones first (a server that honours client order then picks a usual one). */
