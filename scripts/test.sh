@@ -21,6 +21,8 @@ have tmux || need_pkgs+=(tmux)
 # GNU time measures peak RSS in the hostile-memory tests ("time" alone is the shell keyword: test the file).
 [ -x /usr/bin/time ] || need_pkgs+=(time)
 have searchd || need_pkgs+=(sphinxsearch)
+# The system's CA bundle: the probe's "system roots" (system-roots.test.ts).
+[ -f /etc/ssl/certs/ca-certificates.crt ] || need_pkgs+=(ca-certificates)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]}" >&2

@@ -52,7 +52,6 @@ export interface NodeTlsResult {
 }
 
 const SYSTEM_BUNDLES = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
-let extrasKnown = false;
 let systemRoots: string[] | undefined;
 /** The operating system's roots that Node's bundle lacks. */
 let systemExtras: string[] = [];
@@ -67,7 +66,6 @@ export function systemRootCertificates(): string[] {
         systemRoots.push(bundle);
         const bundled = new Set(tls.rootCertificates.map(pemBody));
         systemExtras = (bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).filter((c) => !bundled.has(pemBody(c)));
-        extrasKnown = true;
         break;
       } catch {
         // try the next location
@@ -93,16 +91,17 @@ function pemBody(pem: string): string {
  * about 9 ms of CPU before the scan's first connection (measured; #13).
  */
 function defaultStoreLacks(): string[] {
-  if (!extrasKnown) {
-    const extra = process.env.NODE_EXTRA_CA_CERTS;
-    const bundle = SYSTEM_BUNDLES.find((f) => fs.existsSync(f));
-    if (extra && bundle && realPath(extra) === realPath(bundle)) {
-      extrasKnown = true;
-      return [];
-    }
-    systemRootCertificates();
-  }
+  defaultHoldsSystemBundle ??= extraCaCertsAreTheSystemBundle();
+  if (defaultHoldsSystemBundle) return [];
+  systemRootCertificates();
   return systemExtras;
+}
+let defaultHoldsSystemBundle: boolean | undefined;
+
+function extraCaCertsAreTheSystemBundle(): boolean {
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  const bundle = SYSTEM_BUNDLES.find((f) => fs.existsSync(f));
+  return !!extra && !!bundle && realPath(extra) === realPath(bundle);
 }
 
 function realPath(f: string): string | undefined {
