@@ -7,7 +7,7 @@ import { connectMysql, flavorOf } from "./connection.js";
 import type { FailedLoginResult } from "./failed-login.js";
 import type { TimeoutOptions } from "./connect.js";
 import { schedulerOr, type TargetScheduler } from "./scheduler.js";
-import { nodeTlsStep, type NodeTlsResult } from "../tls/node-handshake.js";
+import { nodeTlsStep, prepareContext, type NodeTlsResult } from "../tls/node-handshake.js";
 import type { Flavor } from "../protocol/flavor.js";
 
 /** What the greeting told us about the server. */
@@ -97,7 +97,9 @@ export function adviceForGreetingError(errno: number): string {
 export async function probe(target: Target, opts: ProbeOptions = {}): Promise<HandshakeFacts> {
   const name = formatTarget(target);
   const hostName = opts.hostName ?? target.host;
-  const step = nodeTlsStep({ timeoutMs: opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS, servername: hostName, ...(opts.ca !== undefined ? { ca: opts.ca } : { systemRoots: true }) }, (r) => ({
+  const tlsOptions = { timeoutMs: opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS, servername: hostName, ...(opts.ca !== undefined ? { ca: opts.ca } : { systemRoots: true }) };
+  prepareContext(tlsOptions);
+  const step = nodeTlsStep(tlsOptions, (r) => ({
     facts: tlsFactsOf(r, opts, hostName),
     der: opts.certificate === false ? undefined : r.socket.getPeerCertificate(false)?.raw,
   }));

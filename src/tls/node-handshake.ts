@@ -205,6 +205,22 @@ function secureContextFor(opts: NodeTlsOptions): { ctx: tls.SecureContext; relea
 }
 
 /**
+ * Builds the context for these options a turn of the event loop later, unless it is built: the connectivity probe's
+ * step then finds it ready, its cost spent while the connection opens and the greeting travels. Without
+ * NODE_EXTRA_CA_CERTS, Node builds its root store for the first context that uses it, about 45 ms of CPU, which
+ * otherwise ran after the greeting, before the scan's first probes went out (#13).
+ */
+export function prepareContext(opts: NodeTlsOptions): void {
+  setImmediate(() => {
+    try {
+      secureContextFor(opts).release();
+    } catch {
+      // The step makes it again and reports what is wrong.
+    }
+  });
+}
+
+/**
  * The node:tls step of a connection (net/connection.ts): a real TLS handshake over the socket the SSLRequest went
  * out on. `read` takes what the caller needs from the finished handshake, before the refused login that ends it.
  */
