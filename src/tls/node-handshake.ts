@@ -57,7 +57,7 @@ let systemRoots: string[] | undefined;
 let systemExtras: string[] = [];
 
 /** Node's bundled roots plus the operating system's bundle, as "the system roots". */
-export function systemRootCertificates(): string[] {
+function systemRootCertificates(): string[] {
   if (!systemRoots) {
     systemRoots = [...tls.rootCertificates];
     for (const f of SYSTEM_BUNDLES) {
@@ -129,7 +129,7 @@ function systemRootsContext(opts: tls.SecureContextOptions): tls.SecureContext {
 const contexts = new Map<string, tls.SecureContext>();
 
 function caKeyOf(opts: NodeTlsOptions): string {
-  if (opts.systemRoots || (opts.ca !== undefined && opts.ca === systemRoots)) return "system";
+  if (opts.systemRoots) return "system";
   if (opts.ca === undefined) return "default";
   // Every scan probe trusts nothing (ca: []): no hash for that one.
   if (Array.isArray(opts.ca) && opts.ca.length === 0) return "none";

@@ -22,8 +22,8 @@ export interface FetchedChain {
 }
 
 export interface FetchChainOptions extends TimeoutOptions {
-  /** PEM trust anchors for the handshake's own verification (the chain is returned whatever the verdict). */
-  ca: string | string[];
+  /** PEM trust anchors for the handshake's own verification (the chain is returned whatever the verdict); absent: the system roots. */
+  ca?: string | string[];
   /** Sent as SNI when it is a DNS name. */
   servername: string;
   /** The target's scheduler (absent: one of its own). */
@@ -57,7 +57,7 @@ async function attempt(target: Target, opts: FetchChainOptions, maxVersion: "TLS
   const readTimeoutMs = opts.readTimeoutMs ?? 10_000;
   // Read from the finished handshake before the refused login ends it; a chain that cannot be read is an error
   // returned, not thrown, so the connection still ends as a refused login.
-  const step = nodeTlsStep({ timeoutMs: readTimeoutMs, servername: opts.servername, ca: opts.ca, maxVersion }, (r) => {
+  const step = nodeTlsStep({ timeoutMs: readTimeoutMs, servername: opts.servername, ...(opts.ca !== undefined ? { ca: opts.ca } : { systemRoots: true }), maxVersion }, (r) => {
     try {
       return { ders: maxVersion === "TLSv1.2" && r.tap ? certificatesAsSent(r.tap.received) : peerChain(r.socket), protocol: r.protocol, verdict: chainVerdict(r) };
     } catch (err) {

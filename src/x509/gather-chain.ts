@@ -1,7 +1,7 @@
 import type { Target } from "../net/target.js";
 import type { TimeoutOptions } from "../net/connect.js";
 import type { TargetScheduler } from "../net/scheduler.js";
-import { systemRootCertificates, uniqueSystemRoots } from "../tls/node-handshake.js";
+import { uniqueSystemRoots } from "../tls/node-handshake.js";
 import { buildChainFacts, type ChainFacts } from "./chain.js";
 import { fetchChain, type FetchedChain } from "./fetch-chain.js";
 import { loadAnchors, type TrustAnchors } from "./trust.js";
@@ -24,17 +24,16 @@ export interface GatherChainOptions extends TimeoutOptions {
 
 /** One connection to the server, then the chain facts against --ssl-ca or the system roots. */
 export async function gatherChain(target: Target, opts: GatherChainOptions = {}): Promise<{ facts: ChainFacts; fetched: FetchedChain }> {
-  const pems = opts.ca ? [opts.ca] : systemRootCertificates();
   const hostName = opts.hostName ?? target.host;
   const fetched = await fetchChain(target, {
     ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
     ...(opts.readTimeoutMs !== undefined ? { readTimeoutMs: opts.readTimeoutMs } : {}),
-    ca: pems,
+    ...(opts.ca ? { ca: [opts.ca] } : {}),
     servername: hostName,
     ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
   });
   const facts = buildChainFacts(fetched.ders, {
-    anchors: opts.ca ? loadAnchors(pems) : (systemAnchors ??= loadAnchors(uniqueSystemRoots())),
+    anchors: opts.ca ? loadAnchors([opts.ca]) : (systemAnchors ??= loadAnchors(uniqueSystemRoots())),
     anchorSource: opts.ca ? "ssl-ca" : "system",
     ...(opts.ca && opts.caLabel ? { anchorFile: opts.caLabel } : {}),
     hostName,
