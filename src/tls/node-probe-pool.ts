@@ -2,9 +2,9 @@
 // the main thread. While several targets are scanned at once (liveProber decides: one target's scan stays on the
 // main thread), their completed handshakes would make the main thread CPU-bound; a worker runs the same probe
 // (own-engine.ts) beside it. The main thread keeps the scheduling, the budget and the probes that record the
-// server's bytes; a worker only connects, handshakes and answers. The login (mysql2: about 90 modules to compile, then the handshake, the queries and their rows) runs
-// there too, so that it never holds up the scan's first probes on the main thread (measured at 10 ms: a 90 ms
-// stall of the main thread at the scan's start costs the scan about 145 ms).
+// server's bytes; a worker only connects, handshakes and answers. The login (loading mysql2, then the handshake,
+// the queries and their rows) runs there too, so that it never holds up the scan's first probes on the main thread
+// (measured at 10 ms: a 90 ms stall of the main thread at the scan's start costs the scan about 145 ms).
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";

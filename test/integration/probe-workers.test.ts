@@ -1,8 +1,8 @@
 // #13: across a network the scan's node:tls probes are CPU-bound on one thread, so while several targets' scans run
 // at once (or when asked), once a handshake has completed they also run on worker threads. The compiled build
 // (dist/, what the CLI runs) is exercised: under vitest the sources have no compiled worker entry and every probe
-// stays on the main thread. The scan with workers must find
-// exactly what the scan on the main thread alone finds, with the same connections and aborted handshakes.
+// stays on the main thread. The scan with workers must find exactly what the scan on the main thread alone finds,
+// with the same connections and aborted handshakes.
 import { describe, expect, it } from "vitest";
 import { fakeMysqlServing } from "../support/fake-mysql/serving.js";
 import { enumerateCiphers, liveProber, type CipherFacts } from "../../dist/tls/enumerate.js";
