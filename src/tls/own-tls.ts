@@ -111,8 +111,18 @@ function kxSupported(s: CipherSuite): boolean {
   }
 }
 
-/** True when this client can complete a handshake for this suite under this version. */
+const speaks = new Map<TlsVersionName, Map<CipherSuite, boolean>>();
+
+/** True when this client can complete a handshake for this suite under this version (asked for every suite of every offer). */
 export function ownCanSpeakSuite(version: TlsVersionName, s: CipherSuite): boolean {
+  let known = speaks.get(version);
+  if (!known) speaks.set(version, (known = new Map()));
+  let ok = known.get(s);
+  if (ok === undefined) known.set(s, (ok = canSpeak(version, s)));
+  return ok;
+}
+
+function canSpeak(version: TlsVersionName, s: CipherSuite): boolean {
   if (!OWN_VERSIONS.includes(version) || s.scsv || s.protocol === "tls13") return false;
   if (s.protocol === "tls12" && version !== "TLSv1.2") return false;
   const bulk = s.cipher ? BULK[s.cipher] : undefined;
