@@ -6,7 +6,6 @@ import { AuditError, SessionLost, toAuditError } from "../errors.js";
 import type { TimeoutOptions } from "../net/connect.js";
 import type { SqlCall } from "../sql/session-host.js";
 import type { NodeProbeRequest } from "./node-engine.js";
-import { completingProbe } from "./own-engine.js";
 
 /** One probe for a worker: host and port only (never the target's credentials). */
 export interface ProbeCall {
@@ -28,7 +27,9 @@ export type WorkerReply =
 const memory = { handshakeCompleted: true };
 
 async function answer(m: WorkerRequest): Promise<unknown> {
-  if (m.kind === "probe") return completingProbe(m.target, m.req, m.timeouts, memory);
+  // The probe engine loads on the first probe: a single target's audit sends this thread its SQL session only,
+  // and the engine's start-up (the suite registry among it) would be spent for nothing (#13).
+  if (m.kind === "probe") return (await import("./own-engine.js")).completingProbe(m.target, m.req, m.timeouts, memory);
   // The login code (and mysql2 with it) loads on the first SQL call, never for a scan alone.
   const { serveSql } = await import("../sql/session-host.js");
   return serveSql(m);
