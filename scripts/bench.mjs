@@ -5,7 +5,7 @@
 // - network: where users are. Two network namespaces joined by a veth pair; the servers in one, the tools in the
 //   other, each server reached directly (~0 ms) and through delay relays (scripts/delay-relay.mjs: this kernel has
 //   no netem) adding BENCH_DELAYS one-way milliseconds (default 5,25: 10 and 50 ms round trips). The tools run
-//   alternating (each round starting one tool later), BENCH_RUNS times each; medians. The markdown table goes to
+//   alternating (in balanced orders: each tool right after each other one equally often), BENCH_RUNS times each; medians. The markdown table goes to
 //   docs/bench.md.
 // - loopback: the same tools on 127.0.0.1, where the server exempts us from max_connect_errors.
 // BENCH_HOLD=1 sets up the network path, prints its endpoints and keeps it up until Ctrl-C (to measure changes).
@@ -16,6 +16,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { balancedOrders } from "./balanced-order.mjs";
 import { AS_ROOT, SMALL_SERVER_FLAGS, freePort, which } from "./local-mariadb.mjs";
 import { createNetnsPair, namespaceSupport } from "./netns.mjs";
 
@@ -73,7 +74,7 @@ async function startServer(name, posture, base, template, { host = "127.0.0.1", 
     "--max-connect-errors=1000000", "--max-connections=500",
     `--ssl-cert=${join(base, `${posture.cert}.pem`)}`, `--ssl-key=${join(base, `${posture.cert}.key`)}`, ...posture.args,
   ];
-  const child = spawn(launcher[0] ?? argv[0], [...launcher.slice(1), ...(launcher.length ? argv : argv.slice(1))], { stdio: "ignore" });
+  const child = track(spawn(launcher[0] ?? argv[0], [...launcher.slice(1), ...(launcher.length ? argv : argv.slice(1))], { stdio: "ignore" }));
   const deadline = Date.now() + 60_000;
   while (!existsSync(socket)) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`mariadbd ${name} did not start: ${readFileSync(join(dir, "err.log"), "utf8").slice(-2000)}`);
@@ -82,13 +83,22 @@ async function startServer(name, posture, base, template, { host = "127.0.0.1", 
   return { name, host, port, stop: () => stopChild(child) };
 }
 
+// The servers and relays this run started: a bench stopped by SIGINT or SIGTERM stops them too (the namespaces'
+// own watchdog removes the namespaces), instead of leaving them running.
+const children = new Set();
+function track(child) {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
 function stopChild(child) {
   return new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : (child.once("exit", r), child.kill("SIGTERM"))));
 }
 
 /** A delay relay inside the server's namespace: listen on listen:3306, forward to upstream, delayMs each way. */
 async function startRelay(launcher, delayMs, listen, upstream) {
-  const child = spawn(launcher[0], [...launcher.slice(1), process.execPath, RELAY, String(delayMs), listen, "3306", upstream.host, String(upstream.port)], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = track(spawn(launcher[0], [...launcher.slice(1), process.execPath, RELAY, String(delayMs), listen, "3306", upstream.host, String(upstream.port)], { stdio: ["ignore", "pipe", "inherit"] }));
   await new Promise((resolve, reject) => {
     child.stdout.once("data", resolve);
     child.once("exit", (c) => reject(new Error(`delay relay on ${listen} exited with ${c}`)));
@@ -167,14 +177,16 @@ function compare(a, b) {
 const SETTLE_MS = 300;
 
 /**
- * Runs every tool `runs` times, alternating, so a load spike hits all of them alike, and each round starting one
- * tool later (A B C D, B C D A, C D A B, ...), so no tool always follows the same one.
+ * Runs every tool `runs` times, alternating, so a load spike hits all of them alike, in balanced orders
+ * (balanced-order.mjs): each tool runs right after each other one equally often. Starting each round one tool later
+ * (A B C D, B C D A, ...) did not do that: within a round a tool always followed the same one.
  */
 async function alternate(tools, runs) {
   const all = Object.fromEntries(tools.map(([name]) => [name, []]));
+  const orders = balancedOrders(tools.length);
   for (let i = 0; i < runs; i++) {
-    for (let k = 0; k < tools.length; k++) {
-      const [name, fn] = tools[(i + k) % tools.length];
+    for (const k of orders[i % orders.length]) {
+      const [name, fn] = tools[k];
       await new Promise((r) => setTimeout(r, SETTLE_MS));
       all[name].push(await fn());
     }
@@ -336,6 +348,19 @@ async function main() {
   if (!existsSync(join(ROOT, "dist", "bundle", "main.js"))) throw new Error("dist/ is missing: run `npm run build` (npm run bench does)");
   for (const b of ["mariadbd", "mariadb-install-db", "openssl", "sslscan", "nmap"]) if (!which(b)) throw new Error(`${b} is not installed (apt-get install -y mariadb-server openssl sslscan nmap)`);
   const base = mkdtempSync(join(tmpdir(), "mta-bench-"));
+  if (!process.env.BENCH_HOLD) {
+    // (A holding run ends on these signals through its own handlers, then stops everything in its finally.)
+    for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]]) {
+      process.once(signal, async () => {
+        console.error(`bench: ${signal}: stopping ${children.size} server(s) and relay(s)`);
+        setTimeout(() => process.exit(code), 15_000).unref();
+        // Each one gone before their directories go: a server still shutting down writes into its datadir.
+        await Promise.all([...children].map(stopChild));
+        rmSync(base, { recursive: true, force: true });
+        process.exit(code);
+      });
+    }
+  }
   try {
     await makeCerts(base);
     const template = await makeTemplate(base);
