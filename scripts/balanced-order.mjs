@@ -8,8 +8,8 @@
  */
 export function balancedOrders(n) {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`balancedOrders needs a whole number of tools >= 1, got ${n}`);
-  // 0, 1, n-1, 2, n-2, ...: the differences between neighbours are all different, so shifting the row by r = 0..n-1
-  // puts every ordered pair next to each other once.
+  // 0, 1, n-1, 2, n-2, ...: for an even n the differences between neighbours (mod n) are all different, so the row
+  // shifted by r = 0..n-1 puts every ordered pair next to each other once; an odd n needs the reversed rows too.
   const first = [0];
   for (let lo = 1, hi = n - 1; first.length < n; ) first.push(first.length % 2 === 1 ? lo++ : hi--);
   const rows = Array.from({ length: n }, (_, r) => first.map((x) => (x + r) % n));

@@ -5,8 +5,8 @@
 // - network: where users are. Two network namespaces joined by a veth pair; the servers in one, the tools in the
 //   other, each server reached directly (~0 ms) and through delay relays (scripts/delay-relay.mjs: this kernel has
 //   no netem) adding BENCH_DELAYS one-way milliseconds (default 5,25: 10 and 50 ms round trips). The tools run
-//   alternating (in balanced orders: each tool right after each other one equally often), BENCH_RUNS times each; medians. The markdown table goes to
-//   docs/bench.md.
+//   alternating (in balanced orders: each tool right after each other one equally often), BENCH_RUNS times each;
+//   medians. The markdown table goes to docs/bench.md.
 // - loopback: the same tools on 127.0.0.1, where the server exempts us from max_connect_errors.
 // BENCH_HOLD=1 sets up the network path, prints its endpoints and keeps it up until Ctrl-C (to measure changes).
 // Plain JS on purpose: the test harness is TypeScript under test/, so the little of it needed here is ported.
@@ -356,7 +356,11 @@ async function main() {
         setTimeout(() => process.exit(code), 15_000).unref();
         // Each one gone before their directories go: a server still shutting down writes into its datadir.
         await Promise.all([...children].map(stopChild));
-        rmSync(base, { recursive: true, force: true });
+        try {
+          rmSync(base, { recursive: true, force: true });
+        } catch (err) {
+          console.error(`bench: could not remove ${base}: ${err.message}`);
+        }
         process.exit(code);
       });
     }

@@ -113,7 +113,10 @@ function kxSupported(s: CipherSuite): boolean {
 
 const speaks = new Map<TlsVersionName, Map<CipherSuite, boolean>>();
 
-/** True when this client can complete a handshake for this suite under this version (asked for every suite of every offer). */
+/**
+ * True when this client can complete a handshake for this suite under this version: asked of every suite of every
+ * offer, so worked out once per pair.
+ */
 export function ownCanSpeakSuite(version: TlsVersionName, s: CipherSuite): boolean {
   let known = speaks.get(version);
   if (!known) speaks.set(version, (known = new Map()));
