@@ -335,14 +335,21 @@ function describe(code: number, version: TlsVersionName, engine: Engine, o: Extr
 // in chunks, the suites OpenSSL builds know first, so the first chunk usually settles a version. yaSSL speaks
 // TLS 1.1 at most (MySQL 5.7 manual, 6.3.2), so TLS 1.2 and 1.3 offers need only respect wolfSSL's limit.
 function rawChunks(list: CipherSuite[], version: TlsVersionName): CipherSuite[][] {
-  const size = version === "TLSv1.2" || version === "TLSv1.3" ? WOLFSSL_MAX_SUITES : YASSL_MAX_SUITES;
+  const size = rawChunkSize(version);
   // Node's own set first (what current OpenSSL builds serve), then other suites OpenSSL ever named, then the
   // rest: a server's order is exact within a chunk, and the first chunk holds everything a current build serves.
-  const rank = (s: CipherSuite): number => (nodeCanSpeak(version, s) ? 0 : s.openssl !== undefined ? 1 : 2);
-  const ordered = [...list].sort((a, b) => rank(a) - rank(b));
+  // Each suite ranked once, each rank in the list's order (the sort this replaces ranked both sides of every
+  // comparison, at the scan's start; #13).
+  const ranks: CipherSuite[][] = [[], [], []];
+  for (const s of list) ranks[nodeCanSpeak(version, s) ? 0 : s.openssl !== undefined ? 1 : 2]!.push(s);
+  const ordered = ranks.flat();
   const out: CipherSuite[][] = [];
   for (let i = 0; i < ordered.length; i += size) out.push(ordered.slice(i, i + size));
   return out;
+}
+
+function rawChunkSize(version: TlsVersionName): number {
+  return version === "TLSv1.2" || version === "TLSv1.3" ? WOLFSSL_MAX_SUITES : YASSL_MAX_SUITES;
 }
 
 /** Offer-remove-repeat over list with raw probes, chunk by chunk. Every chunk is probed whatever the others find,
@@ -532,7 +539,7 @@ function plannedRefusals(versions: readonly TlsVersionName[]): number {
   let n = 2;
   for (const v of versions) {
     const all = suitesForVersion(v);
-    const chunks = (l: CipherSuite[]): number => (l.length === 0 ? 0 : rawChunks(l, v).length);
+    const chunks = (l: CipherSuite[]): number => Math.ceil(l.length / rawChunkSize(v));
     n += RAW_FIRST.has(v) ? Math.max(chunks(all), 1 + chunks(all.filter((s) => !nodeCanSpeak(v, s)))) : chunks(all.filter((s) => !nodeCanSpeak(v, s)));
   }
   return n;
