@@ -9,6 +9,7 @@ import { needsCredentials, needsMysqlLogin, tlsUnavailable, type AuditOptions, t
 import { enumeration } from "../checks/scan.js";
 import { loginSpecFor, timeoutsOf } from "../checks/session.js";
 import { DEFAULT_CONNECTIONS, TargetScheduler } from "../net/scheduler.js";
+import { prepareScan } from "../tls/enumerate.js";
 import { planRun } from "../tls/scan-plan.js";
 import { resetServerCount, resetServerCountAhead } from "../sql/login-thread.js";
 import { CHECKS, connectivity } from "../checks/registry.js";
@@ -97,6 +98,7 @@ export async function auditTarget(target: Target, options: AuditOptions = {}, ch
   };
 
   step("connecting");
+  if (scanning) prepareScan();
   const t0 = performance.now();
   let conn: ConnectivityFacts;
   try {
