@@ -5,8 +5,9 @@
 // - network: where users are. Two network namespaces joined by a veth pair; the servers in one, the tools in the
 //   other, each server reached directly (~0 ms) and through delay relays (scripts/delay-relay.mjs: this kernel has
 //   no netem) adding BENCH_DELAYS one-way milliseconds (default 5,25: 10 and 50 ms round trips). The tools run
-//   alternating (in balanced orders: each tool right after each other one equally often), BENCH_RUNS times each;
-//   medians. The markdown table goes to docs/bench.md.
+//   alternating (in balanced orders: each tool right after each other one equally often), at least BENCH_RUNS times
+//   each, and a row whose rounds are short until it has run BENCH_ROW_SECONDS (up to BENCH_MAX_RUNS rounds);
+//   medians, and each round's ratios. The markdown table goes to docs/bench.md and README.md.
 // - loopback: the same tools on 127.0.0.1, where the server exempts us from max_connect_errors.
 // BENCH_HOLD=1 sets up the network path, prints its endpoints and keeps it up until Ctrl-C (to measure changes).
 // Plain JS on purpose: the test harness is TypeScript under test/, so the little of it needed here is ported.
@@ -17,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { balancedOrders } from "./balanced-order.mjs";
+import { median, roundRatios } from "./bench-stats.mjs";
 import { AS_ROOT, SMALL_SERVER_FLAGS, freePort, which } from "./local-mariadb.mjs";
 import { createNetnsPair, namespaceSupport } from "./netns.mjs";
 
@@ -24,6 +26,12 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "bin", "mysql-tls-audit.js");
 const RELAY = join(ROOT, "scripts", "delay-relay.mjs");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+// A network row whose rounds are short runs more of them: at ~0 ms one tool's run varies by a fifth from one run to
+// the next on this machine (measured: ours over nmap's time, 50 rounds back to back, 0.70 to 1.45 round by round,
+// and 0.78 to 1.17 as the ratio of the medians of five), so five runs cannot tell 0.95 from 1.05. Each row runs at
+// least RUNS rounds, then more until its rounds have taken BENCH_ROW_SECONDS, up to BENCH_MAX_RUNS.
+const ROW_SECONDS = Number(process.env.BENCH_ROW_SECONDS ?? 90);
+const MAX_RUNS = Math.max(RUNS, Number(process.env.BENCH_MAX_RUNS ?? 25));
 const DELAYS = (process.env.BENCH_DELAYS ?? "5,25").split(",").filter(Boolean).map(Number);
 const SECTIONS = (process.env.BENCH_SECTIONS ?? "network,loopback").split(",");
 const SUITES = JSON.parse(readFileSync(join(ROOT, "data", "cipher-suites.json"), "utf8")).suites;
@@ -159,10 +167,6 @@ async function testssl(host, port) {
   return { ms: r.ms, set: undefined };
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function compare(a, b) {
   const A = new Set(a);
@@ -181,10 +185,11 @@ const SETTLE_MS = 300;
  * (balanced-order.mjs): each tool runs right after each other one equally often. Starting each round one tool later
  * (A B C D, B C D A, ...) did not do that: within a round a tool always followed the same one.
  */
-async function alternate(tools, runs) {
+async function alternate(tools, runs, { minSeconds = 0, maxRuns = runs } = {}) {
   const all = Object.fromEntries(tools.map(([name]) => [name, []]));
   const orders = balancedOrders(tools.length);
-  for (let i = 0; i < runs; i++) {
+  const started = performance.now();
+  for (let i = 0; i < runs || (i < maxRuns && performance.now() - started < minSeconds * 1000); i++) {
     for (const k of orders[i % orders.length]) {
       const [name, fn] = tools[k];
       await new Promise((r) => setTimeout(r, SETTLE_MS));
@@ -194,10 +199,11 @@ async function alternate(tools, runs) {
   return Object.fromEntries(
     tools.map(([name]) => {
       const rs = all[name];
-      return [name, { ...rs[rs.length - 1], ms: median(rs.map((r) => r.ms)), rssKb: Math.max(...rs.map((r) => r.rssKb ?? NaN)), abortedMax: Math.max(...rs.map((r) => r.aborted ?? NaN)), setsStable: rs.every((r) => !r.set || compare(r.set, rs[0].set) === "agree") }];
+      return [name, { ...rs[rs.length - 1], ms: median(rs.map((r) => r.ms)), all: rs.map((r) => r.ms), runs: rs.length, rssKb: Math.max(...rs.map((r) => r.rssKb ?? NaN)), abortedMax: Math.max(...rs.map((r) => r.aborted ?? NaN)), setsStable: rs.every((r) => !r.set || compare(r.set, rs[0].set) === "agree") }];
     }),
   );
 }
+
 
 async function makeTemplate(base) {
   const template = join(base, "template");
@@ -281,7 +287,7 @@ async function networkSection(base, template, names) {
       });
       return undefined;
     }
-    console.log(`\n## network path: two namespaces on a veth pair, one-way delays ${delays.join(", ")} ms (relay), node ${process.version}, ${RUNS} run(s) each, alternating, medians\n`);
+    console.log(`\n## network path: two namespaces on a veth pair, one-way delays ${delays.join(", ")} ms (relay), node ${process.version}, at least ${RUNS} run(s) each (more, up to ${MAX_RUNS}, until a row has run ${ROW_SECONDS} s), alternating, medians\n`);
     for (const [pi, n] of names.entries()) {
       for (const [di, d] of delays.entries()) {
         const host = addr(pi, di);
@@ -291,13 +297,16 @@ async function networkSection(base, template, names) {
           ["nmap", () => nmap(host, 3306, pre)],
           ["sslscan", () => sslscan(host, 3306, pre)],
         ];
-        const r = await alternate(tools, RUNS);
+        const r = await alternate(tools, RUNS, { minSeconds: ROW_SECONDS, maxRuns: MAX_RUNS });
         const row = { posture: n, delay: d, rtt: 2 * d, ...r };
         rows.push(row);
         console.log(
           `${n.padEnd(7)} rtt ${String(2 * d).padStart(3)} ms: ours ${fmt(r.ours.ms)} (${r.ours.aborted} aborted of ${r.ours.connections}), audit ${fmt(r.audit.ms)}, nmap ${fmt(r.nmap.ms)}, sslscan ${fmt(r.sslscan.ms)}; ` +
             `ours/nmap ${(r.ours.ms / r.nmap.ms).toFixed(2)}, audit/ours ${(r.audit.ms / r.ours.ms).toFixed(2)}; sets: nmap ${compare(r.ours.set, r.nmap.set)}, sslscan ${compare(r.ours.set, r.sslscan.set)}`,
         );
+        const on = roundRatios(r.ours.all, r.nmap.all);
+        const ao = roundRatios(r.audit.all, r.ours.all);
+        console.log(`         ${r.ours.runs} rounds; round by round: ours/nmap ${spread(on)}, audit/ours ${spread(ao)} (median, middle half)`);
         if (r.ours.groups) console.log(`         groups: ${r.ours.groups.join("; ")}`);
       }
     }
@@ -328,17 +337,21 @@ function auditNote(r) {
   return r.posture === "legacy" ? `${q.toFixed(2)} (1.2 ${q <= AUDIT_TARGET ? "met" : "missed"})` : q.toFixed(2);
 }
 
+function spread(q) {
+  return `${q.median.toFixed(2)} (${q.low.toFixed(2)}-${q.high.toFixed(2)})`;
+}
+
 function markdown(rows) {
   const lines = [
-    "| posture | round trip | ours (`ciphers`) | audit (with a login) | nmap ssl-enum-ciphers | sslscan | ours / nmap | target | audit / ours | our aborted of connections | accepted sets |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| posture | round trip | runs | ours (`ciphers`) | audit (with a login) | nmap ssl-enum-ciphers | sslscan | ours / nmap | round by round: median (middle half) | target | audit / ours | our aborted of connections | accepted sets |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
     const ratio = r.ours.ms / r.nmap.ms;
     const target = r.posture === "legacy" && TARGET_RATIO[r.delay] !== undefined ? `${TARGET_RATIO[r.delay].toFixed(1)} ${ratio <= TARGET_RATIO[r.delay] ? "met" : `missed by ${(ratio / TARGET_RATIO[r.delay]).toFixed(2)}x`}` : "";
     const sets = [`ours ${r.ours.set.length}`, `sslscan ${setNote(r.ours.set, r.sslscan.set)}`, `nmap ${setNote(r.ours.set, r.nmap.set)}`].join(", ");
     lines.push(
-      `| ${r.posture} | ${r.delay === 0 ? "~0 ms (veth)" : `${r.rtt} ms`} | ${fmt(r.ours.ms)} | ${fmt(r.audit.ms)} | ${fmt(r.nmap.ms)} | ${fmt(r.sslscan.ms)} | ${ratio.toFixed(2)} | ${target} | ${auditNote(r)} | ${r.ours.aborted} of ${r.ours.connections} | ${sets} |`,
+      `| ${r.posture} | ${r.delay === 0 ? "~0 ms (veth)" : `${r.rtt} ms`} | ${r.ours.runs} | ${fmt(r.ours.ms)} | ${fmt(r.audit.ms)} | ${fmt(r.nmap.ms)} | ${fmt(r.sslscan.ms)} | ${ratio.toFixed(2)} | ${spread(roundRatios(r.ours.all, r.nmap.all))} | ${target} | ${auditNote(r)} | ${r.ours.aborted} of ${r.ours.connections} | ${sets} |`,
     );
   }
   return lines.join("\n");
@@ -386,7 +399,7 @@ async function main() {
 // The table goes to docs/bench.md and to README.md's Speed section, each between its markers: one measurement,
 // quoted the same in both.
 function writeDoc(table) {
-  const block = `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, node ${process.version}, ${RUNS} runs each, medians:\n\n${table}`;
+  const block = `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, node ${process.version}, at least ${RUNS} runs per tool in each row (more where a row's rounds are short: the runs column), medians:\n\n${table}`;
   mkdirSync(join(ROOT, "docs"), { recursive: true });
   for (const [file, name] of [
     [join(ROOT, "docs", "bench.md"), "bench:network"],
