@@ -123,21 +123,17 @@ export interface EnumerateOptions {
 const POOL_AFTER = 8;
 
 /**
- * Scans running in this process (enumerateCiphers). One target's scan keeps its probes on the main thread: with the
- * bundle compiled from its code cache, the helper thread's own start-up and compiling cost more than it took off
- * (legacy posture, alternating, 10 to 16 runs each: ciphers at ~0 ms 0.755 s against 0.775 with 0.64 s of CPU
- * against 0.82, at 10 ms 0.95 s against 1.04; the audit the same). Several at once (a fleet, the exporter's
- * scrapes) share the two threads: three audits at once 2.73 s against 2.86.
- */
-let scansRunning = 0;
-
-/**
- * The live prober: completed-handshake and raw ClientHello probes against target. While other targets' scans run
- * beside this one (or when `workers` is given), once a handshake has completed (node:tls probes until then record
- * the server's bytes) and POOL_AFTER more have run, each node probe goes to the main thread or to one of the
- * helper threads the process keeps (node-probe-pool.ts; `workers`, default DEFAULT_PROBE_WORKERS; 0: none),
- * whichever has fewer of the scan's probes in flight. Only the scan uses this prober; the exporter's scans share
- * the pool.
+ * The live prober: completed-handshake and raw ClientHello probes against target. Once a handshake has completed
+ * (node:tls probes until then record the server's bytes) and POOL_AFTER more have run, each node probe goes to the
+ * main thread or to one of the helper threads the process keeps (node-probe-pool.ts; `workers`, default
+ * DEFAULT_PROBE_WORKERS; 0: none), whichever has fewer of the scan's probes in flight. Only the scan uses this
+ * prober; the scans of several targets at once (a fleet, the exporter's scrapes) share the pool.
+ *
+ * One target's scan uses the helper thread too (#13, round 8). At ~0 ms the main thread is the scan's bottleneck
+ * (busy about 90% of it, a quarter of that in the network's system calls), and the helper thread takes part of
+ * that work to the other core: ciphers at ~0 ms 0.93 and 0.97 of the time on the main thread alone (medians of
+ * the per-round ratios, two series of 40 rounds), the audit 0.95 (20 rounds), at 10 ms 0.985 (20 rounds). In
+ * round 5 the same measured worse (0.775 s against 0.755): the helper thread then loaded all of its code at once.
  */
 export function liveProber(target: Target, timeouts: Required<TimeoutOptions>, opts: { workers?: number } = {}): SuiteProber {
   const memory = { handshakeCompleted: false };
@@ -151,8 +147,7 @@ export function liveProber(target: Target, timeouts: Required<TimeoutOptions>, o
   };
   return {
     node: (req) => {
-      if (opts.workers === undefined && scansRunning <= 1) return onMain(req);
-      // The workers boot while the first probes run here.
+      // The workers boot while the first probes run here (prepareScan starts them sooner).
       if (pool === undefined) pool = acquirePool(opts.workers ?? DEFAULT_PROBE_WORKERS) ?? null;
       if (!memory.handshakeCompleted || ++made <= POOL_AFTER) return onMain(req);
       // To whichever side has fewer probes in flight: a worker still booting, or loading the login's mysql2, gets
@@ -547,14 +542,15 @@ function plannedRefusals(versions: readonly TlsVersionName[]): number {
 }
 
 /**
- * Works out, a turn of the event loop later, what the scan's plan and first offers need: the suites Node's OpenSSL
- * offers (one ClientHello captured in memory, about 1.5 ms) and those our TLS client can finish (about 3 ms). Called
- * as the connectivity probe's connection opens, so that this is done while the greeting travels instead of after
- * it, when the scan's first probes wait for it (#13).
+ * Starts the helper thread and works out, a turn of the event loop later, what the scan's plan and first offers
+ * need: the suites Node's OpenSSL offers (one ClientHello captured in memory, about 1.5 ms) and those our TLS client
+ * can finish (about 3 ms). Called as the connectivity probe's connection opens, so that this is done, and the thread
+ * boots on its own, while the greeting travels instead of after it, when the scan's first probes wait for it (#13).
  */
 export function prepareScan(): void {
   setImmediate(() => {
     try {
+      acquirePool(DEFAULT_PROBE_WORKERS);
       nodeSpeakableCodes();
       prepareOwnTls();
     } catch {
@@ -565,15 +561,6 @@ export function prepareScan(): void {
 
 /** Scans every version at once (within the connection limit and the error budget), each version's groups beside it. */
 export async function enumerateCiphers(target: Target, prober: SuiteProber, opts: EnumerateOptions): Promise<CipherFacts> {
-  scansRunning++;
-  try {
-    return await enumerateAll(target, prober, opts);
-  } finally {
-    scansRunning--;
-  }
-}
-
-async function enumerateAll(target: Target, prober: SuiteProber, opts: EnumerateOptions): Promise<CipherFacts> {
   const t0 = performance.now();
   const perTarget =
     opts.scheduler ??

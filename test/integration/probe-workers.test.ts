@@ -1,5 +1,5 @@
-// #13: across a network the scan's node:tls probes are CPU-bound on one thread, so while several targets' scans run
-// at once (or when asked), once a handshake has completed they also run on worker threads. The compiled build
+// #13: across a network the scan's completing probes are CPU-bound on one thread, so once a handshake has completed
+// they also run on the helper thread, for one target's scan as for several at once. The compiled build
 // (dist/, what the CLI runs) is exercised: under vitest the sources have no compiled worker entry and every probe
 // stays on the main thread. The scan with workers must find exactly what the scan on the main thread alone finds,
 // with the same connections and aborted handshakes.
@@ -35,13 +35,19 @@ describe("node:tls probes on worker threads", () => {
   };
   const found = (f: CipherFacts): unknown => f.protocols.map((p) => ({ version: p.version, accepted: p.accepted, suites: p.suites.map((s) => s.code).sort(), groups: p.groups }));
 
-  it("by default, one target's scan keeps every probe on the main thread; two targets' scans at once share the helper thread and find the same", async () => {
+  it("by default, one target's scan runs probes on the helper thread too, as do two targets' scans at once, and they find what the main thread alone finds", async () => {
     const byDefault = (): Promise<CipherFacts> => enumerateCiphers(server.target, liveProber(server.target, timeouts), { engine: "node", versions: ["TLSv1.2", "TLSv1.3"] });
     const before = workerProbeCount();
-    const alone = await byDefault();
+    const mainOnly = await scan(0);
     expect(workerProbeCount()).toBe(before);
+    const alone = await byDefault();
+    const afterOne = workerProbeCount();
+    expect(afterOne).toBeGreaterThan(before);
+    expect(found(alone)).toEqual(found(mainOnly));
+    expect(alone.connections).toBe(mainOnly.connections);
+    expect(alone.abortedConnections).toBe(mainOnly.abortedConnections);
     const [a, b] = await Promise.all([byDefault(), byDefault()]);
-    expect(workerProbeCount()).toBeGreaterThan(before);
+    expect(workerProbeCount()).toBeGreaterThan(afterOne);
     for (const f of [a, b]) {
       expect(found(f)).toEqual(found(alone));
       expect(f.connections).toBe(alone.connections);
