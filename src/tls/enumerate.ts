@@ -131,9 +131,9 @@ const POOL_AFTER = 8;
  *
  * One target's scan uses the helper thread too (#13, round 8). At ~0 ms the main thread is the scan's bottleneck
  * (busy about 90% of it, a quarter of that in the network's system calls), and the helper thread takes part of
- * that work to the other core: ciphers at ~0 ms 0.93 and 0.97 of the time on the main thread alone (medians of
- * the per-round ratios, two series of 40 rounds), the audit 0.95 (20 rounds), at 10 ms 0.985 (20 rounds). In
- * round 5 the same measured worse (0.775 s against 0.755): the helper thread then loaded all of its code at once.
+ * that work to the other core: ciphers at ~0 ms 0.93 of the time on the main thread alone (median of the per-round
+ * ratios, 40 rounds), the audit 0.89 (16 rounds), at 10 and 50 ms 0.99 and 1.01 (24 and 8 rounds). In round 5 the
+ * same measured worse (0.775 s against 0.755): the helper thread then loaded all of its code at once.
  */
 export function liveProber(target: Target, timeouts: Required<TimeoutOptions>, opts: { workers?: number } = {}): SuiteProber {
   const memory = { handshakeCompleted: false };
