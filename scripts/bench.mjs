@@ -167,7 +167,6 @@ async function testssl(host, port) {
   return { ms: r.ms, set: undefined };
 }
 
-
 function compare(a, b) {
   const A = new Set(a);
   const B = new Set(b);
@@ -203,7 +202,6 @@ async function alternate(tools, runs, { minSeconds = 0, maxRuns = runs } = {}) {
     }),
   );
 }
-
 
 async function makeTemplate(base) {
   const template = join(base, "template");

@@ -119,7 +119,8 @@ export interface EnumerateOptions {
 }
 
 // Node probes after the first completed handshake that stay on the main thread while the worker boots (about
-// 50 ms; it starts with the first shared probe or the audit's login, on its own thread).
+// 50 ms, on its own thread; it starts as the scan is planned, or with the first probe it is given or the audit's
+// login).
 const POOL_AFTER = 8;
 
 /**
