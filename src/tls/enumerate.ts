@@ -9,7 +9,7 @@ import { DEFAULT_CONNECTIONS, enqueueByPriority, TargetScheduler } from "../net/
 import type { Target } from "../net/target.js";
 import { WOLFSSL_MAX_SUITES, YASSL_MAX_SUITES } from "./client-hello.js";
 import type { TlsVersionName } from "./node-handshake.js";
-import { connectFailure, nodeCanSpeak, nodeSpeakableCodes, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
+import { connectFailure, nodeCanSpeak, type NodeProbeRequest, type ProbeOutcome } from "./node-engine.js";
 import { acquirePool, DEFAULT_PROBE_WORKERS, WorkerStopped, type PoolHandle } from "./node-probe-pool.js";
 import { drain, enumerateGroups, LATE, type DrainResult, type Probe } from "./preference.js";
 import { completingProbe } from "./own-engine.js";
@@ -544,16 +544,15 @@ function plannedRefusals(versions: readonly TlsVersionName[]): number {
 
 /**
  * Starts the helper thread and works out, a turn of the event loop later, what the scan's plan and first offers
- * need: the suites Node's OpenSSL offers (one ClientHello captured in memory, about 1.5 ms) and those our TLS client
- * can finish (about 3 ms). Called as the connectivity probe's connection opens, so that this is done, and the thread
+ * need: the suites Node's OpenSSL offers (one ClientHello captured in memory, about 1.5 ms) and which of those our TLS
+ * client can finish (about 2 ms). Called as the connectivity probe's connection opens, so that this is done, and the thread
  * boots on its own, while the greeting travels instead of after it, when the scan's first probes wait for it (#13).
  */
 export function prepareScan(): void {
   setImmediate(() => {
     try {
       acquirePool(DEFAULT_PROBE_WORKERS);
-      nodeSpeakableCodes();
-      prepareOwnTls();
+      prepareOwnTls(nodeCanSpeak);
     } catch {
       // The scan works it out again and reports what is wrong.
     }
