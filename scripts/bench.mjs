@@ -198,7 +198,7 @@ async function alternate(tools, runs, { minSeconds = 0, maxRuns = runs } = {}) {
   return Object.fromEntries(
     tools.map(([name]) => {
       const rs = all[name];
-      return [name, { ...rs[rs.length - 1], ms: median(rs.map((r) => r.ms)), all: rs.map((r) => r.ms), runs: rs.length, rssKb: Math.max(...rs.map((r) => r.rssKb ?? NaN)), abortedMax: Math.max(...rs.map((r) => r.aborted ?? NaN)), setsStable: rs.every((r) => !r.set || compare(r.set, rs[0].set) === "agree") }];
+      return [name, { ...rs[rs.length - 1], ms: median(rs.map((r) => r.ms)), all: rs.map((r) => r.ms), rssKb: Math.max(...rs.map((r) => r.rssKb ?? NaN)), abortedMax: Math.max(...rs.map((r) => r.aborted ?? NaN)), setsStable: rs.every((r) => !r.set || compare(r.set, rs[0].set) === "agree") }];
     }),
   );
 }
@@ -296,15 +296,14 @@ async function networkSection(base, template, names) {
           ["sslscan", () => sslscan(host, 3306, pre)],
         ];
         const r = await alternate(tools, RUNS, { minSeconds: ROW_SECONDS, maxRuns: MAX_RUNS });
-        const row = { posture: n, delay: d, rtt: 2 * d, ...r };
+        const oursOverNmap = roundRatios(r.ours.all, r.nmap.all);
+        const row = { posture: n, delay: d, rtt: 2 * d, oursOverNmap, ...r };
         rows.push(row);
         console.log(
           `${n.padEnd(7)} rtt ${String(2 * d).padStart(3)} ms: ours ${fmt(r.ours.ms)} (${r.ours.aborted} aborted of ${r.ours.connections}), audit ${fmt(r.audit.ms)}, nmap ${fmt(r.nmap.ms)}, sslscan ${fmt(r.sslscan.ms)}; ` +
             `ours/nmap ${(r.ours.ms / r.nmap.ms).toFixed(2)}, audit/ours ${(r.audit.ms / r.ours.ms).toFixed(2)}; sets: nmap ${compare(r.ours.set, r.nmap.set)}, sslscan ${compare(r.ours.set, r.sslscan.set)}`,
         );
-        const on = roundRatios(r.ours.all, r.nmap.all);
-        const ao = roundRatios(r.audit.all, r.ours.all);
-        console.log(`         ${r.ours.runs} rounds; round by round: ours/nmap ${spread(on)}, audit/ours ${spread(ao)} (median, middle half)`);
+        console.log(`         ${r.ours.all.length} rounds; round by round: ours/nmap ${spread(oursOverNmap)}, audit/ours ${spread(roundRatios(r.audit.all, r.ours.all))} (median, middle half)`);
         if (r.ours.groups) console.log(`         groups: ${r.ours.groups.join("; ")}`);
       }
     }
@@ -349,7 +348,7 @@ function markdown(rows) {
     const target = r.posture === "legacy" && TARGET_RATIO[r.delay] !== undefined ? `${TARGET_RATIO[r.delay].toFixed(1)} ${ratio <= TARGET_RATIO[r.delay] ? "met" : `missed by ${(ratio / TARGET_RATIO[r.delay]).toFixed(2)}x`}` : "";
     const sets = [`ours ${r.ours.set.length}`, `sslscan ${setNote(r.ours.set, r.sslscan.set)}`, `nmap ${setNote(r.ours.set, r.nmap.set)}`].join(", ");
     lines.push(
-      `| ${r.posture} | ${r.delay === 0 ? "~0 ms (veth)" : `${r.rtt} ms`} | ${r.ours.runs} | ${fmt(r.ours.ms)} | ${fmt(r.audit.ms)} | ${fmt(r.nmap.ms)} | ${fmt(r.sslscan.ms)} | ${ratio.toFixed(2)} | ${spread(roundRatios(r.ours.all, r.nmap.all))} | ${target} | ${auditNote(r)} | ${r.ours.aborted} of ${r.ours.connections} | ${sets} |`,
+      `| ${r.posture} | ${r.delay === 0 ? "~0 ms (veth)" : `${r.rtt} ms`} | ${r.ours.all.length} | ${fmt(r.ours.ms)} | ${fmt(r.audit.ms)} | ${fmt(r.nmap.ms)} | ${fmt(r.sslscan.ms)} | ${ratio.toFixed(2)} | ${spread(r.oursOverNmap)} | ${target} | ${auditNote(r)} | ${r.ours.aborted} of ${r.ours.connections} | ${sets} |`,
     );
   }
   return lines.join("\n");
